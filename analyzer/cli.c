@@ -1,0 +1,162 @@
+#include "cli.h"
+
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void vt_cli_error(struct vt_error *err)
+{
+	fprintf(stderr, "vmtriage: %s\n", err->message);
+	vt_error_destroy(err);
+}
+
+void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
+{
+	fprintf(fp, "Usage: vmtriage %s %s\n\n%s\n", cmd->name, cmd->args,
+		cmd->summary);
+	if (cmd->help && *cmd->help)
+		fprintf(fp, "\n%s", cmd->help);
+	fprintf(fp,
+		"\nCommon options:\n"
+		"  --json       machine-readable output\n"
+		"  --force      use a VMLINUX that does not match the dump\n"
+		"  --no-btf     ignore BTF (types from DWARF or VMCOREINFO only)\n"
+		"  -h, --help   this help\n"
+		"\nExit status: 0 success, 2 error.\n");
+}
+
+/* A vmlinux is an ELF executable; a vmcore is an ELF core or not ELF. */
+static bool looks_like_vmlinux(const char *path)
+{
+	unsigned char h[EI_NIDENT + 2];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+	uint16_t type;
+
+	if (fd < 0)
+		return false;
+	n = pread(fd, h, sizeof(h), 0);
+	close(fd);
+	if (n < (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
+		return false;
+	type = h[EI_DATA] == ELFDATA2MSB ? (uint16_t)(h[EI_NIDENT] << 8 | h[EI_NIDENT + 1]) :
+	       (uint16_t)(h[EI_NIDENT + 1] << 8 | h[EI_NIDENT]);
+	return type == ET_EXEC || type == ET_DYN;
+}
+
+int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
+		 bool allow_phys, struct vt_cli_common *ret)
+{
+	static const struct option opts[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "force", no_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "phys", no_argument, NULL, 'p' },
+		{ "no-btf", no_argument, NULL, 'B' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(ret, 0, sizeof(*ret));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j': ret->json = true; break;
+		case 'f': ret->force = true; break;
+		case 'B': ret->no_btf = true; break;
+		case 'v': ret->verbose = true; break;
+		case 'p':
+			if (!allow_phys)
+				goto bad;
+			ret->phys = true;
+			break;
+		case 'h':
+			vt_cli_usage(cmd, stdout);
+			return VT_EXIT_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "vmtriage %s: missing VMCORE\n", cmd->name);
+		vt_cli_usage(cmd, stderr);
+		return VT_EXIT_ERROR;
+	}
+	ret->vmcore = argv[optind++];
+	if (optind < argc && looks_like_vmlinux(argv[optind]))
+		ret->vmlinux = argv[optind++];
+	ret->nargs = argc - optind;
+	ret->args = argv + optind;
+	return -1;
+bad:
+	fprintf(stderr, "vmtriage %s: unknown option '%s'\n", cmd->name,
+		argv[optind - 1]);
+	vt_cli_usage(cmd, stderr);
+	return VT_EXIT_ERROR;
+}
+
+int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
+		struct vt_target **t_ret, struct vt_symbols **s_ret)
+{
+	struct vt_symbols_options opts = {
+		.vmlinux = c->vmlinux, .force = c->force, .no_btf = c->no_btf,
+	};
+	struct vt_error *err = vt_target_open(c->vmcore, t_ret);
+
+	if (err) {
+		vt_cli_error(err);
+		return VT_EXIT_ERROR;
+	}
+	if (!want_symbols)
+		return -1;
+	err = vt_symbols_create(*t_ret, &opts, s_ret);
+	if (err) {
+		vt_cli_error(err);
+		vt_target_destroy(*t_ret);
+		*t_ret = NULL;
+		return VT_EXIT_ERROR;
+	}
+	return -1;
+}
+
+struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
+				   uint64_t *ret)
+{
+	char name[256];
+	const char *plus;
+	uint64_t off = 0;
+	char *end;
+	size_t len;
+	struct vt_error *err;
+
+	errno = 0;
+	*ret = strtoull(text, &end, 0);
+	if (!errno && *text && !*end && *text != '-')
+		return NULL;
+	if (!s)
+		return vt_error_create(VT_ERR_USAGE, "'%s' is not a number", text);
+	plus = strchr(text, '+');
+	len = plus ? (size_t)(plus - text) : strlen(text);
+	if (plus) {
+		errno = 0;
+		off = strtoull(plus + 1, &end, 0);
+		if (errno || *end || !plus[1])
+			return vt_error_create(VT_ERR_USAGE, "bad offset in '%s'", text);
+	}
+	if (len == 0 || len >= sizeof(name))
+		return vt_error_create(VT_ERR_USAGE, "bad address '%s'", text);
+	memcpy(name, text, len);
+	name[len] = '\0';
+	err = vt_symbols_lookup(s, name, ret);
+	if (!err)
+		*ret += off;
+	return err;
+}

@@ -1,0 +1,62 @@
+/* Shared pieces of the command-line front end. */
+#ifndef VT_CLI_H
+#define VT_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "output.h"
+#include "symbols/symbols.h"
+#include "target.h"
+
+/* Exit statuses (documented in --help and README). */
+enum {
+	VT_EXIT_OK = 0,
+	VT_EXIT_FINDINGS = 1,	/* `report`: a fired or latent finding */
+	VT_EXIT_ERROR = 2,	/* bad usage, unreadable or invalid input */
+};
+
+struct vt_command {
+	const char *name;
+	const char *args;	/* usage after the command name */
+	const char *summary;
+	const char *help;	/* option lines, after the usage */
+	int (*run)(int argc, char **argv);
+};
+
+/* Options every dump command takes; parsed by vt_cli_parse(). */
+struct vt_cli_common {
+	bool json;
+	bool force;
+	bool verbose;
+	bool phys;
+	bool no_btf;
+	const char *vmcore;
+	const char *vmlinux;
+	/* positionals after VMCORE (and VMLINUX when it looks like an ELF) */
+	int nargs;
+	char **args;
+};
+
+/*
+ * Parse argv of a dump command: --json, --force, --verbose, --phys (when
+ * allowed), -h/--help. The first positional is VMCORE; the second is taken
+ * as VMLINUX when it is an ELF file that is not a dump. Returns -1 to go on,
+ * else an exit status.
+ */
+int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
+		 bool allow_phys, struct vt_cli_common *ret);
+/* Open the dump and (optionally) the symbols; prints errors. */
+int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
+		struct vt_target **t_ret, struct vt_symbols **s_ret);
+void vt_cli_error(struct vt_error *err);
+void vt_cli_usage(const struct vt_command *cmd, FILE *fp);
+/* Parse a number (0x hex, or decimal) or, with syms, a symbol[+off]. */
+struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
+				   uint64_t *ret);
+
+extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
+	vt_cmd_rd;
+
+#endif

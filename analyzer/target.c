@@ -1,0 +1,644 @@
+#include "target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <elf.h>
+#include <libkdumpfile/kdumpfile.h>
+
+#include "byteorder.h"
+#include "dumpcheck.h"
+#include "flattened.h"
+
+#define X86_START_KERNEL_MAP 0xffffffff80000000ull
+#define PPC64_PAGE_OFFSET 0xc000000000000000ull
+#define PPC64_VMALLOC_START 0xc008000000000000ull
+
+/* A tiny direct-mapped cache of 4 KiB translations (dumps never change). */
+#define TLB_SIZE 1024
+
+struct tlb_entry {
+	uint64_t vpage;		/* vaddr >> 12, plus one; 0 = empty */
+	uint64_t ppage;
+};
+
+struct vt_target {
+	struct vt_target_info info;
+	char *path;
+	int fd;
+	int flat_fd;		/* reassembled flattened stream, or -1 */
+	kdump_ctx_t *kdump;
+	char format[64];
+	struct vt_vmcoreinfo vmcoreinfo;
+	char release[65];
+
+	/* kernel translation, set up on first use */
+	bool xlat_ready;
+	struct vt_error *xlat_err;	/* why it cannot be set up */
+	uint64_t kernel_pgd;		/* physical */
+	bool la57;
+	uint64_t sme_mask;
+	uint64_t phys_base;
+	struct vt_radix_geometry radix;
+	const char *xlat_method;
+	struct tlb_entry tlb[TLB_SIZE];
+
+	struct vt_phys_range *ranges;
+	size_t nranges;
+	uint64_t nranges_omitted;
+	bool ranges_ready;
+};
+
+const char *vt_arch_name(enum vt_arch arch)
+{
+	switch (arch) {
+	case VT_ARCH_X86_64: return "x86_64";
+	case VT_ARCH_PPC64: return "ppc64";
+	default: return "unknown";
+	}
+}
+
+static struct vt_error *kdump_error(struct vt_target *t, kdump_status st,
+				    const char *what)
+{
+	const char *msg = t->kdump ? kdump_get_err(t->kdump) : NULL;
+
+	return vt_error_create(st == KDUMP_ERR_NODATA ? VT_ERR_NODATA :
+			       st == KDUMP_ERR_SYSTEM ? VT_ERR_IO :
+			       VT_ERR_FORMAT,
+			       "%s: %s", what, msg ? msg : kdump_strerror(st));
+}
+
+static int open_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";	/* dumps can be large: avoid tmpfs /tmp */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(tmpl, sizeof(tmpl), "%s/vmtriage-flat-XXXXXX", dir);
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(tmpl);
+	return fd;
+}
+
+/* QEMU's kdump-zlib names no architecture: infer it from VMCOREINFO. */
+static enum vt_arch arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi)
+{
+	if (vt_vmcoreinfo_get(vi, "SYMBOL(init_top_pgt)") ||
+	    vt_vmcoreinfo_get(vi, "SYMBOL(init_level4_pgt)"))
+		return VT_ARCH_X86_64;
+	if (vt_vmcoreinfo_get(vi, "SYMBOL(mmu_psize_defs)") ||
+	    vt_vmcoreinfo_get(vi, "NUMBER(RADIX_MMU)"))
+		return VT_ARCH_PPC64;
+	return VT_ARCH_UNKNOWN;
+}
+
+/*
+ * libkdumpfile keeps the note as a blob under linux.vmcoreinfo.raw whether
+ * or not an OS type was set (kdump_vmcoreinfo_raw() needs one).
+ */
+static struct vt_error *load_vmcoreinfo(struct vt_target *t)
+{
+	kdump_attr_t attr;
+	struct vt_error *err;
+	void *data;
+	size_t size;
+
+	attr.type = KDUMP_BLOB;
+	if (kdump_get_typed_attr(t->kdump, "linux.vmcoreinfo.raw", &attr) != KDUMP_OK)
+		return NULL;	/* a dump may lack it; callers check */
+	data = kdump_blob_pin(attr.val.blob);
+	size = kdump_blob_size(attr.val.blob);
+	err = data ? vt_vmcoreinfo_parse(data, size, &t->vmcoreinfo) : NULL;
+	kdump_blob_unpin(attr.val.blob);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO");
+	t->info.has_vmcoreinfo = data != NULL;
+	return NULL;
+}
+
+static struct vt_error *detect_arch(struct vt_target *t)
+{
+	const char *name = NULL;
+	kdump_num_t num;
+
+	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, &name) != KDUMP_OK ||
+	    !name) {
+		enum vt_arch arch = arch_from_vmcoreinfo(&t->vmcoreinfo);
+
+		if (arch == VT_ARCH_UNKNOWN)
+			return vt_error_create(VT_ERR_UNSUPPORTED,
+				"the dump names no architecture and VMCOREINFO does not tell");
+		name = arch == VT_ARCH_X86_64 ? "x86_64" : "ppc64";
+		if (kdump_set_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, name) != KDUMP_OK)
+			return kdump_error(t, KDUMP_ERR_INVALID, "setting arch.name");
+	}
+	if (strcmp(name, "x86_64") == 0)
+		t->info.arch = VT_ARCH_X86_64;
+	else if (strcmp(name, "ppc64") == 0)
+		t->info.arch = VT_ARCH_PPC64;
+	else
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "architecture %s is not supported (x86_64, ppc64)",
+				       name);
+	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_BYTE_ORDER, &num) == KDUMP_OK)
+		t->info.big_endian = num == KDUMP_BIG_ENDIAN;
+	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
+		t->info.page_size = (uint32_t)num;
+	else
+		t->info.page_size = 4096;
+	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
+		t->info.ncpus = (unsigned)num;
+	return NULL;
+}
+
+struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
+{
+	unsigned char head[VT_FLAT_HEADER_SIZE];
+	struct vt_target *t;
+	struct vt_error *err = NULL;
+	const char *str;
+	kdump_status st;
+	struct stat sb;
+	ssize_t n;
+
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return &vt_enomem;
+	t->fd = t->flat_fd = -1;
+	t->path = strdup(path);
+	if (!t->path) {
+		free(t);
+		return &vt_enomem;
+	}
+	t->info.path = t->path;
+	t->info.release = t->release;
+	t->info.format = t->format;
+	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t->fd < 0) {
+		err = vt_error_create(VT_ERR_IO, "%s", strerror(errno));
+		goto fail;
+	}
+	if (fstat(t->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		err = vt_error_create(VT_ERR_IO, "is a directory");
+		goto fail;
+	}
+	n = pread(t->fd, head, sizeof(head), 0);
+	if (n <= 0) {
+		err = vt_error_create(VT_ERR_FORMAT, n == 0 ? "empty file" :
+				      "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	if (vt_flattened_is(head, (size_t)n)) {
+		t->flat_fd = open_tmpfile();
+		if (t->flat_fd < 0) {
+			err = vt_error_create(VT_ERR_IO,
+				"cannot create a temporary file to reassemble the flattened dump (set TMPDIR): %s",
+				strerror(errno));
+			goto fail;
+		}
+		err = vt_flattened_reassemble(t->fd, t->flat_fd, NULL);
+		if (err)
+			goto fail;
+		t->info.flattened = true;
+	}
+	{
+		int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+		unsigned char magic[8];
+
+		if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic)) {
+			if (memcmp(magic, ELFMAG, SELFMAG) == 0)
+				err = vt_dumpcheck_elf(fd);
+			else if (memcmp(magic, "KDUMP   ", 8) == 0 ||
+				 memcmp(magic, "DISKDUMP", 8) == 0)
+				err = vt_dumpcheck_diskdump(fd);
+			if (err)
+				goto fail;
+		}
+	}
+	t->kdump = kdump_new();
+	if (!t->kdump) {
+		err = &vt_enomem;
+		goto fail;
+	}
+	/* Let a missing-data read fail rather than return zeros. */
+	kdump_set_number_attr(t->kdump, KDUMP_ATTR_ZERO_EXCLUDED, 0);
+	/* read(2), not mmap(2): a file shrinking under us must not SIGBUS. */
+	kdump_set_number_attr(t->kdump, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	st = kdump_open_fd(t->kdump, t->flat_fd >= 0 ? t->flat_fd : t->fd);
+	if (st != KDUMP_OK) {
+		err = vt_error_create(VT_ERR_FORMAT, "not a dump libkdumpfile can read (%s)",
+				      kdump_get_err(t->kdump));
+		goto fail;
+	}
+	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_FILE_FORMAT, &str) == KDUMP_OK && str)
+		snprintf(t->format, sizeof(t->format), "%s", str);
+	err = load_vmcoreinfo(t);
+	if (err)
+		goto fail;
+	err = detect_arch(t);
+	if (err)
+		goto fail;
+	str = vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE");
+	if (!str && kdump_get_string_attr(t->kdump, "linux.uts.release", &str) != KDUMP_OK)
+		str = NULL;
+	snprintf(t->release, sizeof(t->release), "%s", str ? str : "");
+	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
+	*ret = t;
+	return NULL;
+fail:
+	err = vt_error_prefix(err, "%s", path);
+	vt_target_destroy(t);
+	return err;
+}
+
+void vt_target_destroy(struct vt_target *t)
+{
+	if (!t)
+		return;
+	if (t->kdump)
+		kdump_free(t->kdump);
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->flat_fd >= 0)
+		close(t->flat_fd);
+	vt_vmcoreinfo_deinit(&t->vmcoreinfo);
+	vt_error_destroy(t->xlat_err);
+	free(t->ranges);
+	free(t->path);
+	free(t);
+}
+
+const struct vt_target_info *vt_target_info(const struct vt_target *t)
+{
+	return &t->info;
+}
+
+const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t)
+{
+	return &t->vmcoreinfo;
+}
+
+struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
+				     void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = len - done;
+		kdump_status st = kdump_read(t->kdump, KDUMP_MACHPHYSADDR,
+					     paddr + done, (char *)buf + done, &n);
+
+		if (st != KDUMP_OK || n == 0) {
+			if (st == KDUMP_ERR_NODATA || n == 0)
+				return vt_error_create(VT_ERR_NODATA,
+					"no data in the dump at physical 0x%" PRIx64
+					" (filtered out, or not RAM)", paddr + done);
+			return kdump_error(t, st, "physical read");
+		}
+		done += n;
+	}
+	return NULL;
+}
+
+static struct vt_error *read_phys_cb(void *arg, uint64_t paddr, void *buf,
+				     size_t len)
+{
+	return vt_target_read_phys(arg, paddr, buf, len);
+}
+
+static struct vt_error *vi_number(struct vt_target *t, const char *name,
+				  int64_t dflt, int64_t *ret)
+{
+	struct vt_error *err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER",
+						    name, ret);
+
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		*ret = dflt;
+	return err;
+}
+
+static struct vt_error *setup_x86_64(struct vt_target *t)
+{
+	uint64_t pgd_va;
+	int64_t num;
+	struct vt_error *err;
+
+	err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "init_top_pgt", &pgd_va);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "init_level4_pgt", &pgd_va);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(init_top_pgt)");
+	if ((err = vi_number(t, "phys_base", 0, &num)))
+		return err;
+	t->phys_base = (uint64_t)num;
+	if ((err = vi_number(t, "pgtable_l5_enabled", 0, &num)))
+		return err;
+	t->la57 = num != 0;
+	if ((err = vi_number(t, "sme_mask", 0, &num)))
+		return err;
+	t->sme_mask = (uint64_t)num;
+	if (pgd_va < X86_START_KERNEL_MAP)
+		return vt_error_create(VT_ERR_FORMAT,
+			"init_top_pgt 0x%" PRIx64 " is not a kernel-image address", pgd_va);
+	t->kernel_pgd = pgd_va - X86_START_KERNEL_MAP + t->phys_base;
+	t->xlat_method = t->la57 ? "x86_64 5-level walk from init_top_pgt" :
+				   "x86_64 4-level walk from init_top_pgt";
+	return NULL;
+}
+
+static struct vt_error *setup_ppc64(struct vt_target *t)
+{
+	uint64_t pgd_va;
+	int64_t radix;
+	unsigned shift = __builtin_ctz(t->info.page_size);
+	struct vt_error *err;
+
+	err = vi_number(t, "RADIX_MMU", 1, &radix);
+	if (err)
+		return err;
+	if (!radix)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+			"ppc64 hash MMU: only the radix MMU is supported");
+	err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "swapper_pg_dir", &pgd_va);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
+	if (pgd_va < PPC64_PAGE_OFFSET || pgd_va >= PPC64_VMALLOC_START)
+		return vt_error_create(VT_ERR_FORMAT,
+			"swapper_pg_dir 0x%" PRIx64 " is not a linear-map address", pgd_va);
+	t->kernel_pgd = pgd_va - PPC64_PAGE_OFFSET;
+	vt_radix_geometry_default(shift, &t->radix);
+	t->xlat_method = "ppc64 radix walk from swapper_pg_dir (linear map direct)";
+	return NULL;
+}
+
+static struct vt_error *xlat_setup(struct vt_target *t)
+{
+	struct vt_error *err;
+
+	if (t->xlat_ready)
+		return NULL;
+	if (t->xlat_err)
+		return vt_error_create(t->xlat_err->code, "%s", t->xlat_err->message);
+	if (!t->info.has_vmcoreinfo)
+		err = vt_error_create(VT_ERR_UNSUPPORTED,
+			"the dump has no VMCOREINFO: kernel virtual addresses cannot be translated");
+	else if (t->info.arch == VT_ARCH_X86_64)
+		err = setup_x86_64(t);
+	else
+		err = setup_ppc64(t);
+	if (err) {
+		t->xlat_err = err;
+		return vt_error_create(err->code, "%s", err->message);
+	}
+	t->xlat_ready = true;
+	return NULL;
+}
+
+const char *vt_target_xlat_method(struct vt_target *t)
+{
+	struct vt_error *err = xlat_setup(t);
+
+	vt_error_destroy(err);
+	return t->xlat_ready ? t->xlat_method : "none";
+}
+
+struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
+				    uint64_t vaddr, uint64_t *paddr_ret,
+				    struct vt_xlat_path *path)
+{
+	struct vt_xlat_path local;
+	struct vt_error *err;
+
+	if (!path)
+		path = &local;
+	if ((err = xlat_setup(t)))
+		return err;
+	if (t->info.arch == VT_ARCH_X86_64)
+		err = vt_x86_64_walk(read_phys_cb, t, pgd_paddr, t->la57,
+				     t->sme_mask, vaddr, path);
+	else
+		err = vt_radix_walk(read_phys_cb, t, &t->radix, pgd_paddr,
+				    vaddr, path);
+	if (!err)
+		*paddr_ret = path->paddr;
+	return err;
+}
+
+struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
+				uint64_t *paddr_ret, struct vt_xlat_path *path)
+{
+	struct tlb_entry *e = &t->tlb[(vaddr >> 12) % TLB_SIZE];
+	struct vt_error *err;
+
+	if (!path && e->vpage == (vaddr >> 12) + 1) {
+		*paddr_ret = (e->ppage << 12) | (vaddr & 0xfff);
+		return NULL;
+	}
+	if ((err = xlat_setup(t)))
+		return err;
+	/* ppc64 radix: the kernel linear map is fixed, no walk needed. */
+	if (t->info.arch == VT_ARCH_PPC64 && vaddr >= PPC64_PAGE_OFFSET &&
+	    vaddr < PPC64_VMALLOC_START) {
+		*paddr_ret = vaddr - PPC64_PAGE_OFFSET;
+		if (path) {
+			path->nsteps = 0;
+			path->paddr = *paddr_ret;
+			path->page_size = 0;
+		}
+		return NULL;
+	}
+	err = vt_target_vtop_pgd(t, t->kernel_pgd, vaddr, paddr_ret, path);
+	if (!err) {
+		e->vpage = (vaddr >> 12) + 1;
+		e->ppage = *paddr_ret >> 12;
+	}
+	return err;
+}
+
+struct vt_error *vt_target_read_kv(struct vt_target *t, uint64_t vaddr,
+				   void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		uint64_t va = vaddr + done, pa;
+		size_t n = 4096 - (va & 4095);
+		struct vt_error *err;
+
+		if (n > len - done)
+			n = len - done;
+		err = vt_target_vtop(t, va, &pa, NULL);
+		if (!err)
+			err = vt_target_read_phys(t, pa, (char *)buf + done, n);
+		if (err)
+			return err;
+		done += n;
+	}
+	return NULL;
+}
+
+struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
+				    uint64_t *ret)
+{
+	unsigned char raw[8];
+	struct vt_error *err = vt_target_read_kv(t, vaddr, raw, 8);
+
+	if (!err)
+		*ret = vt_load64(raw, t->info.big_endian);
+	return err;
+}
+
+struct vt_error *vt_target_read_u32(struct vt_target *t, uint64_t vaddr,
+				    uint32_t *ret)
+{
+	unsigned char raw[4];
+	struct vt_error *err = vt_target_read_kv(t, vaddr, raw, 4);
+
+	if (!err)
+		*ret = vt_load32(raw, t->info.big_endian);
+	return err;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct vt_phys_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void add_range(struct vt_target *t, uint64_t start, uint64_t end)
+{
+	if (end <= start)
+		return;
+	if (t->nranges < VT_MAX_PHYS_RANGES) {
+		t->ranges[t->nranges].start = start;
+		t->ranges[t->nranges].end = end;
+		t->nranges++;
+	} else {
+		t->nranges_omitted++;
+	}
+}
+
+/* Sort and merge overlapping or touching ranges in place. */
+static void merge_ranges(struct vt_target *t)
+{
+	size_t out = 0;
+
+	qsort(t->ranges, t->nranges, sizeof(*t->ranges), cmp_range);
+	for (size_t i = 0; i < t->nranges; i++) {
+		if (out && t->ranges[i].start <= t->ranges[out - 1].end) {
+			if (t->ranges[i].end > t->ranges[out - 1].end)
+				t->ranges[out - 1].end = t->ranges[i].end;
+		} else {
+			t->ranges[out++] = t->ranges[i];
+		}
+	}
+	t->nranges = out;
+}
+
+/*
+ * ELF dumps: the PT_LOAD physical ranges, read from the program headers
+ * (QEMU's paging dumps list the same physical page under several virtual
+ * addresses, out of order, which libkdumpfile's page map does not merge).
+ */
+static struct vt_error *elf_ranges(struct vt_target *t)
+{
+	Elf64_Ehdr eh;
+	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return vt_error_create(VT_ERR_FORMAT, "not a 64-bit ELF file");
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "big-endian ELF headers: ranges from the page map");
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+	    eh.e_phnum == PN_XNUM)
+		return vt_error_create(VT_ERR_FORMAT, "bad ELF program header table");
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return vt_error_create(VT_ERR_FORMAT,
+					       "ELF program header %u is truncated", i);
+		if (ph.p_type == PT_LOAD && ph.p_filesz &&
+		    ph.p_paddr + ph.p_filesz > ph.p_paddr)
+			add_range(t, ph.p_paddr, ph.p_paddr + ph.p_filesz);
+	}
+	return NULL;
+}
+
+/* Other formats: walk libkdumpfile's page map (filtered pages are clear). */
+static struct vt_error *pagemap_ranges(struct vt_target *t)
+{
+	unsigned shift = __builtin_ctz(t->info.page_size);
+	kdump_addr_t idx = 0;
+	kdump_attr_t attr;
+	kdump_status st;
+
+	attr.type = KDUMP_BITMAP;
+	st = kdump_get_typed_attr(t->kdump, KDUMP_ATTR_MEMORY_PAGEMAP, &attr);
+	if (st != KDUMP_OK)
+		return kdump_error(t, st, "memory.pagemap");
+	/* Bounded: each step moves idx forward. */
+	for (;;) {
+		kdump_addr_t start = idx, end;
+
+		if (kdump_bmp_find_set(attr.val.bitmap, &start) != KDUMP_OK ||
+		    start < idx)
+			break;
+		end = start;
+		if (kdump_bmp_find_clear(attr.val.bitmap, &end) != KDUMP_OK)
+			end = KDUMP_ADDR_MAX >> shift;
+		if (end <= start)
+			end = start + 1;
+		add_range(t, (uint64_t)start << shift, (uint64_t)end << shift);
+		if (end >= (KDUMP_ADDR_MAX >> shift))
+			break;
+		idx = end;
+	}
+	return NULL;
+}
+
+struct vt_error *vt_target_phys_ranges(struct vt_target *t,
+				       const struct vt_phys_range **ranges,
+				       size_t *nranges, uint64_t *nomitted)
+{
+	struct vt_error *err = NULL;
+
+	if (!t->ranges_ready) {
+		t->ranges = calloc(VT_MAX_PHYS_RANGES, sizeof(*t->ranges));
+		if (!t->ranges)
+			return &vt_enomem;
+		if (strcmp(t->format, "elf") == 0)
+			err = elf_ranges(t);
+		if (strcmp(t->format, "elf") != 0 || err) {
+			vt_error_destroy(err);
+			t->nranges = 0;
+			err = pagemap_ranges(t);
+		}
+		if (err)
+			return err;
+		merge_ranges(t);
+		t->ranges_ready = true;
+	}
+	*ranges = t->ranges;
+	*nranges = t->nranges;
+	if (nomitted)
+		*nomitted = t->nranges_omitted;
+	return NULL;
+}

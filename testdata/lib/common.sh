@@ -1,0 +1,69 @@
+# Shared helpers for the dump generators. Source it; do not run it.
+#
+# Cache layout (outside the clone, survives fresh CI clones on one machine):
+#   $VMTRIAGE_CACHE            default ${XDG_CACHE_HOME:-$HOME/.cache}/vmtriage
+#     pkgs/<arch>/             downloaded .deb files and extracted kernels
+#     dumps/<scenario>-<hash>/ one scenario's dumps + truth.json (hash of inputs)
+
+set -euo pipefail
+
+VT_TESTDATA_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+VT_CACHE=${VMTRIAGE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vmtriage}
+
+vt_log() { printf '[testdata %s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+
+# vt_die STEP MESSAGE: fail naming the step, as issue 3 asks.
+vt_die() { printf 'testdata: step "%s" failed: %s\n' "$1" "$2" >&2; exit 1; }
+
+# vt_hash FILE...: short content hash of the generator inputs.
+vt_hash() { cat "$@" | sha256sum | cut -c1-16; }
+
+# ---------------------------------------------------------------------------
+# Added for the x86_64 generators (testdata/x86/); arch-neutral, reusable.
+# ---------------------------------------------------------------------------
+
+# VT_PYTHON: a python3 that can import drgn (Debian's python3-drgn lives in
+# /usr/bin/python3's dist-packages; a pyenv python3 on PATH cannot see it).
+if [ -x /usr/bin/python3 ]; then VT_PYTHON=/usr/bin/python3; else VT_PYTHON=python3; fi
+
+# vt_require_qemu BINARY: QEMU missing -> exit 77 (skip) outside CI, fail in CI.
+vt_require_qemu() {
+	command -v "$1" >/dev/null 2>&1 && return 0
+	if [ -z "${CI:-}" ]; then
+		echo "testdata: skipped: $1 is not installed (run testdata/install-deps.sh)" >&2
+		exit 77
+	fi
+	vt_die "require-qemu" "$1 is not installed and CI is set (run testdata/install-deps.sh)"
+}
+
+# vt_step NAME CMD...: run CMD; on failure vt_die naming the step.
+vt_step() {
+	local name=$1; shift
+	vt_log "step $name"
+	"$@" || vt_die "$name" "command failed (exit $?): $*"
+}
+
+# vt_dump_dir SCENARIO HASH: the final (published) directory of a scenario.
+vt_dump_dir() { printf '%s/dumps/%s-%s\n' "$VT_CACHE" "$1" "$2"; }
+
+# vt_lock NAME: take an exclusive lock (held until the calling shell exits) so
+# that two concurrent runs never build the same cache entry at once.
+vt_lock() {
+	mkdir -p "$VT_CACHE/locks"
+	local fd
+	exec {fd}>"$VT_CACHE/locks/$1.lock"
+	flock "$fd"
+}
+
+# vt_publish TMPDIR FINALDIR: atomically move a finished scenario into place
+# and delete older versions (other hashes) of the same scenario.
+vt_publish() {
+	local tmp=$1 final=$2 base old
+	base=$(basename "$final")
+	mv -T "$tmp" "$final"
+	for old in "${final%-*}"-*; do
+		[ "$old" = "$final" ] && continue
+		[ -d "$old" ] || continue
+		case $(basename "$old") in "${base%-*}"-????????????????) rm -rf -- "$old";; esac
+	done
+}

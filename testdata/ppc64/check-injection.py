@@ -1,0 +1,234 @@
+#!/usr/bin/env python3
+"""Check that a ppc64le scenario's dumps really contain what truth.json says.
+
+usage: check-injection.py SCENARIO_DIR
+
+With drgn (Debian's python3-drgn, 0.0.22) on vmcore.elf + vmlinux:
+  * the release, and that the kdump files open and agree;
+  * a radix page-table walker of our own over physical reads (drgn 0.0.22
+    cannot translate vmemmap 0xc00c... or vmalloc 0xc008... on ppc64):
+    init_mm.pgd, big-endian entries, bit 62 _PAGE_PTE = leaf. Every gva2gpa
+    truth entry (QEMU's translation before the panic) must walk to the same
+    physical address in the dump;
+  * the injected state of truth["injection"] (A, C, D, E), read from the dump;
+    for the clean twin, that none of those states is there.
+Exits non-zero with a message naming the failed check.
+"""
+import json
+import os
+import struct
+import sys
+
+import drgn
+from drgn.helpers.linux.pid import find_task
+
+PAGE_OFFSET = 0xC000000000000000
+PTE_PRESENT = 1 << 63
+PTE_LEAF = 1 << 62                     # _PAGE_PTE
+NLB_MASK = 0x0FFFFFFFFFFFFF00          # next-level base (~0xc0000000000000ff)
+RPN_MASK = 0x01FFFFFFFFFF0000          # leaf RPN, 64 KiB pages
+# radix, 64 KiB pages: PGD 13 | PUD 9 | PMD 9 | PTE 5 | offset 16
+LEVELS = [(39, 13), (30, 9), (21, 9), (16, 5)]
+ASSIGNED = 0x8
+
+
+class CheckError(Exception):
+    pass
+
+
+def need(cond, what):
+    if not cond:
+        raise CheckError(what)
+
+
+class Dump:
+    def __init__(self, path, vmlinux):
+        self.prog = drgn.Program()
+        self.prog.set_core_dump(path)
+        self.prog.load_debug_info([vmlinux])
+
+    def phys(self, pa, n):
+        return self.prog.read(pa, n, True)
+
+    def u64be(self, pa):
+        return struct.unpack(">Q", self.phys(pa, 8))[0]
+
+    def walk(self, pgd_pa, va):
+        """(pa, [(level, table_pa, entry)]) or (None, path) when unmapped."""
+        ea = va & 0x000FFFFFFFFFFFFF
+        table, path = pgd_pa, []
+        for lvl, (shift, bits) in enumerate(LEVELS):
+            idx = (ea >> shift) & ((1 << bits) - 1)
+            e = self.u64be(table + 8 * idx)
+            path.append((lvl, table, e))
+            if not e & PTE_PRESENT:
+                return None, path
+            if e & PTE_LEAF:
+                return (e & RPN_MASK & ~((1 << shift) - 1)) | (ea & ((1 << shift) - 1)), path
+            table = e & NLB_MASK
+        raise CheckError(f"walk 0x{va:x}: no leaf after the PTE level")
+
+    def kpa(self, va):
+        pa, _ = self.walk(self.kpgd, va)
+        need(pa is not None, f"0x{va:x} does not translate in the dump's init_mm")
+        return pa
+
+
+def check(d):
+    truth = json.load(open(os.path.join(d, "truth.json")))
+    vml = os.path.join(d, "vmlinux")
+    D = Dump(os.path.join(d, "vmcore.elf"), vml)
+    prog = D.prog
+    rel = prog["init_uts_ns"].name.release.string_().decode()
+    need(rel == truth["kernel_release"], f"release {rel} != truth {truth['kernel_release']}")
+    for f in ("vmcore.kdump-zlib", "vmcore.kdump-d31"):
+        k = Dump(os.path.join(d, f), vml)
+        r = k.prog["init_uts_ns"].name.release.string_().decode()
+        need(r == rel, f"{f}: release {r}")
+    D.kpgd = prog["init_mm"].pgd.value_() - PAGE_OFFSET
+    for e in truth["gva2gpa"]:
+        va = int(e["va"], 16)
+        pa, _ = D.walk(D.kpgd, va)
+        want = int(e["pa"], 16) if e["pa"] else None
+        need(pa == want, f"radix walk of {e['va']} ({e['kind']}) gives "
+             f"{hex(pa) if pa is not None else None}, QEMU said {e['pa']}")
+    print(f"check-injection: {truth['scenario']}: release ok, kdump files ok, "
+          f"{len(truth['gva2gpa'])} gva2gpa entries match the dump's radix tables")
+
+    page_t = prog.type("struct page")
+    off_frag = page_t.member("pt_frag_refcount").offset
+    pg_reserved = prog["PG_reserved"].value_()
+
+    def page_fields(page_va):
+        pa = D.kpa(page_va)
+        flags = struct.unpack("<Q", D.phys(pa, 8))[0]
+        frag = struct.unpack("<i", D.phys(pa + off_frag, 4))[0]
+        return flags, frag
+
+    inj = truth.get("injection")
+    mode = inj["mode"] if inj else None
+    s2 = int(truth["hotplug"]["present"]["start"], 16)
+
+    # ---- A: the PMD table page of the present dimm's linear map
+    _, path = D.walk(D.kpgd, PAGE_OFFSET + s2)
+    pmd_table = path[1][2] & NLB_MASK
+    flags, frag = page_fields(prog["vmemmap"].value_() + (pmd_table >> 16) * page_t.size)
+    if mode == "a":
+        need(int(inj["table_pa"], 16) == pmd_table,
+             f"A: module's table {inj['table_pa']} is not the dump's PMD table 0x{pmd_table:x}")
+        need(not flags & (1 << pg_reserved) and frag == 0,
+             f"A: PMD table page flags 0x{flags:x} pt_frag_refcount {frag} (want !PG_reserved, 0)")
+        print(f"check-injection: A ok: PMD table 0x{pmd_table:x} pt_frag_refcount 0, not reserved")
+    else:
+        need(frag >= 1, f"clean: PMD table page 0x{pmd_table:x} pt_frag_refcount {frag} < 1")
+
+    # ---- C: live ibm,dynamic-memory-v2 vs drmem_info
+    node = prog["of_root"].child
+    while node and node.full_name.string_() != b"ibm,dynamic-reconfiguration-memory":
+        node = node.sibling
+    need(bool(node), "C: no ibm,dynamic-reconfiguration-memory node under of_root")
+
+    def prop(p, name):
+        while p:
+            if p.name.string_() == name:
+                return p
+            p = p.next
+        return None
+    live = prop(node.properties, b"ibm,dynamic-memory-v2")
+    val = prog.read(live.value.value_(), live.length.value_())
+    need(val.hex() == truth["devicetree"]["ibm,dynamic-memory-v2"],
+         "C: live ibm,dynamic-memory-v2 in the dump differs from /proc/device-tree before the panic")
+    lmb_size = int(truth["hotplug"]["lmb_size"], 16)
+    dt = {}
+    (nsets,) = struct.unpack(">I", val[:4])
+    for i in range(nsets):
+        seq, base, drc, aa, fl = struct.unpack(">IQIII", val[4 + 24 * i:28 + 24 * i])
+        for k in range(seq):
+            dt[drc + k] = fl
+    info = prog["drmem_info"]
+    dr = {}
+    for i in range(info.n_lmbs.value_()):
+        lmb = info.lmbs[i]
+        dr[lmb.drc_index.value_()] = lmb.flags.value_()
+    removed = [int(x["drc_index"], 16) for x in truth["hotplug"]["removed"]["lmbs"]]
+    stale = [x for x in removed if dt[x] & ASSIGNED and not dr[x] & ASSIGNED]
+    if mode == "c":
+        need(stale == removed, f"C: removed LMBs {[hex(x) for x in removed]}: DT flags "
+             f"{[hex(dt[x]) for x in removed]}, drmem flags {[hex(dr[x]) for x in removed]}")
+        dead = prop(node.deadprops, b"ibm,dynamic-memory-v2")
+        need(dead is not None, "C: no ibm,dynamic-memory-v2 on deadprops")
+        old = prog.read(dead.value.value_(), dead.length.value_())
+        need(old.hex() == truth["devicetree_before_injection"]["ibm,dynamic-memory-v2"],
+             "C: deadprops value is not the pre-injection property")
+        print(f"check-injection: C ok: LMBs {[hex(x) for x in removed]} ASSIGNED in the DT, "
+              f"not in drmem_info; old value on deadprops")
+    else:
+        need(not stale, f"clean: stale DT LMBs {[hex(x) for x in stale]}")
+        need(all(bool(dt[x] & ASSIGNED) == bool(dr[x] & ASSIGNED) for x in dr),
+             "clean: DT and drmem_info ASSIGNED flags differ")
+
+    # ---- D: the sleep task's PTE fragments
+    task = find_task(prog, truth["sleep_pid"])
+    need(bool(task) and bool(task.mm), f"D: task {truth['sleep_pid']} or its mm not found")
+    mm = task.mm
+    upgd = mm.pgd.value_() - PAGE_OFFSET
+    frags = {}
+    for e0 in struct.unpack(">8192Q", D.phys(upgd, 8 * 8192)):   # quadrant 0: user space
+        if not e0 & PTE_PRESENT or e0 & PTE_LEAF:
+            continue
+        pud = e0 & NLB_MASK
+        for i1 in range(512):
+            e1 = D.u64be(pud + 8 * i1)
+            if not e1 & PTE_PRESENT or e1 & PTE_LEAF:
+                continue
+            pmd = e1 & NLB_MASK
+            ents = struct.unpack(">512Q", D.phys(pmd, 4096))
+            for e2 in ents:
+                if e2 & PTE_PRESENT and not e2 & PTE_LEAF:
+                    pte = e2 & NLB_MASK
+                    frags.setdefault(pte >> 16, set()).add(pte & 0xFFFF)
+    frag_shift = prog["__pte_frag_size_shift"].value_()
+    bad = []
+    ptefrag = mm.context.pte_frag.value_()
+    for pfn, offs in frags.items():
+        used = len({o >> frag_shift for o in offs})
+        cached = 0
+        if ptefrag and (ptefrag - PAGE_OFFSET) >> 16 == pfn:
+            cached = (0x10000 - (ptefrag & 0xFFFF)) >> frag_shift
+        _, cnt = page_fields(prog["vmemmap"].value_() + pfn * page_t.size)
+        if cnt < used + cached:
+            bad.append((pfn, used, cached, cnt))
+    if mode == "d":
+        need(len(bad) == 1 and bad[0][0] == int(inj["pfn"], 16) and bad[0][3] < bad[0][1],
+             f"D: deficits {bad}, module said pfn {inj['pfn']} used {inj['used']}")
+        print(f"check-injection: D ok: pid {truth['sleep_pid']} PTE fragment page pfn "
+              f"0x{bad[0][0]:x}: used {bad[0][1]} cached {bad[0][2]} pt_frag_refcount {bad[0][3]}")
+    else:
+        need(not bad, f"clean: PTE fragment deficits in pid {truth['sleep_pid']}: {bad}")
+
+    # ---- E: struct pages filled with 0xff
+    if mode == "e":
+        first = int(inj["struct_page_first"], 16)
+        n = inj["count"]
+        for i in range(n):
+            pa = D.kpa(first + i * page_t.size)
+            need(D.phys(pa, page_t.size) == b"\xff" * page_t.size,
+                 f"E: struct page of pfn 0x{int(inj['pfn_first'], 16) + i:x} is not all 0xff")
+        print(f"check-injection: E ok: {n} struct pages from {inj['struct_page_first']} are 0xff")
+    else:
+        # the RTAS pages that ppc-e poisons are intact here
+        vmemmap = prog["vmemmap"].value_()
+        flags, _ = page_fields(vmemmap)          # pfn 0: kernel image, PG_reserved
+        need(flags != 0xFFFFFFFFFFFFFFFF and flags & (1 << pg_reserved), "clean: pfn 0 struct page")
+
+
+def main():
+    d = sys.argv[1]
+    try:
+        check(d)
+    except CheckError as e:
+        sys.exit(f'testdata: step "check-injection" failed: {d}: {e}')
+
+
+if __name__ == "__main__":
+    main()

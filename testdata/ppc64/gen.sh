@@ -1,0 +1,87 @@
+#!/bin/bash
+# Generate (or reuse) one ppc64le pseries scenario; prints its directory on stdout.
+# Usage: testdata/ppc64/gen.sh SCENARIO     (ppc-hotplug ppc-a ppc-c ppc-d ppc-e)
+#
+# $VT_CACHE/dumps/<scenario>-<hash>/ where <hash> covers every input file of
+# this generator, the pinned ppc64 values and the .deb names actually used
+# (fetch.sh's inputs.txt) and QEMU's version; built in a temp dir in
+# $VT_CACHE/dumps and renamed when complete. Contents:
+#   vmcore.elf          QEMU's ELF dump fixed by fix-elf.py (little-endian,
+#                       p_vaddr set, VMCOREINFO note added; sparse)
+#   vmcore.kdump-zlib   ppc64el makedumpfile -c -d 0  (under qemu-ppc64le)
+#   vmcore.kdump-d31    ppc64el makedumpfile -c -d 31
+#   vmlinux             symlink to the cached DWARF vmlinux
+#   console.log, truth.json
+# The injected scenarios are checked with check-injection.py before publishing.
+set -euo pipefail
+. "$(dirname "$0")/../lib/common.sh"
+scen=${1:?usage: gen.sh SCENARIO}
+T=$VT_TESTDATA_DIR
+P=$T/ppc64
+
+vt_require_qemu qemu-system-ppc64
+vt_require_qemu qemu-ppc64le
+case $scen in
+ppc-hotplug|ppc-a|ppc-c|ppc-d|ppc-e) ;;
+*) vt_die "gen-ppc64" "unknown scenario $scen" ;;
+esac
+
+inputs=(
+	"$T/lib/common.sh" "$T/lib/qemu.py" "$T/lib/mkinitramfs.py" "$T/lib/guest-init.sh"
+	"$P/gen.sh" "$P/fetch.sh" "$P/run-guest.py" "$P/fix-elf.py" "$P/check-injection.py"
+	"$P/build-module.sh" "$P/module/vt_ppc_inject.c" "$P/module/Kbuild"
+)
+
+kdir=$("$P/fetch.sh") || vt_die "ppc64-fetch" "see messages above"
+hash=$( (cat "${inputs[@]}" "$kdir/inputs.txt"; qemu-system-ppc64 --version | head -1) | sha256sum | cut -c1-16)
+final=$(vt_dump_dir "$scen" "$hash")
+if [ -f "$final/truth.json" ] && [ -e "$final/vmlinux" ]; then
+	echo "$final"; exit 0
+fi
+
+vt_lock "dump-$scen"
+if [ -f "$final/truth.json" ] && [ -e "$final/vmlinux" ]; then
+	echo "$final"; exit 0
+fi
+t0=$SECONDS
+modarg=()
+if [ "$scen" != ppc-hotplug ]; then
+	ko=$("$P/build-module.sh" "$kdir") || vt_die "ppc64-build-module" "see messages above"
+	modarg=(--module "$ko")
+fi
+
+mkdir -p "$VT_CACHE/dumps"
+tmp=$(mktemp -d "$VT_CACHE/dumps/.tmp-$scen-XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+vt_log "$scen: generating in $tmp"
+
+"$VT_PYTHON" "$P/run-guest.py" "$scen" --kdir "$kdir" --out "$tmp" "${modarg[@]}" \
+	|| vt_die "run-guest $scen" "see messages above"
+
+vi=$(jq -r '.vmcoreinfo | "\(.paddr | ltrimstr("0x")):\(.size | ltrimstr("0x"))"' "$tmp/truth.json")
+vt_step "fix-elf" "$VT_PYTHON" "$P/fix-elf.py" "$tmp/vmcore.raw" "$tmp/vmcore.elf" --vmcoreinfo "$vi"
+rm -f "$tmp/vmcore.raw"
+
+mkd() { # OUT OPTIONS...: the ppc64el makedumpfile under qemu-user
+	local out=$1; shift
+	qemu-ppc64le -L "$kdir/sysroot" "$kdir/sysroot/usr/bin/makedumpfile" "$@" \
+		"$tmp/vmcore.elf" "$tmp/$out" >/dev/null 2>"$tmp/mkd-$out.log" \
+		|| { tail -5 "$tmp/mkd-$out.log" >&2; return 1; }
+}
+vt_log "$scen: makedumpfile (ppc64el, qemu-user)"
+mkd vmcore.kdump-zlib -c -d 0 & p1=$!
+mkd vmcore.kdump-d31 -c -d 31 & p2=$!
+wait $p1 || vt_die "makedumpfile -c -d 0" "see messages above"
+wait $p2 || vt_die "makedumpfile -c -d 31" "see messages above"
+
+ln -s "../../pkgs/ppc64el/$(basename "$kdir")/vmlinux" "$tmp/vmlinux"
+[ -e "$tmp/vmlinux" ] || ln -sfn "$kdir/vmlinux" "$tmp/vmlinux"   # VT_CACHE/dumps not beside pkgs
+vt_step "check-injection" "$VT_PYTHON" "$P/check-injection.py" "$tmp"
+
+rm -f "$tmp"/mkd-*.log "$tmp/initrd.gz" "$tmp/qemu.log"
+chmod 0444 "$tmp"/vmcore.*
+chmod 0755 "$tmp"
+vt_publish "$tmp" "$final"
+trap - EXIT
+vt_log "$scen: done in $((SECONDS - t0))s: $final ($(du -sh "$final" | cut -f1) on disk)"
+echo "$final"

@@ -1,0 +1,108 @@
+#!/bin/bash
+# Bad input (issue 2): every case must end with one clear message on stderr
+# naming the file, a non-zero exit (2), no crash (signal), no hang (timeout),
+# bounded memory (ulimit -v). Inputs are made from a real dump in a temp dir.
+set -uo pipefail
+top=${top_srcdir:-$(dirname "$0")/..}
+vt=${VMTRIAGE:-$top/vmtriage}
+pass=0 fail=0
+tmp=$(mktemp -d "${TMPDIR:-/var/tmp}/vt-bad.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+d=$("$top/testdata/dumpdir" x86-basic); rc=$?
+[ $rc -eq 77 ] && { echo "SKIP: no dumps here"; exit 77; }
+[ $rc -ne 0 ] && { echo "FAIL: generating x86-basic"; exit 1; }
+
+# AddressSanitizer maps terabytes of shadow: no address-space limit then.
+memlimit=4000000
+if nm -D "$vt" 2>/dev/null | grep -q __asan_init || nm "$vt" 2>/dev/null | grep -q __asan_init; then
+	memlimit=unlimited
+fi
+
+# expect WHAT WANT_RC PATTERN -- ARGS...: run under a time and memory limit.
+expect() {
+	local what=$1 want=$2 pattern=$3; shift 4
+	local out rc
+	out=$( (ulimit -v $memlimit; timeout 60 "$vt" "$@") 2>&1 >/dev/null); rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		echo "FAIL: $what: exit $rc, want $want (stderr: ${out:0:300})"; fail=$((fail+1)); return
+	fi
+	if ! grep -qE -- "$pattern" <<<"$out"; then
+		echo "FAIL: $what: stderr '${out:0:300}' lacks /$pattern/"; fail=$((fail+1)); return
+	fi
+	pass=$((pass+1))
+}
+
+expect "missing file" 2 "nope: No such file" -- info "$tmp/nope"
+: > "$tmp/empty"
+expect "empty file" 2 "empty: empty file" -- info "$tmp/empty"
+head -c 100000 /dev/urandom > "$tmp/random"
+expect "not a dump" 2 "random: not a dump" -- info "$tmp/random"
+expect "directory" 2 "is a directory" -- info "$tmp"
+expect "usage: no command" 2 "Usage" --
+expect "usage: unknown command" 2 "unknown command" -- frobnicate
+expect "usage: bad option" 2 "unknown option" -- info --bogus "$d/vmcore.elf"
+expect "usage: missing VMCORE" 2 "missing VMCORE" -- info
+
+# Truncated dumps: ELF cut inside its memory, kdump cut in its page data,
+# flattened stream cut mid-record.
+for spec in vmcore.elf:4096 vmcore.elf:20000000 vmcore.kdump-zlib:1000000 \
+	    vmcore.kdump-zlib:30000000 vmcore.qemu-kdump.flat:20000000; do
+	f=${spec%%:*} n=${spec##*:}
+	head -c "$n" "$d/$f" > "$tmp/trunc-$n-$f"
+	expect "truncated $f at $n" 2 "trunc-$n-$f: .*(truncated|not a dump)" -- info "$tmp/trunc-$n-$f"
+done
+
+# A vmlinux that is not a kernel, and one that does not match the dump.
+expect "vmlinux not a kernel" 2 "ls.*(not a Linux kernel|no linux_banner|not a kernel)" -- info "$d/vmcore.kdump-d31" /bin/ls
+
+# Corrupt VMCOREINFO: no KEY=VALUE line left, then a garbage symbol value.
+cp "$d/vmcore.kdump-d31" "$tmp/vi-zero"
+off=$(grep -abo 'OSRELEASE=' "$tmp/vi-zero" | head -1 | cut -d: -f1)
+python3 - "$tmp/vi-zero" "$off" <<'PY'
+import sys
+p, off = sys.argv[1], int(sys.argv[2])
+with open(p, "r+b") as f:
+    f.seek(off); data = f.read(4096)
+    end = data.find(b"\0")
+    f.seek(off); f.write(b"#" * (end if end > 0 else 4096))
+PY
+expect "VMCOREINFO without entries" 2 "vi-zero: VMCOREINFO" -- info "$tmp/vi-zero"
+cp "$d/vmcore.kdump-d31" "$tmp/vi-sym"
+off=$(grep -abo 'SYMBOL(init_top_pgt)=' "$tmp/vi-sym" | head -1 | cut -d: -f1)
+printf 'SYMBOL(init_top_pgt)=zzzzzzzzzzzzzzzz' | dd of="$tmp/vi-sym" bs=1 seek="$off" conv=notrunc status=none
+expect "garbage SYMBOL(init_top_pgt)" 2 "init_top_pgt.*not hex" -- rd "$tmp/vi-sym" 0xffffffff81000000
+
+# Garbage page tables: the kernel PGD page rewritten with entries pointing
+# beyond memory and back at itself, in a sparse copy of the ELF dump.
+cp --sparse=always "$d/vmcore.elf" "$tmp/pgt.elf"
+python3 - "$tmp/pgt.elf" "$d/truth.json" <<'PY'
+import json, struct, sys
+p = sys.argv[1]
+with open(p, "r+b") as f:
+    hdr = f.read(64)
+    phoff, = struct.unpack_from("<Q", hdr, 32)
+    phnum, = struct.unpack_from("<H", hdr, 56)
+    f.seek(phoff)
+    phdrs = [struct.unpack("<IIQQQQQQ", f.read(56)) for _ in range(phnum)]
+    raw = f.read(0)
+    # init_top_pgt's physical address from VMCOREINFO in the notes
+    f.seek(0); blob = f.read(1 << 20)
+    i = blob.find(b"SYMBOL(init_top_pgt)=")
+    va = int(blob[i:blob.find(b"\n", i)].split(b"=")[1], 16)
+    pa = va - 0xffffffff80000000     # nokaslr dump: phys_base 0
+    for typ, flags, off, vaddr, paddr, filesz, memsz, align in phdrs:
+        if typ == 1 and paddr <= pa < paddr + filesz:
+            f.seek(off + pa - paddr)
+            ents = [(1 << 45) | 0x63, (pa | 0x63)] * 256   # beyond memory / itself
+            f.write(struct.pack("<512Q", *ents))
+            break
+PY
+expect "garbage PGD: direct-map read" 2 "(no data|not mapped|beyond)" -- rd "$tmp/pgt.elf" 0xffff888000001000
+expect "garbage PGD: kernel text read" 2 "(no data|not mapped|beyond)" -- rd "$tmp/pgt.elf" 0xffffffff81000000
+out=$( (ulimit -v $memlimit; timeout 60 "$vt" info "$tmp/pgt.elf") 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q "kallsyms   no" <<<"$out"; then pass=$((pass+1)); else
+	echo "FAIL: garbage PGD: info should still describe the dump and say kallsyms failed (rc $rc)"; fail=$((fail+1)); fi
+
+echo "bad_input: $pass passed, $fail failed"
+[ $fail -eq 0 ]

@@ -1,0 +1,110 @@
+"""Helpers for the real-dump tests: find dumps, run vmtriage, count checks.
+
+Every test prints one line per failed check and ends with the closing line
+'N passed, N failed' that CI reads; exit 0 only when nothing failed,
+77 when the test cannot run here (no QEMU outside CI).
+"""
+import json
+import os
+import subprocess
+import sys
+
+TOP = os.environ.get("top_srcdir") or os.path.join(os.path.dirname(__file__), "..")
+VMTRIAGE = os.environ.get("VMTRIAGE") or os.path.join(TOP, "vmtriage")
+
+
+class Checks:
+    def __init__(self, name):
+        self.name = name
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, cond, what):
+        if cond:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print(f"FAIL: {what}", flush=True)
+        return cond
+
+    def equal(self, got, want, what):
+        return self.check(got == want, f"{what}: got {got!r}, want {want!r}")
+
+    def done(self):
+        print(f"{self.name}: {self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed or not self.passed else 0)
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(77)
+
+
+def dumpdir(scenario):
+    """The scenario's directory, generated (or reused from the cache)."""
+    proc = subprocess.run([os.path.join(TOP, "testdata", "dumpdir"), scenario],
+                          stdout=subprocess.PIPE, text=True)
+    if proc.returncode == 77:
+        skip(f"dumps for {scenario} cannot be made here")
+    if proc.returncode != 0:
+        print(f"FAIL: generating {scenario} failed (exit {proc.returncode})")
+        sys.exit(1)
+    return proc.stdout.strip()
+
+
+def truth(d):
+    with open(os.path.join(d, "truth.json")) as f:
+        return json.load(f)
+
+
+def run(*args, check=True, timeout=300):
+    """Run vmtriage; returns (exit status, stdout, stderr)."""
+    proc = subprocess.run([VMTRIAGE, *map(str, args)], stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=timeout)
+    if check and proc.returncode != 0:
+        raise RuntimeError(f"vmtriage {' '.join(map(str, args))} exited "
+                           f"{proc.returncode}: {proc.stderr.strip()}")
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def run_json(*args):
+    return json.loads(run(*args, "--json")[1])
+
+
+def flatten_members(members, prefix=""):
+    """vmtriage type --json members -> {dotted name: (offset_bits, size)}."""
+    out = {}
+    for m in members:
+        name = m["name"]
+        if not name and "members" in m:
+            out.update(flatten_members(m["members"], prefix))
+            continue
+        out[prefix + name] = (m["bit_offset"], m["size"])
+    return out
+
+
+def drgn_flatten(t, prefix="", base=0):
+    """drgn Type -> {dotted name: (offset_bits, size)}, anonymous members inlined."""
+    import drgn
+    out = {}
+    for m in t.members:
+        off = base + m.bit_offset
+        mt = m.type.unqualified()
+        if m.name is None:
+            if mt.kind in (drgn.TypeKind.STRUCT, drgn.TypeKind.UNION):
+                out.update(drgn_flatten(mt, prefix, off))
+            continue
+        try:
+            size = drgn.sizeof(mt)
+        except (TypeError, ValueError):
+            size = 0
+        out[prefix + m.name] = (off, size)
+    return out
+
+
+def drgn_program(core, vmlinux):
+    import drgn
+    prog = drgn.Program()
+    prog.set_core_dump(core)
+    prog.load_debug_info([vmlinux])
+    return prog
