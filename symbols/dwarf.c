@@ -72,15 +72,10 @@ struct dwarf_finder {
 static struct vt_error *convert(struct dwarf_finder *df, Dwarf_Die *die,
 				int depth, struct vt_type **ret);
 
-static unsigned long long die_offset(Dwarf_Die *die)
-{
-	return die ? (unsigned long long)dwarf_dieoffset(die) : 0;
-}
-
-/* Malformed or unexpected DWARF at die (NULL: no particular DIE). */
+/* Malformed or unexpected DWARF at a DIE. */
 #define bad(die, fmt, ...) \
 	vt_error_create(VT_ERR_FORMAT, "DWARF DIE 0x%llx: " fmt, \
-			die_offset(die), ##__VA_ARGS__)
+			(unsigned long long)dwarf_dieoffset(die), ##__VA_ARGS__)
 
 /* A libdw call failed: say what we were doing and what libdw said. */
 static struct vt_error *dw_error(Dwarf_Die *die, const char *what)
@@ -218,20 +213,11 @@ static struct vt_error *count_children(Dwarf_Die *die, int tag, size_t *ret)
 
 static int tag_namespace(int tag)
 {
-	switch (tag) {
-	case DW_TAG_structure_type:
-	case DW_TAG_class_type:
-		return NS_STRUCT;
-	case DW_TAG_union_type:
-		return NS_UNION;
-	case DW_TAG_enumeration_type:
-		return NS_ENUM;
-	case DW_TAG_typedef:
-		return NS_TYPEDEF;
-	case DW_TAG_base_type:
-		return NS_BASE;
-	}
-	return -1;
+	return tag == DW_TAG_structure_type || tag == DW_TAG_class_type ? NS_STRUCT :
+	       tag == DW_TAG_union_type ? NS_UNION :
+	       tag == DW_TAG_enumeration_type ? NS_ENUM :
+	       tag == DW_TAG_typedef ? NS_TYPEDEF :
+	       tag == DW_TAG_base_type ? NS_BASE : -1;
 }
 
 static struct vt_error *index_die(struct dwarf_finder *df, Dwarf_Die *die)
@@ -292,7 +278,9 @@ static struct vt_error *index_next_cu(struct dwarf_finder *df)
 	if (r) {
 		df->exhausted = true;
 		if (r < 0)
-			note_broken(df, dw_error(NULL, "reading the next compilation unit"));
+			note_broken(df, vt_error_create(VT_ERR_FORMAT,
+					"DWARF: reading the next compilation unit: %s",
+					dwarf_errmsg(-1)));
 		return NULL;
 	}
 	df->cursor = next;
@@ -427,7 +415,7 @@ static struct vt_error *convert_member(struct dwarf_finder *df, Dwarf_Die *m,
 	err = member_location(m, &byte_off);
 	if (err)
 		return err;
-	if (byte_off > (uint64_t)INT64_MAX / 8)
+	if (byte_off > (1ull << 48))	/* also keeps the sums below in range */
 		return bad(m, "member offset out of range");
 	vm->bit_offset = byte_off * 8;
 
@@ -760,7 +748,8 @@ static struct vt_error *convert_at(struct dwarf_finder *df, Dwarf_Off off,
 		return NULL;
 	}
 	if (!dwarf_offdie(df->dwarf, off, &die))
-		return dw_error(NULL, "no DIE at that offset");
+		return vt_error_create(VT_ERR_FORMAT, "DWARF: no DIE at 0x%llx",
+				       (unsigned long long)off);
 	return convert(df, &die, 0, ret);
 }
 

@@ -228,6 +228,7 @@ struct vt_error *vt_elf_finder_create(const char *path, struct vt_arena *arena,
 	struct elf_finder *ef = calloc(1, sizeof(*ef));
 	struct vt_error *err;
 
+	(void)arena;	/* names live in the mmapped .strtab, not the arena */
 	if (!ef)
 		return &vt_enomem;
 	vt_strmap_init(&ef->by_name);

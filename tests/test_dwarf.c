@@ -131,9 +131,9 @@ static struct vt_type *pointee(struct vt_finder *f, struct vt_type *p)
 {
 	struct vt_type *t = NULL;
 
-	if (!p || p->kind != VT_TYPE_POINTER || p->target)
+	if (!p || p->kind != VT_TYPE_POINTER || p->target || p->finder != f)
 		return NULL;
-	CHECK_OK(p->finder->ops->resolve(p->finder->arg, p->ref, &t));
+	CHECK_OK(f->ops->resolve(f->arg, p->ref, &t));
 	return t;
 }
 

@@ -41,15 +41,23 @@ t0=$SECONDS
 ko=$("$T/x86/build-module.sh" "$kdir") || vt_die "build-module" "see messages above"
 
 mkdir -p "$VT_CACHE/dumps"
+rm -rf "$VT_CACHE/dumps/.tmp-$scen-"*   # left by a killed run (we hold the lock)
 tmp=$(mktemp -d "$VT_CACHE/dumps/.tmp-$scen-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 vt_log "$scen: generating in $tmp"
 
-"$VT_PYTHON" "$T/x86/run-guest.py" "$scen" --kdir "$kdir" --out "$tmp" --vtinject "$ko" \
-	|| vt_die "run-guest $scen" "see messages above (QEMU log: kept only on success)"
+# The guest run has its own timeouts on every wait; this is a backstop.
+if ! timeout 900 "$VT_PYTHON" "$T/x86/run-guest.py" "$scen" --kdir "$kdir" --out "$tmp" --vtinject "$ko"; then
+	# Keep the logs of a failed run for diagnosis (the dumps are dropped).
+	failed="$VT_CACHE/dumps/.failed-$scen"
+	rm -rf "$failed"; mkdir -p "$failed"
+	cp "$tmp/console.log" "$tmp/qemu.log" "$failed/" 2>/dev/null || true
+	[ -f "$tmp/console.log" ] && { echo "--- guest console (last 30 lines):" >&2; tail -30 "$tmp/console.log" >&2; }
+	vt_die "run-guest $scen" "see messages above; logs kept in $failed"
+fi
 
 # QEMU's kdump-zlib output is makedumpfile's flattened format: reassemble it.
-vt_step "makedumpfile -R" sh -c 'makedumpfile -R "$1/vmcore.qemu-kdump" < "$1/vmcore.qemu-kdump.flat" >/dev/null 2>"$1/mkd-R.log"' _ "$tmp"
+vt_step "makedumpfile -R" sh -c 'timeout 600 makedumpfile -R "$1/vmcore.qemu-kdump" < "$1/vmcore.qemu-kdump.flat" >/dev/null 2>"$1/mkd-R.log"' _ "$tmp"
 
 # makedumpfile 1.7.2 cannot read QEMU's ELF as is (program headers not
 # right after the ELF header): fix a sparse temporary copy and convert that.
@@ -58,7 +66,7 @@ chmod u+w "$tmp/fixed.elf"
 vt_step "fix ELF header" "$VT_PYTHON" "$T/lib/elf-phdrs-first.py" "$tmp/fixed.elf"
 mkd() { # OUT OPTIONS...
 	local out=$1; shift
-	makedumpfile "$@" "$tmp/fixed.elf" "$tmp/$out" >/dev/null 2>"$tmp/mkd-$out.log" \
+	timeout 600 makedumpfile "$@" "$tmp/fixed.elf" "$tmp/$out" >/dev/null 2>"$tmp/mkd-$out.log" \
 		|| { tail -5 "$tmp/mkd-$out.log" >&2; return 1; }
 }
 vt_log "$scen: makedumpfile conversions"
