@@ -131,6 +131,7 @@ static void print_type(struct vt_type *t, bool json)
 			vt_json_string(&j, "target", ts);
 		}
 		vt_json_u64(&j, "size", u ? u->size : 0);
+		vt_json_bool(&j, "partial", u && u->partial);
 		if (u && (u->kind == VT_TYPE_STRUCT || u->kind == VT_TYPE_UNION)) {
 			vt_json_array_begin(&j, "members");
 			json_members(&j, u, 0, 0);
@@ -161,7 +162,8 @@ static void print_type(struct vt_type *t, bool json)
 		return;
 	if (u->kind == VT_TYPE_STRUCT || u->kind == VT_TYPE_UNION) {
 		type_str(u, ts, sizeof(ts), 0);
-		printf("%s {%s\n", ts, u->incomplete ? " /* declaration only */" : "");
+		printf("%s {%s\n", ts, u->incomplete ? " /* declaration only */" :
+		       u->partial ? " /* from VMCOREINFO: only the members it lists, types unknown */" : "");
 		print_members(u, 0, 1);
 		printf("}; /* size %" PRIu64 " */\n", u->size);
 	} else if (u->kind == VT_TYPE_ENUM) {

@@ -591,9 +591,9 @@ static struct vt_error *pagemap_ranges(struct vt_target *t)
 	kdump_status st;
 
 	attr.type = KDUMP_BITMAP;
-	st = kdump_get_typed_attr(t->kdump, KDUMP_ATTR_MEMORY_PAGEMAP, &attr);
+	st = kdump_get_typed_attr(t->kdump, KDUMP_ATTR_FILE_PAGEMAP, &attr);
 	if (st != KDUMP_OK)
-		return kdump_error(t, st, "memory.pagemap");
+		return kdump_error(t, st, "file.pagemap");
 	/* Bounded: each step moves idx forward. */
 	for (;;) {
 		kdump_addr_t start = idx, end;

@@ -737,23 +737,25 @@ static struct vt_error *convert(struct dwarf_finder *df, Dwarf_Die *die,
 	return NULL;
 }
 
-static struct vt_error *convert_at(struct dwarf_finder *df, Dwarf_Off off,
-				   struct vt_type **ret)
+/* ---- finder operations ---- */
+
+/* The type at a DIE offset; 0 (a pointer without DW_AT_type) is void. */
+static struct vt_error *dwarf_resolve(void *arg, uint64_t ref,
+				      struct vt_type **ret)
 {
-	struct vt_type *t = cache_get(df, off);
+	struct dwarf_finder *df = arg;
+	struct vt_type *t = ref ? cache_get(df, ref) : df->void_type;
 	Dwarf_Die die;
 
 	if (t) {
 		*ret = t;
 		return NULL;
 	}
-	if (!dwarf_offdie(df->dwarf, off, &die))
+	if (!dwarf_offdie(df->dwarf, ref, &die))
 		return vt_error_create(VT_ERR_FORMAT, "DWARF: no DIE at 0x%llx",
-				       (unsigned long long)off);
+				       (unsigned long long)ref);
 	return convert(df, &die, 0, ret);
 }
-
-/* ---- finder operations ---- */
 
 static struct vt_error *dwarf_type(void *arg, enum vt_type_kind kind,
 				   const char *name, struct vt_type **ret)
@@ -775,7 +777,7 @@ static struct vt_error *dwarf_type(void *arg, enum vt_type_kind kind,
 		return &vt_not_found;	/* pointers, arrays have no names */
 	err = find_named(df, ns, name, &off);
 	if (!err)
-		err = convert_at(df, off, &t);
+		err = dwarf_resolve(df, off, &t);
 	if (err)
 		return err->code == VT_ERR_NOT_FOUND ? err :
 		       vt_error_prefix(err, "%s %s", vt_type_kind_name(kind), name);
@@ -784,18 +786,6 @@ static struct vt_error *dwarf_type(void *arg, enum vt_type_kind kind,
 		return &vt_not_found;
 	*ret = t;
 	return NULL;
-}
-
-static struct vt_error *dwarf_resolve(void *arg, uint64_t ref,
-				      struct vt_type **ret)
-{
-	struct dwarf_finder *df = arg;
-
-	if (!ref) {
-		*ret = df->void_type;
-		return NULL;
-	}
-	return convert_at(df, ref, ret);
 }
 
 static struct vt_error *dwarf_constant(void *arg, const char *name,
@@ -808,7 +798,7 @@ static struct vt_error *dwarf_constant(void *arg, const char *name,
 
 	err = find_named(df, NS_ENUMERATOR, name, &off);
 	if (!err)
-		err = convert_at(df, off, &t);
+		err = dwarf_resolve(df, off, &t);
 	if (err)
 		return err->code == VT_ERR_NOT_FOUND ? err :
 		       vt_error_prefix(err, "enumerator %s", name);

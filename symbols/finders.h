@@ -43,6 +43,7 @@ struct vt_error *vt_kallsyms_finder_create(struct vt_target *t,
 
 /* VMCOREINFO SYMBOL/SIZE/OFFSET/NUMBER (runtime addresses). */
 struct vt_error *vt_vmcoreinfo_finder_create(const struct vt_vmcoreinfo *vi,
+					     struct vt_arena *arena,
 					     struct vt_finder **ret);
 
 void vt_finder_destroy(struct vt_finder *f);

@@ -64,7 +64,9 @@ static struct vt_error *btf_from_dump(struct vt_symbols *s)
 				       "no kallsyms to locate __start_BTF");
 	if ((err = kf->ops->symbol(kf->arg, "__start_BTF", &start)) ||
 	    (err = kf->ops->symbol(kf->arg, "__stop_BTF", &stop)))
-		return vt_error_prefix(err, "__start_BTF/__stop_BTF in kallsyms");
+		return vt_error_prefix(err,
+			"this kernel has no BTF in memory (no __start_BTF/__stop_BTF in kallsyms); "
+			"types need a vmlinux");
 	if (stop <= start || stop - start > MAX_BTF_BYTES)
 		return vt_error_create(VT_ERR_FORMAT,
 				       "BTF section 0x%" PRIx64 "..0x%" PRIx64 " has a bad size",
@@ -200,7 +202,7 @@ struct vt_error *vt_symbols_create(struct vt_target *t,
 			set_status(s, F_KALLSYMS, false, "%s", err->message);
 			vt_error_destroy(err);
 		}
-		err = vt_vmcoreinfo_finder_create(vt_target_vmcoreinfo(t),
+		err = vt_vmcoreinfo_finder_create(vt_target_vmcoreinfo(t), s->arena,
 						  &s->finders[F_VMCOREINFO]);
 		if (err)
 			goto fail;
@@ -340,6 +342,11 @@ struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
 out:
 	if (err && err->code == VT_ERR_NOT_FOUND) {
 		vt_error_destroy(err);
+		if (!s->finders[F_BTF] && !s->finders[F_DWARF])
+			return vt_error_create(VT_ERR_NOT_FOUND,
+				"type %s not found: this dump has no BTF and no vmlinux was given, "
+				"so only the structs VMCOREINFO describes are known; "
+				"give the vmlinux (with DWARF) for full types", spec);
 		return vt_error_create(VT_ERR_NOT_FOUND, "type %s not found", spec);
 	}
 	return err;

@@ -47,6 +47,7 @@ struct vt_type {
 	uint64_t size;		/* bytes; 0 for void, functions, incomplete */
 	bool is_signed;		/* INT and ENUM */
 	bool incomplete;	/* a declaration with no definition found */
+	bool partial;		/* only some members known (from VMCOREINFO) */
 	/*
 	 * TYPEDEF, ARRAY: the target. POINTER: resolved lazily through
 	 * vt_type_pointee(), since eager resolution would pull in the whole

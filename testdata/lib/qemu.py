@@ -35,10 +35,13 @@ def log(msg):
     print(f"[testdata {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
 
 
-def _connect_unix(path, deadline, step):
-    """Connect to a unix socket QEMU creates, retrying until deadline."""
+def _connect_unix(path, deadline, step, proc=None):
+    """Connect to a unix socket QEMU creates, retrying until deadline
+    (or until proc, the QEMU process, has exited)."""
     last = None
     while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise StepError(step, f"QEMU exited with status {proc.returncode} (see qemu.log)")
         s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             s.connect(path)
@@ -78,9 +81,9 @@ class _LineSocket:
 
 
 class QMP:
-    def __init__(self, path, timeout=30):
+    def __init__(self, path, timeout=30, proc=None):
         deadline = time.monotonic() + timeout
-        self.io = _LineSocket(_connect_unix(path, deadline, "qmp-connect"))
+        self.io = _LineSocket(_connect_unix(path, deadline, "qmp-connect", proc))
         self.events = []
         self._id = 0
         greeting = json.loads(self.io.readline(deadline, "qmp-greeting"))
@@ -133,9 +136,9 @@ class QMP:
 class Guest:
     """The guest's line-command shell on a serial chardev socket."""
 
-    def __init__(self, path, timeout=60):
+    def __init__(self, path, timeout=60, proc=None):
         deadline = time.monotonic() + timeout
-        self.io = _LineSocket(_connect_unix(path, deadline, "serial-connect"))
+        self.io = _LineSocket(_connect_unix(path, deadline, "serial-connect", proc))
         self._id = 0
 
     def wait_ready(self, timeout):
@@ -181,8 +184,8 @@ class VM:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL,
                                      stdout=self.logf, stderr=subprocess.STDOUT)
         try:
-            self.qmp = QMP(qmp_sock, timeout=30)
-            self.guest = Guest(cmd_sock, timeout=30)
+            self.qmp = QMP(qmp_sock, timeout=30, proc=self.proc)
+            self.guest = Guest(cmd_sock, timeout=30, proc=self.proc)
             t0 = time.monotonic()
             self.guest.wait_ready(boot_timeout)
             log(f"guest ready after {time.monotonic() - t0:.1f}s")

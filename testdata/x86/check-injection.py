@@ -19,7 +19,8 @@ Checks:
   e           the struct pages of the pfns are all 0xff, their neighbours not.
   none        (the clean twin) every pgd on pgd_list has the same kernel-half
               entries as init_top_pgt (LDT slot excluded).
-Exit 0: matches; 1: mismatch (messages say what); 2: usage/open error.
+Exit 0: matches; 1: anything else (mismatch, unreadable dump, bad usage),
+with a message saying what.
 """
 import argparse
 import json
@@ -33,7 +34,7 @@ try:
     from drgn.helpers.linux.pid import find_task
 except ImportError:
     print("check-injection: needs python3-drgn (run with /usr/bin/python3)", file=sys.stderr)
-    sys.exit(2)
+    sys.exit(1)
 
 PFN_MASK = 0x000FFFFFFFFFF000  # PTE_PFN_MASK without SME (sme_mask is 0 here)
 PAGE = 4096
@@ -147,21 +148,26 @@ def main():
         prog.load_debug_info([os.path.join(a.dir, "vmlinux")])
     except Exception as e:
         print(f"check-injection: cannot open {a.dir}: {e}", file=sys.stderr)
-        return 2
+        return 1
     print(f"{truth['scenario']}: {os.path.basename(core)}")
-    check(prog["init_uts_ns"].name.release.string_().decode() == truth["kernel_release"],
-          f"release {truth['kernel_release']}")
     inj = truth.get("injection")
     mode = inj["mode"] if inj else None
-    if mode in ("b-latent", "b-conflict"):
-        check_b(prog, inj, mode == "b-conflict")
-    elif mode == "e":
-        check_e(prog, inj)
-    elif mode is None:
-        check_clean(prog)
-    else:
-        print(f"check-injection: unknown injection mode {mode}", file=sys.stderr)
-        return 2
+    try:
+        check(prog["init_uts_ns"].name.release.string_().decode() == truth["kernel_release"],
+              f"release {truth['kernel_release']}")
+        if mode in ("b-latent", "b-conflict"):
+            check_b(prog, inj, mode == "b-conflict")
+        elif mode == "e":
+            check_e(prog, inj)
+        elif mode is None:
+            check_clean(prog)
+        else:
+            print(f"check-injection: unknown injection mode {mode}", file=sys.stderr)
+            return 1
+    except (FaultError, LookupError, ValueError) as e:
+        print(f"check-injection: {truth['scenario']}: cannot read the state from "
+              f"{os.path.basename(core)}: {e}")
+        return 1
     if failures:
         print(f"check-injection: {truth['scenario']}: {len(failures)} check(s) FAILED")
         return 1

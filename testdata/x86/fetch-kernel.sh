@@ -47,7 +47,7 @@ for a in $VT_X86_ABI $VT_X86_ABI_FALLBACK; do
 		if have_all "$a"; then abi=$a; break; fi
 	fi
 done
-[ -n "$abi" ] || vt_die "fetch-kernel" "pinned packages are gone from the archive: $(pkgs_for "$VT_X86_ABI") (and no fallback in pins.sh: $VT_X86_ABI_FALLBACK has them); update testdata/pins.sh"
+[ -n "$abi" ] || vt_die "fetch-kernel" "pinned packages are gone from the archive: $(pkgs_for "$VT_X86_ABI") (nor any fallback in pins.sh: $VT_X86_ABI_FALLBACK); update testdata/pins.sh"
 [ "$abi" = "$VT_X86_ABI" ] || vt_log "WARNING: pinned ABI $VT_X86_ABI is gone, using fallback $abi"
 
 dir="$base/$abi"
@@ -55,13 +55,14 @@ rm -rf "$dir.tmp"; mkdir -p "$dir.tmp/debs"
 # linux-kbuild-6.1 (fixdep, modpost) comes at the archive's current 6.1 version;
 # its programs do not depend on the exact ABI.
 vt_log "downloading kernel packages for $abi"
+# shellcheck disable=SC2046  # word splitting of the package list is intended
 (cd "$dir.tmp/debs" && apt-get download -q $(pkgs_for "$abi") linux-kbuild-6.1 >&2) \
 	|| vt_die "fetch-kernel" "apt-get download $(pkgs_for "$abi") linux-kbuild-6.1 failed"
 
 rel="$abi-$VT_X86_FLAVOUR"
 vt_log "unpacking vmlinuz, modules, headers"
 tmpx="$dir.tmp/x"; mkdir -p "$tmpx"
-dpkg-deb -x "$dir.tmp"/debs/linux-image-"$rel"-unsigned_*.deb "$tmpx" \
+dpkg-deb -x "$dir.tmp/debs/linux-image-$rel-unsigned_"*.deb "$tmpx" \
 	|| vt_die "fetch-kernel" "dpkg-deb -x linux-image-$rel-unsigned"
 mv "$tmpx/boot/vmlinuz-$rel" "$dir.tmp/vmlinuz"
 mv "$tmpx/boot/config-$rel" "$dir.tmp/config"
@@ -77,13 +78,13 @@ done
 echo "$rel" > "$dir.tmp/release"
 
 vt_log "extracting the debug vmlinux (only ./usr/lib/debug/boot/vmlinux-*)"
-dpkg-deb --fsys-tarfile "$dir.tmp"/debs/linux-image-"$rel"-dbg_*.deb \
+dpkg-deb --fsys-tarfile "$dir.tmp/debs/linux-image-$rel-dbg_"*.deb \
 	| tar -x -C "$dir.tmp" --wildcards './usr/lib/debug/boot/vmlinux-*' \
 	|| vt_die "fetch-kernel" "extracting vmlinux from linux-image-$rel-dbg"
 mv "$dir.tmp/usr/lib/debug/boot/vmlinux-$rel" "$dir.tmp/vmlinux"
 rm -rf "$dir.tmp/usr"
 # The 283 MB dbg deb is no longer needed once vmlinux is out.
-rm -f "$dir.tmp"/debs/linux-image-"$rel"-dbg_*.deb
+rm -f "$dir.tmp/debs/linux-image-$rel-dbg_"*.deb
 
 rm -rf "$dir"; mv "$dir.tmp" "$dir"
 sed -i "s|^include /usr/src/|include $dir/headers/usr/src/|" \

@@ -17,9 +17,11 @@ x86-basic|x86-hotplug|x86-pmem|x86-b-latent|x86-b-conflict|x86-e) ;;
 *) vt_die "gen-x86" "unknown scenario $scen" ;;
 esac
 
-# The generator's inputs: any change regenerates every x86 scenario.
+# The generator's inputs: any change regenerates every x86 scenario.  From
+# pins.sh only the x86 values count (the ABI actually used, resolved by
+# fetch-kernel.sh, and the flavour), so ppc64 pin changes don't regenerate.
 inputs=(
-	"$T/pins.sh" "$T/lib/common.sh" "$T/lib/qemu.py" "$T/lib/mkinitramfs.py"
+	"$T/lib/common.sh" "$T/lib/qemu.py" "$T/lib/mkinitramfs.py"
 	"$T/lib/guest-init.sh" "$T/lib/elf-phdrs-first.py"
 	"$T/x86/gen.sh" "$T/x86/run-guest.py" "$T/x86/fetch-kernel.sh" "$T/x86/build-module.sh"
 	"$T/module/vtinject.c" "$T/module/Kbuild"
@@ -27,7 +29,10 @@ inputs=(
 
 kdir=$("$T/x86/fetch-kernel.sh") || vt_die "fetch-kernel" "see messages above"
 abi=$(basename "$kdir")
-hash=$( (cat "${inputs[@]}"; echo "abi=$abi") | sha256sum | cut -c1-16)
+. "$T/pins.sh"
+# Tool versions count too (QEMU writes the dumps, busybox is the guest).
+tools="$("${VT_QEMU_X86:-qemu-system-x86_64}" --version | head -1); $(/bin/busybox 2>&1 | head -1); $(makedumpfile -v 2>&1 | head -1)"
+hash=$( (cat "${inputs[@]}"; echo "abi=$abi flavour=$VT_X86_FLAVOUR tools=$tools") | sha256sum | cut -c1-16)
 final=$(vt_dump_dir "$scen" "$hash")
 if [ -f "$final/truth.json" ] && [ -e "$final/vmlinux" ]; then
 	echo "$final"; exit 0
@@ -85,6 +90,7 @@ chmod 0444 "$tmp"/vmcore.*
 ln -s "$kdir/vmlinux" "$tmp/vmlinux"
 chmod 0755 "$tmp"
 vt_publish "$tmp" "$final"
+rm -rf "$VT_CACHE/dumps/.failed-$scen"
 trap - EXIT
 vt_log "$scen: done in $((SECONDS - t0))s: $final ($(du -sh "$final" | cut -f1) on disk)"
 echo "$final"

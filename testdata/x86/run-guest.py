@@ -98,8 +98,8 @@ class Run:
         # unix socket paths are limited to 108 bytes: keep them short in /tmp
         sock = tempfile.mkdtemp(prefix="vt-x86-")
         self.sockdir = sock
-        argv = [os.environ.get("VT_QEMU_X86", "qemu-system-x86_64"), "-nodefaults", "-display", "none", "-no-reboot",
-                "-machine", "pc", "-accel", "tcg", "-cpu", "max,la57=off", "-smp", "2",
+        argv = [os.environ.get("VT_QEMU_X86", "qemu-system-x86_64"),
+                "-nodefaults", "-display", "none", "-no-reboot", "-machine", "pc", "-accel", "tcg", "-cpu", "max,la57=off", "-smp", "2",
                 "-m", self.cfg["mem"], "-kernel", os.path.join(self.a.kdir, "vmlinuz"),
                 "-initrd", initrd, "-append", append,
                 "-device", "vmcoreinfo", "-device", "pvpanic", "-action", "panic=pause",
@@ -204,7 +204,7 @@ class Run:
         nd = "/sys/bus/nd/devices"
         self.wait_guest(f"[ -e {nd}/namespace0.0 ]", 30, "pmem: namespace0.0 appears")
         g = self.g.run
-        g(f"echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind", step="pmem: unbind namespace0.0")
+        g("echo namespace0.0 > /sys/bus/nd/drivers/nd_pmem/unbind", step="pmem: unbind namespace0.0")
         pfn = g(f"cat {nd}/region0/pfn_seed", step="pmem: pfn_seed").strip()
         p = f"{nd}/{pfn}"
         g(f"cat /proc/sys/kernel/random/uuid > {p}/uuid", step="pmem: write uuid")

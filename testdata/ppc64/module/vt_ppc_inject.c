@@ -34,6 +34,7 @@
 #include <linux/pid.h>
 #include <linux/of.h>
 #include <linux/slab.h>
+#include <linux/bitmap.h>
 #include <linux/memory_hotplug.h>
 #include <asm/pgalloc.h>
 #include <asm/drmem.h>
@@ -247,18 +248,19 @@ fail:
 
 /* ---------------------------------------------------------------- D ---- */
 #define MAXP 64
+#define MAXFRAG 256			/* radix 64K: PTE_FRAG_NR is 256 */
 struct fragpage {
 	struct page *page;
-	unsigned long used_mask;	/* fragment indexes in use */
+	DECLARE_BITMAP(used, MAXFRAG);	/* fragment indexes in use */
 };
 
 static int inject_d(void)
 {
 	struct task_struct *task;
 	struct mm_struct *mm;
-	struct fragpage fp[MAXP];
+	static struct fragpage fp[MAXP];
 	int nfp = 0, i, best = -1, used = 0, cached = 0, before, after, decs = 0;
-	unsigned long a, pte_frag;
+	unsigned long pte_frag;
 	char comm[TASK_COMM_LEN];
 
 	task = get_pid_task(find_get_pid(target_pid), PIDTYPE_PID);
@@ -272,44 +274,56 @@ static int inject_d(void)
 	if (!mm)
 		return -EINVAL;
 	mmap_read_lock(mm);
-	/* every non-leaf PMD entry of user space names a PTE fragment */
-	for (a = 0; a < TASK_SIZE_USER64;) {
-		pgd_t *pgd = pgd_offset(mm, a);
-		p4d_t *p4d;
-		pud_t *pud;
-		pmd_t *pmd;
-		unsigned long pte_va;
-		struct page *pg;
+	/*
+	 * Every non-leaf PMD entry of user space names a PTE fragment. Raw walk
+	 * of the radix tree (entries are big-endian; bit 63 present, bit 62
+	 * _PAGE_PTE = leaf; next-level base = entry & ~0xc0000000000000ff).
+	 */
+	{
+		const u64 nlb = ~0xc0000000000000ffUL, present = 1UL << 63, leafbit = 1UL << 62;
+		__be64 *pgdp = (__be64 *)mm->pgd;
+		unsigned long i0, i1, i2;
 
-		if (pgd_none(*pgd)) {
-			a = (a + PGDIR_SIZE) & PGDIR_MASK;
-			continue;
-		}
-		p4d = p4d_offset(pgd, a);
-		pud = pud_offset(p4d, a);
-		if (pud_none(*pud) || pud_is_leaf(*pud)) {
-			a = (a + PUD_SIZE) & PUD_MASK;
-			continue;
-		}
-		pmd = pmd_offset(pud, a);
-		a = (a + PMD_SIZE) & PMD_MASK;
-		if (pmd_none(*pmd) || pmd_is_leaf(*pmd))
-			continue;
-		pte_va = (unsigned long)pmd_page_vaddr(*pmd);
-		pg = virt_to_page((void *)pte_va);
-		for (i = 0; i < nfp && fp[i].page != pg; i++)
-			;
-		if (i == nfp) {
-			if (nfp == MAXP)
+		for (i0 = 0; i0 < PTRS_PER_PGD; i0++) {
+			u64 e0 = be64_to_cpu(pgdp[i0]);
+			__be64 *pudp;
+
+			if (!(e0 & present) || (e0 & leafbit))
 				continue;
-			fp[nfp].page = pg;
-			fp[nfp].used_mask = 0;
-			nfp++;
+			pudp = __va(e0 & nlb);
+			for (i1 = 0; i1 < PTRS_PER_PUD; i1++) {
+				u64 e1 = be64_to_cpu(pudp[i1]);
+				__be64 *pmdp;
+
+				if (!(e1 & present) || (e1 & leafbit))
+					continue;
+				pmdp = __va(e1 & nlb);
+				for (i2 = 0; i2 < PTRS_PER_PMD; i2++) {
+					u64 e2 = be64_to_cpu(pmdp[i2]);
+					unsigned long pte_va;
+					struct page *pg;
+
+					if (!(e2 & present) || (e2 & leafbit))
+						continue;
+					pte_va = (unsigned long)__va(e2 & nlb);
+					pg = virt_to_page((void *)pte_va);
+					for (i = 0; i < nfp && fp[i].page != pg; i++)
+						;
+					if (i == nfp) {
+						if (nfp == MAXP)
+							continue;
+						fp[nfp].page = pg;
+						bitmap_zero(fp[nfp].used, MAXFRAG);
+						nfp++;
+					}
+					__set_bit((offset_in_page(pte_va) >> PTE_FRAG_SIZE_SHIFT) % MAXFRAG,
+						  fp[i].used);
+				}
+			}
 		}
-		fp[i].used_mask |= 1UL << (offset_in_page(pte_va) >> PTE_FRAG_SIZE_SHIFT);
 	}
 	for (i = 0; i < nfp; i++)
-		if (best < 0 || hweight_long(fp[i].used_mask) > hweight_long(fp[best].used_mask))
+		if (best < 0 || bitmap_weight(fp[i].used, MAXFRAG) > bitmap_weight(fp[best].used, MAXFRAG))
 			best = i;
 	if (best < 0) {
 		mmap_read_unlock(mm);
@@ -317,7 +331,7 @@ static int inject_d(void)
 		pr_err(TAG "mode d: pid %d has no PTE fragments\n", target_pid);
 		return -ENOENT;
 	}
-	used = hweight_long(fp[best].used_mask);
+	used = bitmap_weight(fp[best].used, MAXFRAG);
 	pte_frag = (unsigned long)mm->context.pte_frag;
 	if (pte_frag && virt_to_page((void *)pte_frag) == fp[best].page)
 		cached = (PAGE_SIZE - offset_in_page(pte_frag)) >> PTE_FRAG_SIZE_SHIFT;
@@ -328,13 +342,13 @@ static int inject_d(void)
 	}
 	after = atomic_read(&fp[best].page->pt_frag_refcount);
 	pr_info(TAG "{\"mode\":\"d\",\"pid\":%d,\"comm\":\"%s\",\"mm\":\"0x%lx\",\"pgd\":\"0x%lx\","
-		"\"page\":\"0x%lx\",\"pfn\":\"0x%lx\",\"page_va\":\"0x%lx\",\"used_mask\":\"0x%lx\","
+		"\"page\":\"0x%lx\",\"pfn\":\"0x%lx\",\"page_va\":\"0x%lx\",\"used_fragments\":\"%*pbl\","
 		"\"used\":%d,\"cached\":%d,\"pte_frag\":\"0x%lx\",\"pte_frag_nr\":%lu,"
 		"\"pte_frag_size_shift\":%lu,\"pt_frag_refcount_before\":%d,\"atomic_decs\":%d,"
 		"\"pt_frag_refcount_after\":%d,\"refcount\":%d,\"pages_with_fragments\":%d}\n",
 		target_pid, comm, (unsigned long)mm, (unsigned long)mm->pgd,
 		(unsigned long)fp[best].page, page_to_pfn(fp[best].page),
-		(unsigned long)page_address(fp[best].page), fp[best].used_mask, used, cached,
+		(unsigned long)page_address(fp[best].page), MAXFRAG, fp[best].used, used, cached,
 		pte_frag, (unsigned long)PTE_FRAG_NR, (unsigned long)PTE_FRAG_SIZE_SHIFT, before, decs, after,
 		page_ref_count(fp[best].page), nfp);
 	mmap_read_unlock(mm);
