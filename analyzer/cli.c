@@ -51,7 +51,7 @@ static bool looks_like_vmlinux(const char *path)
 }
 
 int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
-		 bool allow_phys, struct vt_cli_common *ret)
+		 unsigned allow, struct vt_cli_common *ret)
 {
 	static const struct option opts[] = {
 		{ "json", no_argument, NULL, 'j' },
@@ -59,6 +59,9 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "phys", no_argument, NULL, 'p' },
 		{ "no-btf", no_argument, NULL, 'B' },
+		{ "sections", no_argument, NULL, 'S' },
+		{ "ranges", no_argument, NULL, 'R' },
+		{ "pfn", required_argument, NULL, 'P' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -74,9 +77,24 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		case 'B': ret->no_btf = true; break;
 		case 'v': ret->verbose = true; break;
 		case 'p':
-			if (!allow_phys)
+			if (!(allow & VT_OPT_PHYS))
 				goto bad;
 			ret->phys = true;
+			break;
+		case 'S':
+			if (!(allow & VT_OPT_SECTIONS))
+				goto bad;
+			ret->sections = true;
+			break;
+		case 'R':
+			if (!(allow & VT_OPT_RANGES))
+				goto bad;
+			ret->ranges = true;
+			break;
+		case 'P':
+			if (!(allow & VT_OPT_PFN))
+				goto bad;
+			ret->pfn = optarg;
 			break;
 		case 'h':
 			vt_cli_usage(cmd, stdout);

@@ -32,6 +32,9 @@ struct vt_cli_common {
 	bool verbose;
 	bool phys;
 	bool no_btf;
+	bool sections;
+	bool ranges;
+	const char *pfn;		/* --pfn N */
 	const char *vmcore;
 	const char *vmlinux;
 	/* positionals after VMCORE (and VMLINUX when it looks like an ELF) */
@@ -40,13 +43,20 @@ struct vt_cli_common {
 };
 
 /*
- * Parse argv of a dump command: --json, --force, --verbose, --phys (when
- * allowed), -h/--help. The first positional is VMCORE; the second is taken
+ * Parse argv of a dump command: --json, --force, --verbose, --no-btf,
+ * -h/--help, and the options in allow (VT_OPT_*). The first positional is VMCORE; the second is taken
  * as VMLINUX when it is an ELF file that is not a dump. Returns -1 to go on,
  * else an exit status.
  */
+/* Command-specific options a command accepts (vt_cli_parse's allow). */
+enum {
+	VT_OPT_PHYS = 1 << 0,
+	VT_OPT_SECTIONS = 1 << 1,
+	VT_OPT_PFN = 1 << 2,
+	VT_OPT_RANGES = 1 << 3,
+};
 int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
-		 bool allow_phys, struct vt_cli_common *ret);
+		 unsigned allow, struct vt_cli_common *ret);
 /* Open the dump and (optionally) the symbols; prints errors. */
 int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
 		struct vt_target **t_ret, struct vt_symbols **s_ret);
@@ -57,6 +67,6 @@ struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret);
 
 extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
-	vt_cmd_rd;
+	vt_cmd_rd, vt_cmd_memmap;
 
 #endif

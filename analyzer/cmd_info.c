@@ -100,7 +100,7 @@ static int run_info(int argc, char **argv)
 	size_t nr = 0;
 	uint64_t omitted = 0;
 	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_info, argc, argv, false, &c);
+	int rc = vt_cli_parse(&vt_cmd_info, argc, argv, 0, &c);
 
 	if (rc >= 0)
 		return rc;

@@ -66,7 +66,7 @@ static int run_rd(int argc, char **argv)
 	uint64_t addr, len = 64, paddr;
 	unsigned char *buf;
 	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_rd, argc, argv, true, &c);
+	int rc = vt_cli_parse(&vt_cmd_rd, argc, argv, VT_OPT_PHYS, &c);
 	struct vt_json j;
 
 	if (rc >= 0)

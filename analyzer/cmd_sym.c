@@ -9,7 +9,7 @@ static int run_sym(int argc, char **argv)
 	struct vt_cli_common c;
 	struct vt_target *t;
 	struct vt_symbols *s;
-	int rc = vt_cli_parse(&vt_cmd_sym, argc, argv, false, &c), status = VT_EXIT_OK;
+	int rc = vt_cli_parse(&vt_cmd_sym, argc, argv, 0, &c), status = VT_EXIT_OK;
 	struct vt_json j;
 
 	if (rc >= 0)

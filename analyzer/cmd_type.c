@@ -184,7 +184,7 @@ static int run_type(int argc, char **argv)
 	struct vt_cli_common c;
 	struct vt_target *t;
 	struct vt_symbols *s;
-	int rc = vt_cli_parse(&vt_cmd_type, argc, argv, false, &c);
+	int rc = vt_cli_parse(&vt_cmd_type, argc, argv, 0, &c);
 	char spec[256] = "";
 	struct vt_type *ty;
 	struct vt_error *err;

@@ -15,6 +15,7 @@ static const struct vt_command *const commands[] = {
 	&vt_cmd_type,
 	&vt_cmd_sym,
 	&vt_cmd_rd,
+	&vt_cmd_memmap,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

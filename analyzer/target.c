@@ -473,19 +473,34 @@ struct vt_error *vt_target_read_kv(struct vt_target *t, uint64_t vaddr,
 {
 	size_t done = 0;
 
+	/* Translate page by page, but read physically contiguous runs at once. */
 	while (done < len) {
-		uint64_t va = vaddr + done, pa;
-		size_t n = 4096 - (va & 4095);
-		struct vt_error *err;
+		uint64_t va = vaddr + done, pa, run_pa;
+		size_t run = 0;
+		struct vt_error *err = vt_target_vtop(t, va, &pa, NULL);
 
-		if (n > len - done)
-			n = len - done;
-		err = vt_target_vtop(t, va, &pa, NULL);
-		if (!err)
-			err = vt_target_read_phys(t, pa, (char *)buf + done, n);
 		if (err)
 			return err;
-		done += n;
+		run_pa = pa;
+		for (;;) {
+			size_t n = 4096 - ((va + run) & 4095);
+			uint64_t next;
+
+			if (n > len - done - run)
+				n = len - done - run;
+			run += n;
+			if (done + run >= len)
+				break;
+			err = vt_target_vtop(t, va + run, &next, NULL);
+			if (err || next != run_pa + run) {
+				vt_error_destroy(err);
+				break;
+			}
+		}
+		err = vt_target_read_phys(t, run_pa, (char *)buf + done, run);
+		if (err)
+			return err;
+		done += run;
 	}
 	return NULL;
 }

@@ -22,8 +22,19 @@ X86_PKGS=(
 	gcc-12 make binutils libc6-dev cpio gzip
 )
 
-# ppc64le generator (testdata/ppc64/): its helper appends its packages here.
-PPC64_PKGS=()
+# ppc64le generator (testdata/ppc64/):
+#   qemu-system-ppc   the pseries guest (TCG, -cpu power9, radix)
+#   qemu-user         qemu-ppc64le runs Debian's ppc64el makedumpfile (from the
+#                     cache's private sysroot: no multiarch install)
+#   gcc-powerpc64le-linux-gnu make   cross-build vt_ppc_inject.ko (gcc-12, as the
+#                     kernel); the kbuild host tools come from the host-arch
+#                     linux-kbuild-6.1 deb that ppc64/fetch.sh downloads
+#   binutils (nm: data symbols of the ppc64 vmlinux), jq, python3, python3-drgn
+#                     (ppc64/check-injection.py), cpio gzip (initramfs)
+PPC64_PKGS=(
+	qemu-system-ppc qemu-user gcc-powerpc64le-linux-gnu make binutils jq
+	python3 python3-drgn cpio gzip
+)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (apt-get install)" >&2

@@ -33,7 +33,8 @@ inputs=(
 )
 
 kdir=$("$P/fetch.sh") || vt_die "ppc64-fetch" "see messages above"
-hash=$( (cat "${inputs[@]}" "$kdir/inputs.txt"; qemu-system-ppc64 --version | head -1) | sha256sum | cut -c1-16)
+hash=$( (cat "${inputs[@]}" "$kdir/inputs.txt"; qemu-system-ppc64 --version | head -1
+	qemu-ppc64le --version | head -1) | sha256sum | cut -c1-16)
 final=$(vt_dump_dir "$scen" "$hash")
 if [ -f "$final/truth.json" ] && [ -e "$final/vmlinux" ]; then
 	echo "$final"; exit 0
@@ -55,8 +56,13 @@ tmp=$(mktemp -d "$VT_CACHE/dumps/.tmp-$scen-XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 vt_log "$scen: generating in $tmp"
 
-"$VT_PYTHON" "$P/run-guest.py" "$scen" --kdir "$kdir" --out "$tmp" "${modarg[@]}" \
-	|| vt_die "run-guest $scen" "see messages above"
+if ! "$VT_PYTHON" "$P/run-guest.py" "$scen" --kdir "$kdir" --out "$tmp" "${modarg[@]}"; then
+	# Keep the logs of a failed run for diagnosis (the dumps are dropped).
+	failed="$VT_CACHE/dumps/.failed-$scen"
+	rm -rf "$failed"; mkdir -p "$failed"
+	cp "$tmp/console.log" "$tmp/qemu.log" "$tmp/truth.json" "$failed/" 2>/dev/null || true
+	vt_die "run-guest $scen" "see messages above; logs kept in $failed"
+fi
 
 vi=$(jq -r '.vmcoreinfo | "\(.paddr | ltrimstr("0x")):\(.size | ltrimstr("0x"))"' "$tmp/truth.json")
 vt_step "fix-elf" "$VT_PYTHON" "$P/fix-elf.py" "$tmp/vmcore.raw" "$tmp/vmcore.elf" --vmcoreinfo "$vi"
@@ -81,6 +87,7 @@ vt_step "check-injection" "$VT_PYTHON" "$P/check-injection.py" "$tmp"
 rm -f "$tmp"/mkd-*.log "$tmp/initrd.gz" "$tmp/qemu.log"
 chmod 0444 "$tmp"/vmcore.*
 chmod 0755 "$tmp"
+rm -rf "$VT_CACHE/dumps/.failed-$scen"
 vt_publish "$tmp" "$final"
 trap - EXIT
 vt_log "$scen: done in $((SECONDS - t0))s: $final ($(du -sh "$final" | cut -f1) on disk)"
