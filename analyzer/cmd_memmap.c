@@ -171,6 +171,7 @@ static void print_json(struct vt_memmap *m, const struct totals *tt, bool sectio
 	vt_json_u64(&j, "nodes_pgoff", g->nodes_pgoff);
 	vt_json_u64(&j, "nodes_width", g->nodes_width);
 	vt_json_u64(&j, "zone_agreement_percent", (uint64_t)(g->zone_agreement * 100 + 0.5));
+	vt_json_bool(&j, "zones_known", !g->zones_unknown);
 	vt_json_object_end(&j);
 	if (sections) {
 		vt_json_array_begin(&j, "sections");
@@ -232,7 +233,7 @@ static void print_json(struct vt_memmap *m, const struct totals *tt, bool sectio
 			vt_json_u64(&j, vt_memmap_flag_name(m, b), tt->flags[b]);
 	vt_json_object_end(&j);
 	vt_json_object_begin(&j, "zones");
-	for (unsigned z = 0; z < g->max_nr_zones && z < VT_MAX_ZONES; z++)
+	for (unsigned z = 0; !g->zones_unknown && z < g->max_nr_zones && z < VT_MAX_ZONES; z++)
 		vt_json_u64(&j, zone_name(m, (int)z), tt->zones[z]);
 	vt_json_object_end(&j);
 	vt_json_object_begin(&j, "page_types");
@@ -294,12 +295,17 @@ static void print_text(struct vt_memmap *m, const struct totals *tt, bool sectio
 			       zn->start_pfn, zn->spanned, zn->present, zn->managed);
 		}
 	}
+	if (g->zones_unknown)
+		printf("zones: unknown (no BTF and no vmlinux: give the vmlinux for zones)\n");
 	printf("pages: %" PRIu64 " valid pfns scanned, %" PRIu64 " unknown (not in the dump)\n",
 	       tt->valid, tt->unknown);
-	printf("  by zone (page->flags):");
-	for (unsigned z = 0; z < g->max_nr_zones && z < VT_MAX_ZONES; z++)
-		printf(" %s %" PRIu64, zone_name(m, (int)z), tt->zones[z]);
-	printf("\n  page types: buddy %" PRIu64 ", table %" PRIu64 ", offline %" PRIu64
+	if (!g->zones_unknown) {
+		printf("  by zone (page->flags):");
+		for (unsigned z = 0; z < g->max_nr_zones && z < VT_MAX_ZONES; z++)
+			printf(" %s %" PRIu64, zone_name(m, (int)z), tt->zones[z]);
+		printf("\n");
+	}
+	printf("  page types: buddy %" PRIu64 ", table %" PRIu64 ", offline %" PRIu64
 	       ", guard %" PRIu64 "\n", tt->types[VT_PAGE_TYPE_BUDDY],
 	       tt->types[VT_PAGE_TYPE_TABLE], tt->types[VT_PAGE_TYPE_OFFLINE],
 	       tt->types[VT_PAGE_TYPE_GUARD]);

@@ -90,6 +90,7 @@ struct vt_memmap_geometry {
 	unsigned max_nr_zones;
 	double zone_agreement;		/* sampled: decoded zone within its span */
 	bool subsections_known;		/* false: usage layout unknown */
+	bool zones_unknown;		/* struct zone layout unknown (no types) */
 };
 const struct vt_memmap_geometry *vt_memmap_geometry(const struct vt_memmap *m);
 

@@ -126,30 +126,35 @@ static struct vt_error *load_node(struct vt_memmap *m, uint64_t pgdat,
 {
 	uint32_t o_zones, o_start, o_present, o_spanned, o_id, o_deferred,
 		 zsize, z_start, z_spanned, z_present, z_managed, z_name;
-	bool deferred_known;
+	bool deferred_known, k_zones, k_start, k_present, k_spanned, k_id, kz[5];
 	uint64_t v, zsz = 0;
 	struct vt_error *err;
 
-	o_zones = vt_memmap_offset(m, "struct pglist_data", "node_zones", 0, NULL);
-	o_start = vt_memmap_offset(m, "struct pglist_data", "node_start_pfn", 0, NULL);
-	o_present = vt_memmap_offset(m, "struct pglist_data", "node_present_pages", 0, NULL);
-	o_spanned = vt_memmap_offset(m, "struct pglist_data", "node_spanned_pages", 0, NULL);
-	o_id = vt_memmap_offset(m, "struct pglist_data", "node_id", 0, NULL);
+	o_zones = vt_memmap_offset(m, "struct pglist_data", "node_zones", 0, &k_zones);
+	o_start = vt_memmap_offset(m, "struct pglist_data", "node_start_pfn", 0, &k_start);
+	o_present = vt_memmap_offset(m, "struct pglist_data", "node_present_pages", 0,
+				     &k_present);
+	o_spanned = vt_memmap_offset(m, "struct pglist_data", "node_spanned_pages", 0,
+				     &k_spanned);
+	o_id = vt_memmap_offset(m, "struct pglist_data", "node_id", 0, &k_id);
+	if (!k_start || !k_spanned || !k_id)
+		return vt_error_create(VT_ERR_NOT_FOUND,
+				       "struct pglist_data layout unknown (give the vmlinux)");
 	o_deferred = vt_memmap_offset(m, "struct pglist_data", "first_deferred_pfn", 0,
 				      &deferred_known);
 	if ((err = vt_symbols_sizeof(m->s, "struct zone", &zsz)))
 		return err;
 	zsize = (uint32_t)zsz;
-	z_start = vt_memmap_offset(m, "struct zone", "zone_start_pfn", 0, NULL);
-	z_spanned = vt_memmap_offset(m, "struct zone", "spanned_pages", 0, NULL);
-	z_present = vt_memmap_offset(m, "struct zone", "present_pages", 0, NULL);
-	z_managed = vt_memmap_offset(m, "struct zone", "managed_pages", 0, NULL);
-	z_name = vt_memmap_offset(m, "struct zone", "name", 0, NULL);
+	z_start = vt_memmap_offset(m, "struct zone", "zone_start_pfn", 0, &kz[0]);
+	z_spanned = vt_memmap_offset(m, "struct zone", "spanned_pages", 0, &kz[1]);
+	z_present = vt_memmap_offset(m, "struct zone", "present_pages", 0, &kz[2]);
+	z_managed = vt_memmap_offset(m, "struct zone", "managed_pages", 0, &kz[3]);
+	z_name = vt_memmap_offset(m, "struct zone", "name", 0, &kz[4]);
 
 	memset(n, 0, sizeof(*n));
 	n->addr = pgdat;
 	if ((err = read_u64(m, pgdat + o_start, &n->start_pfn)) ||
-	    (err = read_u64(m, pgdat + o_present, &n->present)) ||
+	    (k_present && (err = read_u64(m, pgdat + o_present, &n->present))) ||
 	    (err = read_u64(m, pgdat + o_spanned, &n->spanned)))
 		return err;
 	{
@@ -163,6 +168,11 @@ static struct vt_error *load_node(struct vt_memmap *m, uint64_t pgdat,
 	if (deferred_known && !read_u64(m, pgdat + o_deferred, &v))
 		n->first_deferred_pfn = v;
 	n->nzones = (int)(max_zones < VT_MAX_ZONES ? max_zones : VT_MAX_ZONES);
+	/* VMCOREINFO does not describe struct zone well enough: no zones. */
+	if (!k_zones || !kz[0] || !kz[1] || !kz[2] || !kz[3] || !kz[4]) {
+		n->nzones = 0;
+		m->geo.zones_unknown = true;
+	}
 	for (int z = 0; z < n->nzones; z++) {
 		struct vt_zone *zn = &n->zones[z];
 		uint64_t za = pgdat + o_zones + (uint64_t)z * zsize, name_ptr;
@@ -270,6 +280,10 @@ struct vt_error *vt_memmap_load_nodes(struct vt_memmap *m)
 	m->geo.zones_width = order_base_2(zones);
 	m->geo.nodes_pgoff = 64 - m->geo.nodes_width;
 	m->geo.zones_pgoff = m->geo.nodes_pgoff - m->geo.zones_width;
+	if (m->geo.zones_unknown) {
+		m->geo.zones_width = 0;
+		return NULL;
+	}
 	m->geo.zone_agreement = zone_agreement(m);
 	if (m->geo.zone_agreement < 0.9) {
 		unsigned best_w = m->geo.nodes_width;
