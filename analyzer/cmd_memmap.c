@@ -233,8 +233,15 @@ static void print_json(struct vt_memmap *m, const struct totals *tt, bool sectio
 			vt_json_u64(&j, vt_memmap_flag_name(m, b), tt->flags[b]);
 	vt_json_object_end(&j);
 	vt_json_object_begin(&j, "zones");
-	for (unsigned z = 0; !g->zones_unknown && z < g->max_nr_zones && z < VT_MAX_ZONES; z++)
-		vt_json_u64(&j, zone_name(m, (int)z), tt->zones[z]);
+	for (unsigned z = 0; !g->zones_unknown && z < VT_MAX_ZONES; z++) {
+		char name[16];
+
+		/* An index past MAX_NR_ZONES is garbage in page->flags: count it. */
+		if (z >= g->max_nr_zones && !tt->zones[z])
+			continue;
+		snprintf(name, sizeof(name), "zone%u", z);
+		vt_json_u64(&j, z < g->max_nr_zones ? zone_name(m, (int)z) : name, tt->zones[z]);
+	}
 	vt_json_object_end(&j);
 	vt_json_object_begin(&j, "page_types");
 	for (int ty = VT_PAGE_TYPE_BUDDY; ty <= VT_PAGE_TYPE_GUARD; ty++)
@@ -301,8 +308,12 @@ static void print_text(struct vt_memmap *m, const struct totals *tt, bool sectio
 	       tt->valid, tt->unknown);
 	if (!g->zones_unknown) {
 		printf("  by zone (page->flags):");
-		for (unsigned z = 0; z < g->max_nr_zones && z < VT_MAX_ZONES; z++)
-			printf(" %s %" PRIu64, zone_name(m, (int)z), tt->zones[z]);
+		for (unsigned z = 0; z < VT_MAX_ZONES; z++) {
+			if (z < g->max_nr_zones)
+				printf(" %s %" PRIu64, zone_name(m, (int)z), tt->zones[z]);
+			else if (tt->zones[z])
+				printf(" invalid-zone%u %" PRIu64, z, tt->zones[z]);
+		}
 		printf("\n");
 	}
 	printf("  page types: buddy %" PRIu64 ", table %" PRIu64 ", offline %" PRIu64
