@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "memmap.h"
+#include "memmap_ranges.h"
 
 #define MAX_UNKNOWN_RANGES 4096
 
@@ -344,7 +345,7 @@ static int run_memmap(int argc, char **argv)
 	struct totals *tt;
 	struct vt_error *err;
 	struct vt_memmap_scan_ops ops = { visit, unknown, progress };
-	int rc = vt_cli_parse(&vt_cmd_memmap, argc, argv, VT_OPT_SECTIONS | VT_OPT_PFN, &c);
+	int rc = vt_cli_parse(&vt_cmd_memmap, argc, argv, VT_OPT_SECTIONS | VT_OPT_PFN | VT_OPT_RANGES, &c);
 
 	if (rc >= 0)
 		return rc;
@@ -362,6 +363,10 @@ static int run_memmap(int argc, char **argv)
 	}
 	if (c.pfn) {
 		rc = show_pfn(m, c.pfn, c.json);
+		goto out_m;
+	}
+	if (c.ranges) {
+		rc = vt_memmap_print_ranges(t, s, m, c.json);
 		goto out_m;
 	}
 	tt = calloc(1, sizeof(*tt));
@@ -396,7 +401,7 @@ out:
 
 const struct vt_command vt_cmd_memmap = {
 	.name = "memmap",
-	.args = "VMCORE [VMLINUX] [--sections] [--pfn N] [--json]",
+	.args = "VMCORE [VMLINUX] [--sections | --ranges | --pfn N] [--json]",
 	.summary = "Sections, nodes, zones and a scan of every struct page",
 	.help = "Rebuilds SPARSEMEM sections (flags P present, M mem_map, O online,\n"
 		"E early, D zone-device taint, ! bad mem_map), nodes and zones, then\n"
@@ -405,6 +410,8 @@ const struct vt_command vt_cmd_memmap = {
 		"zone (from page->flags) and per page type. Struct pages missing from a\n"
 		"filtered dump are reported as unknown pfn ranges.\n"
 		"  --sections   list every present section, like crash's `kmem -n`\n"
-		"  --pfn N      decode one struct page, like crash's `kmem -p`\n",
+		"  --pfn N      decode one struct page, like crash's `kmem -p`\n"
+		"  --ranges     the physical map merged from sections, zones, the e820\n"
+		"               table (x86) and memblock.memory (ppc64), holes shown\n",
 	.run = run_memmap,
 };
