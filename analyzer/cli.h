@@ -67,6 +67,6 @@ struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret);
 
 extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
-	vt_cmd_rd, vt_cmd_memmap;
+	vt_cmd_rd, vt_cmd_memmap, vt_cmd_log;
 
 #endif

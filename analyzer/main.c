@@ -16,6 +16,7 @@ static const struct vt_command *const commands[] = {
 	&vt_cmd_sym,
 	&vt_cmd_rd,
 	&vt_cmd_memmap,
+	&vt_cmd_log,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 
