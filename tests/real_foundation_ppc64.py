@@ -24,6 +24,8 @@ for fmt in ("vmcore.elf", "vmcore.kdump-zlib", "vmcore.kdump-d31"):
     c.equal((info["arch"], info["endian"], info["page_size"]), ("ppc64", "little", 65536),
             f"{fmt} arch, byte order, page size")
     c.equal(info["release"], t["kernel_release"], f"{fmt} release")
+    c.equal(info["panic"], "sysrq triggered crash", f"{fmt} panic string")
+    c.equal(info["crashed_pid"], t["panic_pid"], f"{fmt} crashed PID (guest recorded)")
     loaded = {f["name"]: f for f in info["finders"]}
     c.check(loaded["kallsyms"]["loaded"], f"{fmt}: kallsyms decoded from the dump")
     c.check(not loaded["btf"]["loaded"] and "need a vmlinux" in loaded["btf"]["detail"],
