@@ -56,6 +56,12 @@ done
 # A vmlinux that is not a kernel, and one that does not match the dump.
 expect "vmlinux not a kernel" 2 "ls.*(not a Linux kernel|no linux_banner|not a kernel)" -- info "$d/vmcore.kdump-d31" /bin/ls
 
+# A vmlinux of another kernel (and another arch): refused, naming both.
+p=$("$top/testdata/dumpdir" ppc-hotplug) || { echo "FAIL: generating ppc-hotplug"; exit 1; }
+expect "ppc64 vmlinux for an x86_64 dump" 2 "powerpc64le.*but the dump .* is kernel 6.1.0-[0-9]+-cloud-amd64" -- info "$d/vmcore.kdump-d31" "$p/vmlinux"
+expect "x86_64 vmlinux for a ppc64 dump" 2 "cloud-amd64.*but the dump .* is kernel .*powerpc64le" -- sym "$p/vmcore.kdump-d31" "$d/vmlinux" jiffies
+expect "--force uses a mismatched vmlinux anyway" 0 "" -- info --force "$d/vmcore.kdump-d31" "$p/vmlinux"
+
 # Corrupt VMCOREINFO: no KEY=VALUE line left, then a garbage symbol value.
 cp "$d/vmcore.kdump-d31" "$tmp/vi-zero"
 off=$(grep -abo 'OSRELEASE=' "$tmp/vi-zero" | head -1 | cut -d: -f1)
