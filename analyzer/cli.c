@@ -62,6 +62,7 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		{ "sections", no_argument, NULL, 'S' },
 		{ "ranges", no_argument, NULL, 'R' },
 		{ "pfn", required_argument, NULL, 'P' },
+		{ "plugin", required_argument, NULL, 'G' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -95,6 +96,11 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 			if (!(allow & VT_OPT_PFN))
 				goto bad;
 			ret->pfn = optarg;
+			break;
+		case 'G':
+			if (!(allow & VT_OPT_PLUGIN))
+				goto bad;
+			ret->plugin = optarg;
 			break;
 		case 'h':
 			vt_cli_usage(cmd, stdout);

@@ -11,6 +11,8 @@
 
 /* The subcommands, in --help order. */
 static const struct vt_command *const commands[] = {
+	&vt_cmd_report,
+	&vt_cmd_plugins,
 	&vt_cmd_info,
 	&vt_cmd_type,
 	&vt_cmd_sym,

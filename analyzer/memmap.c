@@ -327,6 +327,25 @@ struct vt_error *vt_memmap_page_addr(const struct vt_memmap *m, uint64_t pfn,
 	return NULL;
 }
 
+struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
+				  uint64_t *pfn_ret)
+{
+	uint64_t span = m->geo.pages_per_section * m->geo.page_struct_size;
+
+	for (size_t i = 0; i < m->nsections; i++) {
+		const struct vt_section *s = &m->sections[i];
+
+		if (addr >= s->mem_map && addr - s->mem_map < span &&
+		    (addr - s->mem_map) % m->geo.page_struct_size == 0) {
+			*pfn_ret = s->nr * m->geo.pages_per_section +
+				   (addr - s->mem_map) / m->geo.page_struct_size;
+			return NULL;
+		}
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND,
+			       "0x%" PRIx64 " is not a struct page in any section's memmap", addr);
+}
+
 struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 				     struct vt_page *ret, unsigned char *raw)
 {

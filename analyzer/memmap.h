@@ -100,6 +100,9 @@ const struct vt_section *vt_memmap_section_of(const struct vt_memmap *m,
 					      uint64_t pfn);
 struct vt_error *vt_memmap_page_addr(const struct vt_memmap *m, uint64_t pfn,
 				     uint64_t *ret);
+/* The pfn whose struct page is at addr (inverse of vt_memmap_page_addr). */
+struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
+				  uint64_t *pfn_ret);
 struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 				     struct vt_page *ret, unsigned char *raw);
 

@@ -407,6 +407,21 @@ static struct vt_error *xlat_setup(struct vt_target *t)
 	return NULL;
 }
 
+struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
+				      bool *la57_ret, uint64_t *sme_mask_ret)
+{
+	struct vt_error *err = xlat_setup(t);
+
+	if (err)
+		return err;
+	*paddr_ret = t->kernel_pgd;
+	if (la57_ret)
+		*la57_ret = t->la57;
+	if (sme_mask_ret)
+		*sme_mask_ret = t->sme_mask;
+	return NULL;
+}
+
 const char *vt_target_xlat_method(struct vt_target *t)
 {
 	struct vt_error *err = xlat_setup(t);

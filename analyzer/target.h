@@ -75,6 +75,10 @@ struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
 struct vt_error *vt_target_read_u32(struct vt_target *t, uint64_t vaddr,
 				    uint32_t *ret);
 
+/* The kernel page-table root (physical) and, on x86_64, 5-level and SME. */
+struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
+				      bool *la57_ret, uint64_t *sme_mask_ret);
+
 /* Describe how the kernel translation is done (for `info`). */
 const char *vt_target_xlat_method(struct vt_target *t);
 

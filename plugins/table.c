@@ -1,0 +1,10 @@
+/* The static plugin table, in report order (by bug class). */
+#include "plugin.h"
+
+extern const struct vt_plugin vt_plugin_pgd_desync, vt_plugin_uninit_pages;
+
+const struct vt_plugin *const vt_plugins[] = {
+	&vt_plugin_pgd_desync,
+	&vt_plugin_uninit_pages,
+};
+const size_t vt_nplugins = sizeof(vt_plugins) / sizeof(vt_plugins[0]);
