@@ -1,0 +1,30 @@
+#!/bin/bash
+# Validity of the test dumps (issue 3): every scenario can be made (or comes
+# from the cache), and its injected state (or its absence, for the clean
+# twins) reads back from the dump with drgn, independently of vmtriage:
+# testdata/x86/check-injection.py and testdata/ppc64/check-injection.py.
+set -uo pipefail
+top=${top_srcdir:-$(dirname "$0")/..}
+pass=0 fail=0
+while read -r scenario gen; do
+	case $scenario in ''|\#*) continue ;; esac
+	d=$("$top/testdata/dumpdir" "$scenario"); rc=$?
+	if [ $rc -eq 77 ]; then echo "SKIP: $scenario cannot be made here"; exit 77; fi
+	if [ $rc -ne 0 ]; then echo "FAIL: making $scenario"; fail=$((fail+1)); continue; fi
+	case $scenario in
+	x86-*) checker=$top/testdata/x86/check-injection.py; cores="vmcore.kdump-zlib vmcore.kdump-d31" ;;
+	ppc-*) checker=$top/testdata/ppc64/check-injection.py; cores="" ;;
+	*) echo "FAIL: no checker for $scenario"; fail=$((fail+1)); continue ;;
+	esac
+	if [ -z "$cores" ]; then
+		if out=$(/usr/bin/python3 "$checker" "$d" 2>&1); then pass=$((pass+1))
+		else echo "FAIL: $scenario: $out"; fail=$((fail+1)); fi
+		continue
+	fi
+	for core in $cores; do
+		if out=$(/usr/bin/python3 "$checker" "$d" --core "$d/$core" 2>&1); then pass=$((pass+1))
+		else echo "FAIL: $scenario/$core: $out"; fail=$((fail+1)); fi
+	done
+done < "$top/testdata/scenarios"
+echo "real_testdata: $pass passed, $fail failed"
+[ $fail -eq 0 ] && [ $pass -gt 0 ]
