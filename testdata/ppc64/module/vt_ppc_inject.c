@@ -226,7 +226,7 @@ static int inject_c(void)
 		"\"lmb_size\":\"0x%llx\",\"lmbs_changed\":%u,\"drc_first\":\"0x%x\",\"drc_last\":\"0x%x\","
 		"\"flag_set\":\"0x%x\",\"sets_before\":%u,\"sets_after\":%u,"
 		"\"old_property\":\"0x%lx\",\"old_value\":\"0x%lx\",\"new_property\":\"0x%lx\",\"new_value\":\"0x%lx\","
-		"\"node\":\"0x%lx\",\"drmem_info_changed\":false}\n",
+		"\"node_addr\":\"0x%lx\",\"drmem_info_changed\":false}\n",
 		dimm_base, dimm_size, lmb_size, changed, first_drc, last_drc, DRCONF_MEM_ASSIGNED,
 		nsets, nnew, (unsigned long)old, (unsigned long)old->value, (unsigned long)np,
 		(unsigned long)np->value, (unsigned long)dn);
