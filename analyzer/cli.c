@@ -63,6 +63,9 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		{ "ranges", no_argument, NULL, 'R' },
 		{ "pfn", required_argument, NULL, 'P' },
 		{ "plugin", required_argument, NULL, 'G' },
+		{ "pid", required_argument, NULL, 'I' },
+		{ "kernel", no_argument, NULL, 'K' },
+		{ "summary", no_argument, NULL, 'Y' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -101,6 +104,21 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 			if (!(allow & VT_OPT_PLUGIN))
 				goto bad;
 			ret->plugin = optarg;
+			break;
+		case 'I':
+			if (!(allow & VT_OPT_PID))
+				goto bad;
+			ret->pid = optarg;
+			break;
+		case 'K':
+			if (!(allow & VT_OPT_KERNEL))
+				goto bad;
+			ret->kernel = true;
+			break;
+		case 'Y':
+			if (!(allow & VT_OPT_SUMMARY))
+				goto bad;
+			ret->summary = true;
 			break;
 		case 'h':
 			vt_cli_usage(cmd, stdout);

@@ -36,6 +36,9 @@ struct vt_cli_common {
 	bool ranges;
 	const char *pfn;		/* --pfn N */
 	const char *plugin;		/* --plugin NAME */
+	const char *pid;		/* --pid PID */
+	bool kernel;			/* --kernel */
+	bool summary;			/* --summary */
 	const char *vmcore;
 	const char *vmlinux;
 	/* positionals after VMCORE (and VMLINUX when it looks like an ELF) */
@@ -56,6 +59,9 @@ enum {
 	VT_OPT_PFN = 1 << 2,
 	VT_OPT_RANGES = 1 << 3,
 	VT_OPT_PLUGIN = 1 << 4,
+	VT_OPT_PID = 1 << 5,
+	VT_OPT_KERNEL = 1 << 6,
+	VT_OPT_SUMMARY = 1 << 7,
 };
 int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		 unsigned allow, struct vt_cli_common *ret);
@@ -69,6 +75,7 @@ struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret);
 
 extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
-	vt_cmd_rd, vt_cmd_memmap, vt_cmd_log, vt_cmd_report, vt_cmd_plugins;
+	vt_cmd_rd, vt_cmd_memmap, vt_cmd_log, vt_cmd_report, vt_cmd_plugins,
+	vt_cmd_vtop, vt_cmd_pgtables;
 
 #endif

@@ -17,6 +17,8 @@ static const struct vt_command *const commands[] = {
 	&vt_cmd_type,
 	&vt_cmd_sym,
 	&vt_cmd_rd,
+	&vt_cmd_vtop,
+	&vt_cmd_pgtables,
 	&vt_cmd_memmap,
 	&vt_cmd_log,
 };

@@ -422,6 +422,35 @@ struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
 	return NULL;
 }
 
+struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
+				       bool user, uint64_t max_tables,
+				       const struct vt_pgwalk_ops *ops, void *arg)
+{
+	struct vt_pgwalk_limits lim = { .max_tables = max_tables, .max_phys = 1ull << 52 };
+	const struct vt_phys_range *r;
+	size_t nr;
+	struct vt_error *err = xlat_setup(t);
+
+	if (err)
+		return err;
+	err = vt_target_phys_ranges(t, &r, &nr, NULL);
+	if (!err && nr)
+		lim.max_phys = r[nr - 1].end;
+	vt_error_destroy(err);
+	if (t->info.arch == VT_ARCH_X86_64) {
+		unsigned top = t->la57 ? 56 : 47;
+
+		lim.va_lo = user ? 0 : ~((1ull << top) - 1);
+		lim.va_hi = user ? (1ull << top) - 1 : ~0ull;
+		return vt_pgwalk_x86_64(read_phys_cb, t, pgd_paddr, t->la57, t->sme_mask,
+					&lim, ops, arg);
+	}
+	lim.va_base = user ? 0 : PPC64_PAGE_OFFSET;
+	lim.va_lo = lim.va_base;
+	lim.va_hi = user ? PPC64_PAGE_OFFSET - 1 : ~0ull;
+	return vt_pgwalk_radix(read_phys_cb, t, pgd_paddr, &t->radix, &lim, ops, arg);
+}
+
 const char *vt_target_xlat_method(struct vt_target *t)
 {
 	struct vt_error *err = xlat_setup(t);

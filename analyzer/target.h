@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "pgtable.h"
+#include "pgwalk.h"
 #include "vmcoreinfo.h"
 
 enum vt_arch {
@@ -78,6 +79,15 @@ struct vt_error *vt_target_read_u32(struct vt_target *t, uint64_t vaddr,
 /* The kernel page-table root (physical) and, on x86_64, 5-level and SME. */
 struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
 				      bool *la57_ret, uint64_t *sme_mask_ret);
+
+/*
+ * Walk a whole page-table tree (the arch's format, the dump's paging mode).
+ * user: the user half (x86: slots 0..255; ppc64: quadrant 0), else the
+ * kernel half (x86: 256..511; ppc64: quadrant 3, 0xc000...).
+ */
+struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
+				       bool user, uint64_t max_tables,
+				       const struct vt_pgwalk_ops *ops, void *arg);
 
 /* Describe how the kernel translation is done (for `info`). */
 const char *vt_target_xlat_method(struct vt_target *t);

@@ -42,7 +42,8 @@ STATE_FLAGS = {"P": "present", "M": "has_mem_map", "O": "online", "E": "early",
 FLAG_ORDER = ["present", "has_mem_map", "online", "early", "zone_device"]
 
 SECTION_HDR = re.compile(r"^NR\s+SECTION\s+CODED_MEM_MAP\s+MEM_MAP\s+STATE\s+PFN")
-SECTION_ROW = re.compile(r"^\s*(\d+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Z]+)\s+(\d+)\s*$")
+SECTION_ROW = re.compile(r"^\s*(\d+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([0-9a-f]+)\s+([A-Z]+)"
+                         r"\s+(\d+)\s*$")
 NODE_HDR = re.compile(r"^NODE\s+SIZE\s+PGLIST_DATA")
 NODE_ROW = re.compile(r"^\s*(\d+)\s+(\d+)\s+([0-9a-f]+)\s+\S+\s+([0-9a-f]+)\s*$")
 NODE_MAP_HDR = re.compile(r"^\s*MEM_MAP\s+START_PADDR\s+START_MAPNR")

@@ -124,7 +124,8 @@ class Memmap:
         self.ms_size = ms_type.size
         self.sections_per_root = self.page_size // self.ms_size
         self.nr_roots = -(-self.nr_mem_sections // self.sections_per_root)
-        self.vmcoreinfo_roots = int(vi["LENGTH(mem_section)"]) if "LENGTH(mem_section)" in vi else None
+        roots = vi.get("LENGTH(mem_section)")
+        self.vmcoreinfo_roots = int(roots) if roots is not None else None
         self.sec_bits = {name: enum_value(prog, kname) for name, kname in SECTION_FLAGS}
         self.map_last_bit = enum_value(prog, "SECTION_MAP_LAST_BIT")
         self.map_mask = ~((1 << self.map_last_bit) - 1) & (2**64 - 1)
@@ -156,7 +157,8 @@ class Memmap:
         self.nodes_shift = order_base_2(self.max_numnodes)
         sections_width = 0      # SPARSEMEM_VMEMMAP
         self.zones_width = order_base_2(self.max_nr_zones)
-        fits = sections_width + self.zones_width + self.nodes_shift <= BITS_PER_LONG - self.nr_pageflags
+        fits = (sections_width + self.zones_width + self.nodes_shift
+                <= BITS_PER_LONG - self.nr_pageflags)
         self.nodes_width = self.nodes_shift if fits else 0
         self.nodes_pgoff = BITS_PER_LONG - sections_width - self.nodes_width
         self.zones_pgoff = self.nodes_pgoff - self.zones_width
