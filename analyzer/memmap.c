@@ -259,6 +259,11 @@ void vt_memmap_destroy(struct vt_memmap *m)
 	free(m);
 }
 
+bool vt_memmap_big_endian(const struct vt_memmap *m)
+{
+	return m->be;
+}
+
 size_t vt_memmap_sections(const struct vt_memmap *m, const struct vt_section **ret)
 {
 	*ret = m->sections;

@@ -75,6 +75,9 @@ struct vt_error *vt_memmap_create(struct vt_target *t, struct vt_symbols *s,
 				  struct vt_memmap **ret);
 void vt_memmap_destroy(struct vt_memmap *m);
 
+/* The dump's byte order (struct page fields are in it). */
+bool vt_memmap_big_endian(const struct vt_memmap *m);
+
 /* Present sections, in order. */
 size_t vt_memmap_sections(const struct vt_memmap *m,
 			  const struct vt_section **ret);

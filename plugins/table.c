@@ -1,9 +1,11 @@
 /* The static plugin table, in report order (by bug class). */
 #include "plugin.h"
 
-extern const struct vt_plugin vt_plugin_pgd_desync, vt_plugin_uninit_pages;
+extern const struct vt_plugin vt_plugin_ptfrag_early, vt_plugin_pgd_desync,
+	vt_plugin_uninit_pages;
 
 const struct vt_plugin *const vt_plugins[] = {
+	&vt_plugin_ptfrag_early,
 	&vt_plugin_pgd_desync,
 	&vt_plugin_uninit_pages,
 };
