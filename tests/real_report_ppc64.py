@@ -1,9 +1,13 @@
 #!/usr/bin/python3
-"""`vmtriage report` on the real ppc64le pseries dumps: class E (generic)
-finds the poisoned struct page the module logged (ppc-e) with and without
-the vmlinux (the all-ones test needs no types); the clean twin and the
-dumps injected with other classes come out clean for E; x86-only B says
-not-applicable."""
+"""`vmtriage report` on the real ppc64le pseries dumps, against what the
+guest's test module logged (truth.json "injection"):
+- A (ptfrag-early): ppc-a's kernel PMD table page, pt_frag_refcount 0;
+- D (ptfrag-count): ppc-d's PTE fragment page of the sleeping process;
+- E (uninit-pages): ppc-e's poisoned struct page, with and without the
+  vmlinux (the all-ones test needs no types);
+every other plugin and the clean twin (ppc-hotplug) come out clean; x86-only
+B says not-applicable. A and D need types: without the vmlinux they say
+unknown, never a wrong verdict."""
 import json
 import os
 
@@ -23,6 +27,28 @@ for scenario in ("ppc-hotplug", "ppc-a", "ppc-c", "ppc-d", "ppc-e"):
             rep = json.loads(out)
             res = {r["plugin"]: r for r in rep["results"]}
             c.equal(res["pgd-desync"]["verdict"], "not-applicable", f"{tag} B not applicable")
+            for plugin, mode, kind in (("ptfrag-early", "a", "table-page"),
+                                       ("ptfrag-count", "d", "fragment-page")):
+                r = res[plugin]
+                if len(args) == 1:
+                    c.equal(r["verdict"], "unknown", f"{tag} {plugin} without types")
+                elif inj and inj["mode"] == mode:
+                    c.equal(r["verdict"], "latent", f"{tag} {plugin} verdict")
+                    ev = r["evidence"]
+                    c.equal([e["kind"] for e in ev], [kind], f"{tag} {plugin} evidence")
+                    if ev:
+                        c.equal(int(ev[0]["pfn"], 16), int(inj["pfn"], 16), f"{tag} {plugin} pfn")
+                        c.equal(int(ev[0]["page"], 16), int(inj["page"], 16),
+                                f"{tag} {plugin} struct page")
+                    if mode == "d" and ev:
+                        c.equal((int(ev[0]["pid"]), int(ev[0]["used"]), int(ev[0]["cached"]),
+                                 int(ev[0]["pt_frag_refcount"])),
+                                (inj["pid"], inj["used"], inj["cached"], inj["pt_frag_refcount_after"]),
+                                f"{tag} D pid/used/cached/count")
+                    if mode == "a" and ev:
+                        c.equal(int(ev[0]["table"], 16), int(inj["table_pa"], 16), f"{tag} A table")
+                else:
+                    c.equal(r["verdict"], "clean", f"{tag} {plugin} clean")
             e = res["uninit-pages"]
             if inj and inj["mode"] == "e":
                 c.equal(e["verdict"], "latent", f"{tag} E verdict")
