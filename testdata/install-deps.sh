@@ -36,10 +36,15 @@ PPC64_PKGS=(
 	python3 python3-drgn cpio gzip
 )
 
+# The tests and benchmarks (tests/, bench/): crash is an oracle (kmem -n)
+# and a benchmark peer; GNU time measures peak RSS.
+TEST_PKGS=(crash time python3-drgn)
+
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (apt-get install)" >&2
 	exit 1
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${X86_PKGS[@]}" "${PPC64_PKGS[@]}"
+apt-get install -y -q --no-install-recommends "${X86_PKGS[@]}" "${PPC64_PKGS[@]}" \
+	"${TEST_PKGS[@]}"
