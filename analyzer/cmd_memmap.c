@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "memdev.h"
 #include "memmap.h"
 #include "memmap_ranges.h"
 
@@ -151,7 +152,47 @@ static int show_pfn(struct vt_memmap *m, const char *arg, bool json)
 	return VT_EXIT_OK;
 }
 
-static void print_json(struct vt_memmap *m, const struct totals *tt, bool sections)
+/* Memory block devices, when the kernel has them (CONFIG_MEMORY_HOTPLUG). */
+struct blocks {
+	struct vt_memory_block *b;
+	size_t n;
+	char why[256];
+};
+
+static void load_blocks(struct vt_target *t, struct vt_symbols *s, struct blocks *bl)
+{
+	struct vt_error *err = vt_memory_blocks_read(t, s, &bl->b, &bl->n);
+
+	if (err) {
+		snprintf(bl->why, sizeof(bl->why), "%s", err->message);
+		vt_error_destroy(err);
+		bl->b = NULL;
+		bl->n = 0;
+	}
+}
+
+static void json_blocks(struct vt_json *j, const struct blocks *bl)
+{
+	if (*bl->why) {
+		vt_json_null(j, "memory_blocks");
+		vt_json_string(j, "memory_blocks_error", bl->why);
+		return;
+	}
+	vt_json_array_begin(j, "memory_blocks");
+	for (size_t i = 0; i < bl->n; i++) {
+		vt_json_object_begin(j, NULL);
+		vt_json_u64(j, "index", bl->b[i].id);
+		vt_json_u64(j, "start_section", bl->b[i].start_section_nr);
+		vt_json_string(j, "state", vt_memory_block_state_name(bl->b[i].state));
+		vt_json_i64(j, "nid", bl->b[i].nid);
+		vt_json_i64(j, "online_type", bl->b[i].online_type);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
+}
+
+static void print_json(struct vt_memmap *m, const struct totals *tt, bool sections,
+		       const struct blocks *bl)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(m);
 	const struct vt_section *sec;
@@ -258,11 +299,13 @@ static void print_json(struct vt_memmap *m, const struct totals *tt, bool sectio
 	}
 	vt_json_array_end(&j);
 	vt_json_u64(&j, "unknown_ranges_omitted", tt->ranges_omitted);
+	json_blocks(&j, bl);
 	vt_json_object_end(&j);
 	vt_json_finish(&j);
 }
 
-static void print_text(struct vt_memmap *m, const struct totals *tt, bool sections)
+static void print_text(struct vt_memmap *m, const struct totals *tt, bool sections,
+		       const struct blocks *bl)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(m);
 	const struct vt_section *sec;
@@ -288,6 +331,21 @@ static void print_text(struct vt_memmap *m, const struct totals *tt, bool sectio
 			       sec[i].nr, sec[i].addr, sec[i].coded, sec[i].mem_map, st,
 			       sec[i].nr * g->pages_per_section);
 		}
+	}
+	if (*bl->why) {
+		printf("memory blocks: unknown (%s)\n", bl->why);
+	} else {
+		size_t on = 0, off = 0;
+
+		for (size_t i = 0; i < bl->n; i++) {
+			on += bl->b[i].state == 1;
+			off += bl->b[i].state == 4;
+		}
+		printf("memory blocks: %zu (%zu online, %zu offline)\n", bl->n, on, off);
+		for (size_t i = 0; sections && i < bl->n; i++)
+			printf("  memory%-5" PRIu64 " first section %-6" PRIu64 " %-13s node %d\n",
+			       bl->b[i].id, bl->b[i].start_section_nr,
+			       vt_memory_block_state_name(bl->b[i].state), bl->b[i].nid);
 	}
 	for (size_t n = 0; n < nn; n++) {
 		printf("node %d: start_pfn 0x%" PRIx64 " spanned %" PRIu64 " present %" PRIu64,
@@ -384,10 +442,14 @@ static int run_memmap(int argc, char **argv)
 		vt_cli_error(err);
 		rc = VT_EXIT_ERROR;
 	} else {
+		struct blocks bl = { 0 };
+
+		load_blocks(t, s, &bl);
 		if (c.json)
-			print_json(m, tt, c.sections);
+			print_json(m, tt, c.sections, &bl);
 		else
-			print_text(m, tt, c.sections);
+			print_text(m, tt, c.sections, &bl);
+		free(bl.b);
 		rc = VT_EXIT_OK;
 	}
 	free(tt);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "bootlog.h"
 #include "memmap.h"
 #include "physmap.h"
 #include "memmap_ranges.h"
@@ -91,7 +92,14 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 		err = vt_e820_read(t, s, "e820_table", &e820);
 		have_e820 = !err;
 		vt_error_destroy(err);
-		mb_note = "x86 discards memblock after boot (no ARCH_KEEP_MEMBLOCK)";
+		/* x86 discards memblock after boot: rebuild it from the log. */
+		err = vt_bootlog_map(t, s, "memblock", &mb);
+		have_mb = !err;
+		mb_note = have_mb ? "x86 discards memblock after boot: memory regions rebuilt "
+				    "from the boot log's node ranges" :
+				    "x86 discards memblock after boot, and the log no longer "
+				    "holds its node ranges";
+		vt_error_destroy(err);
 	} else {
 		err = vt_memblock_read(t, s, "memory", &mb);
 		have_mb = !err;
@@ -156,7 +164,7 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 		if (have_e820)
 			vt_json_string(&j, NULL, "e820_table");
 		if (have_mb)
-			vt_json_string(&j, NULL, "memblock.memory");
+			vt_json_string(&j, NULL, mb.name);
 		vt_json_array_end(&j);
 		if (mb_note)
 			vt_json_string(&j, "memblock_note", mb_note);

@@ -197,6 +197,13 @@ def check_blocks(tag, vt, tr, section_bytes):
                     for n in nrs),
                 f"{tag}: memory block {idx} ({state}): sections {nrs.start}..{nrs.stop - 1} "
                 f"present{'+online' if want else ''}: {[secs.get(n) for n in nrs]}")
+    # The kernel's own memory block devices (memory_blocks xarray) in the dump
+    # equal what the guest's sysfs listed: same ids, states, first sections.
+    got = vt.get("memory_blocks")
+    if c.check(got is not None, f"{tag}: memory blocks read: {vt.get('memory_blocks_error')}"):
+        c.equal({b["index"]: b["state"] for b in got}, blocks, f"{tag}: memory blocks vs sysfs")
+        c.check(all(b["start_section"] == b["index"] * per_block for b in got),
+                f"{tag}: each block starts at its first section")
     # An online section belongs to a memory block the guest saw.
     for nr, flags in secs.items():
         if "online" in flags:
@@ -434,4 +441,34 @@ def scenario(name):
 
 for s in ("x86-basic", "x86-hotplug", "x86-pmem", "ppc-hotplug"):
     scenario(s)
+
+
+def check_ranges_x86(name):
+    """--ranges on x86: memblock rebuilt from the dump's log equals the node
+    ranges the guest printed on its serial console; the e820 column equals
+    the console's user/BIOS map."""
+    import re
+    d = dumpdir(name)
+    doc = json.loads(run("memmap", os.path.join(d, "vmcore.kdump-zlib"), "--ranges",
+                         "--json")[1])
+    console = open(os.path.join(d, "console.log"), errors="replace").read()
+    want = [(int(a, 16), int(b, 16) + 1) for a, b in
+            re.findall(r"node +\d+: \[mem (0x[0-9a-f]+)-(0x[0-9a-f]+)\]", console)]
+    got, cur = [], None
+    for r in doc["ranges"]:
+        s, e = int(r["start"], 16), int(r["end"], 16)
+        if r["memblock"] == "yes":
+            cur = (cur[0], e) if cur and cur[1] == s else cur
+            if not cur or cur[1] != e:
+                if cur:
+                    got.append(cur)
+                cur = (s, e)
+    if cur:
+        got.append(cur)
+    c.check(any("boot log" in src for src in doc["sources"]), f"{name}: memblock from the log")
+    c.equal(got, want, f"{name}: --ranges memblock regions vs the console's node ranges")
+
+
+for s in ("x86-basic", "x86-pmem"):
+    check_ranges_x86(s)
 c.done()
