@@ -33,8 +33,8 @@ static int visit(void *arg, const struct vt_page *pages, size_t n)
 		uint64_t f = p->flags;
 
 		tt->valid++;
-		for (unsigned b = 0; f && b < 64; b++, f >>= 1)
-			tt->flags[b] += f & 1;
+		for (; f; f &= f - 1)	/* only the set bits */
+			tt->flags[__builtin_ctzll(f)]++;
 		if (p->zone < VT_MAX_ZONES)
 			tt->zones[p->zone]++;
 		tt->types[vt_memmap_page_type(tt->m, p)]++;

@@ -49,6 +49,10 @@ struct vt_target {
 	const char *xlat_method;
 	struct tlb_entry tlb[TLB_SIZE];
 
+	/* ELF dumps: PT_LOAD segments read with pread(2), bypassing libkdumpfile */
+	struct elf_seg { uint64_t paddr, filesz, offset; } *segs;
+	size_t nsegs;
+
 	struct vt_phys_range *ranges;
 	size_t nranges;
 	uint64_t nranges_omitted;
@@ -127,6 +131,57 @@ static struct vt_error *load_vmcoreinfo(struct vt_target *t)
 		return vt_error_prefix(err, "VMCOREINFO");
 	t->info.has_vmcoreinfo = data != NULL;
 	return NULL;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct elf_seg *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/*
+ * The PT_LOAD table of a 64-bit ELF dump, sorted by physical address, for
+ * direct reads. Segments were checked to lie inside the file at open.
+ * Failure here only means reads go through libkdumpfile.
+ */
+static void load_elf_segments(struct vt_target *t)
+{
+	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+	Elf64_Ehdr eh;
+	bool be;
+	uint16_t phnum;
+	uint64_t phoff;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return;
+	be = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	phnum = vt_load16(&eh.e_phnum, be);
+	phoff = vt_load64(&eh.e_phoff, be);
+	if (phnum == 0 || phnum == PN_XNUM)
+		return;
+	t->segs = calloc(phnum, sizeof(*t->segs));
+	if (!t->segs)
+		return;
+	for (unsigned i = 0; i < phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(phoff + i * sizeof(ph))) != (ssize_t)sizeof(ph)) {
+			free(t->segs);
+			t->segs = NULL;
+			t->nsegs = 0;
+			return;
+		}
+		if (vt_load32(&ph.p_type, be) != PT_LOAD || !vt_load64(&ph.p_filesz, be))
+			continue;
+		t->segs[t->nsegs].paddr = vt_load64(&ph.p_paddr, be);
+		t->segs[t->nsegs].filesz = vt_load64(&ph.p_filesz, be);
+		t->segs[t->nsegs].offset = vt_load64(&ph.p_offset, be);
+		t->nsegs++;
+	}
+	/* Stable order by address; with overlaps (paging dumps) any copy will do. */
+	qsort(t->segs, t->nsegs, sizeof(*t->segs), cmp_seg);
 }
 
 static struct vt_error *detect_arch(struct vt_target *t)
@@ -235,7 +290,11 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 	}
 	/* Let a missing-data read fail rather than return zeros. */
 	kdump_set_number_attr(t->kdump, KDUMP_ATTR_ZERO_EXCLUDED, 0);
-	/* read(2), not mmap(2): a file shrinking under us must not SIGBUS. */
+	/*
+	 * read(2), not mmap(2): a file shrinking under us must not SIGBUS, and
+	 * mapped dump pages would make the RSS grow with the dump. ELF dumps
+	 * are read with pread(2) directly (load_elf_segments), which is fast.
+	 */
 	kdump_set_number_attr(t->kdump, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
 	st = kdump_open_fd(t->kdump, t->flat_fd >= 0 ? t->flat_fd : t->fd);
 	if (st != KDUMP_OK) {
@@ -256,6 +315,8 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 		str = NULL;
 	snprintf(t->release, sizeof(t->release), "%s", str ? str : "");
 	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
+	if (strcmp(t->format, "elf") == 0)
+		load_elf_segments(t);
 	*ret = t;
 	return NULL;
 fail:
@@ -276,6 +337,7 @@ void vt_target_destroy(struct vt_target *t)
 		close(t->flat_fd);
 	vt_vmcoreinfo_deinit(&t->vmcoreinfo);
 	vt_error_destroy(t->xlat_err);
+	free(t->segs);
 	free(t->ranges);
 	free(t->path);
 	free(t);
@@ -291,10 +353,48 @@ const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t)
 	return &t->vmcoreinfo;
 }
 
+/* The segment holding paddr, or NULL (binary search; last start <= paddr). */
+static const struct elf_seg *find_seg(const struct vt_target *t, uint64_t paddr)
+{
+	size_t lo = 0, hi = t->nsegs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->segs[mid].paddr <= paddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Overlapping segments: scan back for one that covers paddr. */
+	for (size_t i = lo; i-- > 0;)
+		if (paddr - t->segs[i].paddr < t->segs[i].filesz)
+			return &t->segs[i];
+		else if (i + 8 < lo)
+			break;
+	return NULL;
+}
+
 struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 				     void *buf, size_t len)
 {
 	size_t done = 0;
+
+	/* ELF: pread the segments directly, as long as they cover the range. */
+	while (t->nsegs && done < len) {
+		const struct elf_seg *sg = find_seg(t, paddr + done);
+		uint64_t in = paddr + done - (sg ? sg->paddr : 0), n;
+		ssize_t got;
+
+		if (!sg)
+			break;
+		n = sg->filesz - in < len - done ? sg->filesz - in : len - done;
+		got = pread(t->flat_fd >= 0 ? t->flat_fd : t->fd, (char *)buf + done, n,
+			    (off_t)(sg->offset + in));
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
 
 	while (done < len) {
 		size_t n = len - done;
