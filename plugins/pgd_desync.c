@@ -21,6 +21,7 @@
 #include "analyzer/byteorder.h"
 #include "analyzer/pgtable.h"
 #include "plugin.h"
+#include "rules.h"
 
 #define MAX_PGDS 65536
 
@@ -122,14 +123,12 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		}
 		for (unsigned i = 256; i < 512; i++) {
 			uint64_t r = vt_le64(R + 8 * i), p = vt_le64(P + 8 * i);
-			bool rp = r & VT_X86_PRESENT, pp = p & VT_X86_PRESENT;
+			enum vt_rule_b verdict = vt_rule_b_slot(r, p, i, ldt, sme);
+			bool rp = verdict == VT_B_CONFLICT;
 			struct vt_evidence *e;
 
-			if (i == ldt || !pp) {
-				lazy += rp && !pp && i != ldt;
-				continue;
-			}
-			if (rp && entry_pfn(r, sme) == entry_pfn(p, sme))
+			lazy += verdict == VT_B_LAZY;
+			if (verdict != VT_B_STALE && verdict != VT_B_CONFLICT)
 				continue;
 			e = vt_result_evidence(res, rp ? "pgd-conflict" : "pgd-stale");
 			vt_evidence_add(e, "pgd_pfn", "0x%" PRIx64, pfn);

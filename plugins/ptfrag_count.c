@@ -22,6 +22,7 @@
 #include "analyzer/mm.h"
 #include "analyzer/ptpage.h"
 #include "plugin.h"
+#include "rules.h"
 
 #define PPC64_PAGE_OFFSET 0xc000000000000000ull
 #define MAX_FRAG_PAGES 65536
@@ -123,14 +124,8 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 		(*checked)++;
 		if (skip_active && pp.active)
 			continue;
-		if (pp.buddy)
-			why = "page is free (PageBuddy)";
-		else if (pp.refcount == 0)
-			why = "_refcount is 0";
-		else if (pp.frag_refcount < 1 || (unsigned)pp.frag_refcount > frag_nr)
-			why = "fragment count outside [1, FRAG_NR]";
-		else if ((unsigned)pp.frag_refcount < fp->used + cached)
-			why = "fragment count below fragments in use + cached";
+		why = vt_rule_d_why(pp.frag_refcount, pp.refcount, pp.buddy, fp->used, cached,
+				    frag_nr);
 		if (!why)
 			continue;
 		(*bad)++;

@@ -19,6 +19,7 @@
 #include "analyzer/mm.h"
 #include "analyzer/ptpage.h"
 #include "plugin.h"
+#include "rules.h"
 
 #define PPC64_PAGE_OFFSET 0xc000000000000000ull
 #define PPC64_VMALLOC_START 0xc008000000000000ull
@@ -156,7 +157,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			vt_error_destroy(err);
 			continue;
 		}
-		if (pp.frag_refcount > 0 || (pp.reserved && pre59 != 1))
+		if (!vt_rule_a_bad(pp.frag_refcount, pp.reserved, pre59 == 1))
 			continue;
 		bad++;
 		e = vt_result_evidence(res, "table-page");

@@ -20,6 +20,7 @@
 
 #include "analyzer/physmap.h"
 #include "plugin.h"
+#include "rules.h"
 
 enum kind { K_NONE, K_POISONED, K_GARBAGE };
 
@@ -102,30 +103,31 @@ static enum kind classify(struct run_state *st, const struct vt_page *p)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
 	const struct vt_section *s = vt_memmap_section_of(st->m, p->pfn);
-	const struct vt_node *nd;
+	const struct vt_node *nd = node_of(st, p->node);
+	struct vt_rule_e_page in = {
+		.pfn = p->pfn, .flags = p->flags, .compound_head = p->compound_head,
+		.zone = p->zone, .node = p->node,
+		.section_online_or_early = s && (s->flags & (VT_SECTION_ONLINE | VT_SECTION_EARLY)),
+		.section_zone_device = s && (s->flags & VT_SECTION_ZONE_DEVICE),
+		.reserved = st->reserved_bit >= 0 && (p->flags >> st->reserved_bit & 1),
+		.node_online = nd != NULL,
+		.first_deferred_pfn = nd ? nd->first_deferred_pfn : UINT64_MAX,
+		.zones_known = !g->zones_unknown,
+		.max_nr_zones = g->max_nr_zones,
+	};
 
-	if (!s || (s->flags & VT_SECTION_ZONE_DEVICE) ||
-	    !(s->flags & (VT_SECTION_ONLINE | VT_SECTION_EARLY)))
-		return K_NONE;
-	if (p->flags == ~0ull && p->compound_head == ~0ull)
-		return K_POISONED;
-	/* Deferred struct page init not finished: beyond it is not yet init. */
-	nd = node_of(st, p->node);
-	if (nd && nd->first_deferred_pfn != UINT64_MAX && p->pfn >= nd->first_deferred_pfn)
-		return K_NONE;
-	if (in_zone_span(st, p->pfn, "Device"))
-		return K_NONE;
-	if (g->zones_unknown)
-		return K_NONE;
-	if ((unsigned)p->zone > g->max_nr_zones)
-		return K_GARBAGE;
-	if ((unsigned)p->zone == g->max_nr_zones &&
-	    !(st->reserved_bit >= 0 && (p->flags >> st->reserved_bit & 1) &&
-	      !in_zone_span(st, p->pfn, NULL)))
-		return K_GARBAGE;
-	if (!nd)
-		return K_GARBAGE;
-	return K_NONE;
+	/* The span lookups cost most: only for pages the cheap tests leave. */
+	if (in.section_online_or_early && !in.section_zone_device &&
+	    !(p->flags == ~0ull && p->compound_head == ~0ull)) {
+		in.in_device_zone = in_zone_span(st, p->pfn, "Device");
+		if ((unsigned)p->zone >= g->max_nr_zones)
+			in.in_any_zone = in_zone_span(st, p->pfn, NULL);
+	}
+	switch (vt_rule_e_classify(&in)) {
+	case VT_E_POISONED: return K_POISONED;
+	case VT_E_GARBAGE: return K_GARBAGE;
+	default: return K_NONE;
+	}
 }
 
 static int visit(void *arg, const struct vt_page *pages, size_t n)
