@@ -10,6 +10,13 @@
 #include <string.h>
 #include <unistd.h>
 
+static struct vt_error *(*opener)(const char *, struct vt_target **) = vt_target_open;
+
+void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_target **ret))
+{
+	opener = open ? open : vt_target_open;
+}
+
 void vt_cli_error(struct vt_error *err)
 {
 	fprintf(stderr, "vmtriage: %s\n", err->message);
@@ -66,6 +73,8 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		{ "pid", required_argument, NULL, 'I' },
 		{ "kernel", no_argument, NULL, 'K' },
 		{ "summary", no_argument, NULL, 'Y' },
+		{ "raw", no_argument, NULL, 'W' },
+		{ "boot", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -120,6 +129,16 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 				goto bad;
 			ret->summary = true;
 			break;
+		case 'W':
+			if (!(allow & VT_OPT_RAW))
+				goto bad;
+			ret->raw = true;
+			break;
+		case 'O':
+			if (!(allow & VT_OPT_BOOT))
+				goto bad;
+			ret->boot = true;
+			break;
 		case 'h':
 			vt_cli_usage(cmd, stdout);
 			return VT_EXIT_OK;
@@ -151,7 +170,7 @@ int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
 	struct vt_symbols_options opts = {
 		.vmlinux = c->vmlinux, .force = c->force, .no_btf = c->no_btf,
 	};
-	struct vt_error *err = vt_target_open(c->vmcore, t_ret);
+	struct vt_error *err = opener(c->vmcore, t_ret);
 
 	if (err) {
 		vt_cli_error(err);

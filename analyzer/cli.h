@@ -39,6 +39,8 @@ struct vt_cli_common {
 	const char *pid;		/* --pid PID */
 	bool kernel;			/* --kernel */
 	bool summary;			/* --summary */
+	bool raw;			/* --raw */
+	bool boot;			/* --boot */
 	const char *vmcore;
 	const char *vmlinux;
 	/* positionals after VMCORE (and VMLINUX when it looks like an ELF) */
@@ -62,6 +64,8 @@ enum {
 	VT_OPT_PID = 1 << 5,
 	VT_OPT_KERNEL = 1 << 6,
 	VT_OPT_SUMMARY = 1 << 7,
+	VT_OPT_RAW = 1 << 8,
+	VT_OPT_BOOT = 1 << 9,
 };
 int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		 unsigned allow, struct vt_cli_common *ret);
@@ -69,6 +73,11 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
 		struct vt_target **t_ret, struct vt_symbols **s_ret);
 void vt_cli_error(struct vt_error *err);
+/*
+ * Replace how VMCORE is opened (the crash extension opens its session, not
+ * a file). NULL restores vt_target_open.
+ */
+void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_target **ret));
 void vt_cli_usage(const struct vt_command *cmd, FILE *fp);
 /* Parse a number (0x hex, or decimal) or, with syms, a symbol[+off]. */
 struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
@@ -76,6 +85,7 @@ struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 
 extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
 	vt_cmd_rd, vt_cmd_memmap, vt_cmd_log, vt_cmd_report, vt_cmd_plugins,
-	vt_cmd_vtop, vt_cmd_pgtables;
+	vt_cmd_vtop, vt_cmd_pgtables, vt_cmd_dt, vt_cmd_lmbs, vt_cmd_crashimage,
+	vt_cmd_batch;
 
 #endif

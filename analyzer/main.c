@@ -21,6 +21,9 @@ static const struct vt_command *const commands[] = {
 	&vt_cmd_pgtables,
 	&vt_cmd_memmap,
 	&vt_cmd_log,
+	&vt_cmd_dt,
+	&vt_cmd_lmbs,
+	&vt_cmd_crashimage,
 };
 #define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
 

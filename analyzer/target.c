@@ -49,6 +49,8 @@ struct vt_target {
 	const char *xlat_method;
 	struct tlb_entry tlb[TLB_SIZE];
 
+	struct vt_target_backend backend;	/* read_phys set: not a file */
+
 	/* ELF dumps: PT_LOAD segments read with pread(2), bypassing libkdumpfile */
 	struct elf_seg { uint64_t paddr, filesz, offset; } *segs;
 	size_t nsegs;
@@ -325,6 +327,45 @@ fail:
 	return err;
 }
 
+struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
+					struct vt_target **ret)
+{
+	struct vt_target *t = calloc(1, sizeof(*t));
+	struct vt_error *err;
+
+	if (!t)
+		return &vt_enomem;
+	t->fd = t->flat_fd = -1;
+	t->backend = *b;
+	t->path = strdup(b->name ? b->name : "(backend)");
+	if (!t->path) {
+		free(t);
+		return &vt_enomem;
+	}
+	t->info.path = t->path;
+	t->info.release = t->release;
+	t->info.format = t->format;
+	snprintf(t->format, sizeof(t->format), "%s", "live session");
+	t->info.arch = b->arch;
+	t->info.big_endian = b->big_endian;
+	t->info.page_size = b->page_size ? b->page_size : 4096;
+	t->info.ncpus = b->ncpus;
+	if (b->vmcoreinfo && b->vmcoreinfo_len) {
+		err = vt_vmcoreinfo_parse(b->vmcoreinfo, b->vmcoreinfo_len, &t->vmcoreinfo);
+		if (err) {
+			vt_target_destroy(t);
+			return vt_error_prefix(err, "VMCOREINFO");
+		}
+		t->info.has_vmcoreinfo = true;
+	}
+	snprintf(t->release, sizeof(t->release), "%s",
+		 vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE") ?
+		 vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE") : "");
+	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
+	*ret = t;
+	return NULL;
+}
+
 void vt_target_destroy(struct vt_target *t)
 {
 	if (!t)
@@ -379,6 +420,9 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 				     void *buf, size_t len)
 {
 	size_t done = 0;
+
+	if (t->backend.read_phys)
+		return t->backend.read_phys(t->backend.arg, paddr, buf, len);
 
 	/* ELF: pread the segments directly, as long as they cover the range. */
 	while (t->nsegs && done < len) {
@@ -749,6 +793,9 @@ static struct vt_error *pagemap_ranges(struct vt_target *t)
 	kdump_attr_t attr;
 	kdump_status st;
 
+	if (!t->kdump)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "the physical ranges are not known for a live session");
 	attr.type = KDUMP_BITMAP;
 	st = kdump_get_typed_attr(t->kdump, KDUMP_ATTR_FILE_PAGEMAP, &attr);
 	if (st != KDUMP_OK)

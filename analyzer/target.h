@@ -48,6 +48,25 @@ struct vt_target_info {
 };
 
 struct vt_error *vt_target_open(const char *path, struct vt_target **ret);
+
+/*
+ * A target whose physical memory comes from elsewhere: a running crash
+ * session (the extension reads through crash's readmem, so it works on
+ * whatever crash opened). Everything above physical reads is ours.
+ */
+struct vt_target_backend {
+	struct vt_error *(*read_phys)(void *arg, uint64_t paddr, void *buf, size_t len);
+	void *arg;
+	const char *name;		/* shown as the "file" */
+	enum vt_arch arch;
+	bool big_endian;
+	uint32_t page_size;
+	unsigned ncpus;
+	const char *vmcoreinfo;		/* the VMCOREINFO text */
+	size_t vmcoreinfo_len;
+};
+struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
+					struct vt_target **ret);
 void vt_target_destroy(struct vt_target *t);
 
 const struct vt_target_info *vt_target_info(const struct vt_target *t);

@@ -2,11 +2,12 @@
 #include "plugin.h"
 
 extern const struct vt_plugin vt_plugin_ptfrag_early, vt_plugin_pgd_desync,
-	vt_plugin_ptfrag_count, vt_plugin_uninit_pages;
+	vt_plugin_stale_lmb, vt_plugin_ptfrag_count, vt_plugin_uninit_pages;
 
 const struct vt_plugin *const vt_plugins[] = {
 	&vt_plugin_ptfrag_early,
 	&vt_plugin_pgd_desync,
+	&vt_plugin_stale_lmb,
 	&vt_plugin_ptfrag_count,
 	&vt_plugin_uninit_pages,
 };
