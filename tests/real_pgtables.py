@@ -34,6 +34,18 @@ for scenario in ("x86-basic", "x86-hotplug", "ppc-hotplug"):
     for mm in mms:
         one = run_json("pgtables", *args, "--pid", mm["pid"])
         ranges = one["ranges"]
+        # Every table page the walk reached has a readable struct page; the
+        # fragments counted per page add up to the tables below the PGD.
+        tp = one["table_pages"]
+        c.check(tp and all("error" not in p for p in tp), f"{scenario} pid {mm['pid']}: "
+                f"table pages' struct pages read: {[p for p in tp if 'error' in p][:1]}")
+        c.equal(sum(p["fragments_in_use"] for p in tp), sum(one["tables"].values()),
+                f"{scenario} pid {mm['pid']}: fragments over table pages == tables")
+        if ppc:     # a live fragment page holds at least its fragments in use
+            # (only PTE and PMD tables are fragments; PUD/PGD come from a slab)
+            c.check(all(p["level"] not in ("PTE", "PMD") or p["pt_frag_refcount"] >= 1
+                        for p in tp),
+                    f"{scenario} pid {mm['pid']}: live fragment pages have a count")
         c.check(ranges, f"{scenario} pid {mm['pid']}: mapped ranges")
         for r in rng.sample(ranges, min(10, len(ranges))):
             start, end = int(r["start"], 16), int(r["end"], 16)
