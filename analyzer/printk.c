@@ -66,6 +66,93 @@ static struct vt_error *load_layout(struct vt_symbols *s, struct layout *l)
 	return NULL;
 }
 
+/*
+ * Kernels 3.5..5.9: log_buf, a ring of struct printk_log records {u64
+ * ts_nsec; u16 len (whole record); u16 text_len; u16 dict_len; u8 facility;
+ * u8 flags:5, level:3; ...} each followed by its text; a record whose len
+ * is 0 means "wrap to the start". Valid records run from log_first_idx to
+ * log_next_idx. VMCOREINFO lists all of it (SYMBOL(log_buf), ...).
+ */
+static struct vt_error *log_buf_read(struct vt_target *t, struct vt_symbols *s,
+				     vt_log_fn fn, void *arg, uint64_t *skipped_ret)
+{
+	bool be = vt_target_info(t)->big_endian;
+	uint64_t buf_var, buf, len_var, first_var, next_var, hsize, o_ts, o_len, o_text,
+		 skipped = 0;
+	uint32_t buf_len, idx, next;
+	unsigned char hdr[64];
+	char *text;
+	struct vt_error *err;
+
+	if ((err = vt_symbols_lookup(s, "log_buf", &buf_var)) ||
+	    (err = vt_symbols_lookup(s, "log_buf_len", &len_var)) ||
+	    (err = vt_symbols_lookup(s, "log_first_idx", &first_var)) ||
+	    (err = vt_symbols_lookup(s, "log_next_idx", &next_var)) ||
+	    (err = vt_symbols_sizeof(s, "struct printk_log", &hsize)) ||
+	    (err = vt_symbols_offsetof(s, "struct printk_log", "ts_nsec", &o_ts)) ||
+	    (err = vt_symbols_offsetof(s, "struct printk_log", "len", &o_len)) ||
+	    (err = vt_symbols_offsetof(s, "struct printk_log", "text_len", &o_text)) ||
+	    (err = vt_target_read_u64(t, buf_var, &buf)) ||
+	    (err = vt_target_read_u32(t, len_var, &buf_len)) ||
+	    (err = vt_target_read_u32(t, first_var, &idx)) ||
+	    (err = vt_target_read_u32(t, next_var, &next)))
+		return vt_error_prefix(err, "log_buf");
+	if (hsize < 16 || hsize > sizeof(hdr) || o_text + 2 > hsize || buf_len < hsize ||
+	    buf_len > (1u << 30) || idx >= buf_len || next >= buf_len)
+		return vt_error_create(VT_ERR_FORMAT, "log_buf: implausible layout or indexes");
+	text = malloc(VT_LOG_MAX_TEXT + 1);
+	if (!text)
+		return &vt_enomem;
+	/* Each step moves forward or wraps once per lap: bound by the size. */
+	for (uint64_t steps = 0, seq = 0; idx != next && steps < buf_len / 8 + 2; steps++) {
+		struct vt_log_record rec = { .text = text };
+		uint16_t rlen, tlen;
+
+		if (idx + hsize > buf_len) {	/* no room for a header: wrapped */
+			idx = 0;
+			continue;
+		}
+		err = vt_target_read_kv(t, buf + idx, hdr, hsize);
+		if (err) {
+			vt_error_destroy(err);
+			skipped++;
+			break;
+		}
+		rlen = vt_load16(hdr + o_len, be);
+		if (rlen == 0) {		/* the wrap marker */
+			idx = 0;
+			continue;
+		}
+		tlen = vt_load16(hdr + o_text, be);
+		if (rlen < hsize || idx + rlen > buf_len || hsize + tlen > rlen ||
+		    tlen > VT_LOG_MAX_TEXT) {
+			skipped++;
+			break;		/* corrupt: the chain cannot be followed */
+		}
+		rec.seq = seq++;
+		rec.ts_nsec = vt_load64(hdr + o_ts, be);
+		rec.facility = hdr[o_text + 4];
+		rec.level = be ? hdr[o_text + 5] & 7 : hdr[o_text + 5] >> 5;
+		err = vt_target_read_kv(t, buf + idx + hsize, text, tlen);
+		if (err) {
+			vt_error_destroy(err);
+			skipped++;
+		} else {
+			rec.len = tlen;
+			while (rec.len && text[rec.len - 1] == '\n')
+				rec.len--;
+			text[rec.len] = '\0';
+			if (fn(arg, &rec))
+				break;
+		}
+		idx += rlen;
+	}
+	free(text);
+	if (skipped_ret)
+		*skipped_ret = skipped;
+	return NULL;
+}
+
 struct vt_error *vt_log_read(struct vt_target *t, struct vt_symbols *s,
 			     vt_log_fn fn, void *arg, uint64_t *skipped_ret)
 {
@@ -77,9 +164,10 @@ struct vt_error *vt_log_read(struct vt_target *t, struct vt_symbols *s,
 	struct layout l;
 	struct vt_error *err;
 
-	if ((err = vt_symbols_lookup(s, "prb", &prb_var)))
-		return vt_error_prefix(err,
-			"no printk_ringbuffer (kernels before 5.10 keep log_buf, not supported yet)");
+	if ((err = vt_symbols_lookup(s, "prb", &prb_var))) {
+		vt_error_destroy(err);	/* before 5.10: the log_buf ring */
+		return log_buf_read(t, s, fn, arg, skipped_ret);
+	}
 	if ((err = load_layout(s, &l)) ||
 	    (err = vt_target_read_u64(t, prb_var, &prb)) ||
 	    (err = vt_target_read_u32(t, prb + l.dr + l.dr_count_bits, &count_bits)) ||

@@ -1,7 +1,7 @@
 /*
- * The kernel log from the dump: the lockless printk_ringbuffer of 5.10+
- * (layout from the dump's types, or from VMCOREINFO, which lists every
- * offset makedumpfile and crash need).
+ * The kernel log from the dump: the lockless printk_ringbuffer of 5.10+, or
+ * the log_buf ring of 3.5..5.9 (layouts from the dump's types, or from
+ * VMCOREINFO, which lists every offset makedumpfile and crash need).
  */
 #ifndef VT_PRINTK_H
 #define VT_PRINTK_H
