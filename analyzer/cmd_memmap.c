@@ -14,6 +14,7 @@
 
 struct totals {
 	const struct vt_memmap *m;
+	uint64_t flag_mask;		/* bits below NR_PAGEFLAGS */
 	uint64_t valid, unknown;
 	uint64_t flags[64];
 	uint64_t zones[VT_MAX_ZONES];
@@ -33,7 +34,8 @@ static int visit(void *arg, const struct vt_page *pages, size_t n)
 		uint64_t f = p->flags;
 
 		tt->valid++;
-		for (; f; f &= f - 1)	/* only the set bits */
+		/* Only flag bits (zone, node, cpupid live above), only set ones. */
+		for (f &= tt->flag_mask; f; f &= f - 1)
 			tt->flags[__builtin_ctzll(f)]++;
 		if (p->zone < VT_MAX_ZONES)
 			tt->zones[p->zone]++;
@@ -434,6 +436,7 @@ static int run_memmap(int argc, char **argv)
 		goto out_m;
 	}
 	tt->m = m;
+	tt->flag_mask = vt_memmap_nflags(m) >= 64 ? ~0ull : (1ull << vt_memmap_nflags(m)) - 1;
 	tt->tty = isatty(STDERR_FILENO);
 	err = vt_memmap_scan(m, &ops, tt);
 	if (tt->tty)
