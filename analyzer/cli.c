@@ -17,9 +17,15 @@ void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_ta
 	opener = open ? open : vt_target_open;
 }
 
+/* The dump being read, so that every error names it (scripts match on it). */
+static const char *cli_dump_path;
+
 void vt_cli_error(struct vt_error *err)
 {
-	fprintf(stderr, "vmtriage: %s\n", err->message);
+	if (cli_dump_path && !strstr(err->message, cli_dump_path))
+		fprintf(stderr, "vmtriage: %s: %s\n", cli_dump_path, err->message);
+	else
+		fprintf(stderr, "vmtriage: %s\n", err->message);
 	vt_error_destroy(err);
 }
 
@@ -75,6 +81,8 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		{ "summary", no_argument, NULL, 'Y' },
 		{ "raw", no_argument, NULL, 'W' },
 		{ "boot", no_argument, NULL, 'O' },
+		{ "html", required_argument, NULL, 'H' },
+		{ "svg", required_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -139,6 +147,12 @@ int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 				goto bad;
 			ret->boot = true;
 			break;
+		case 'H':
+		case 'V':
+			if (!(allow & VT_OPT_PICTURE))
+				goto bad;
+			*(c == 'H' ? &ret->html : &ret->svg) = optarg;
+			break;
 		case 'h':
 			vt_cli_usage(cmd, stdout);
 			return VT_EXIT_OK;
@@ -172,6 +186,7 @@ int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
 	};
 	struct vt_error *err = opener(c->vmcore, t_ret);
 
+	cli_dump_path = c->vmcore;
 	if (err) {
 		vt_cli_error(err);
 		return VT_EXIT_ERROR;

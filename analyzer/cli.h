@@ -41,6 +41,8 @@ struct vt_cli_common {
 	bool summary;			/* --summary */
 	bool raw;			/* --raw */
 	bool boot;			/* --boot */
+	const char *html;		/* --html FILE */
+	const char *svg;		/* --svg FILE */
 	const char *vmcore;
 	const char *vmlinux;
 	/* positionals after VMCORE (and VMLINUX when it looks like an ELF) */
@@ -66,6 +68,7 @@ enum {
 	VT_OPT_SUMMARY = 1 << 7,
 	VT_OPT_RAW = 1 << 8,
 	VT_OPT_BOOT = 1 << 9,
+	VT_OPT_PICTURE = 1 << 10,	/* --html FILE, --svg FILE */
 };
 int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
 		 unsigned allow, struct vt_cli_common *ret);

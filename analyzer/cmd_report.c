@@ -9,9 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "oops.h"
+#include "picture.h"
 #include "plugins/plugin.h"
 
 #define TEXT_EVIDENCE 20	/* items printed per finding in text */
@@ -156,6 +159,64 @@ static void print_text(struct vt_target *t, const struct vt_oops *o, struct ran 
 		       vt_verdict_name(ran[i].res->verdict), ran[i].res->reason);
 }
 
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --svg/--html: the memory map with the findings; false on a write error. */
+static bool write_pictures(const struct vt_cli_common *c, struct vt_plugin_ctx *ctx,
+			   const struct ran *ran, size_t n)
+{
+	struct vt_picture_result *pr = calloc(n ? n : 1, sizeof(*pr));
+	const struct vt_error *merr;
+	struct vt_memmap *m = vt_plugin_memmap(ctx, &merr);
+	struct vt_picture pic;
+	struct vt_error *err;
+	bool ok = true;
+
+	if (!pr) {
+		vt_cli_error(&vt_enomem);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pr[i].p = ran[i].p;
+		pr[i].res = ran[i].res;
+	}
+	err = vt_picture_build(ctx->t, ctx->s, m, pr, n, &pic);
+	free(pr);
+	if (err) {
+		vt_cli_error(err);
+		return false;
+	}
+	for (int k = 0; k < 2 && ok; k++) {
+		const char *path = k ? c->html : c->svg;
+		FILE *fp;
+
+		if (!path)
+			continue;
+		fp = fopen(path, "we");
+		if (!fp) {
+			fprintf(stderr, "vmtriage: %s: %m\n", path);
+			ok = false;
+			break;
+		}
+		if (k)
+			vt_picture_html(&pic, fp);
+		else
+			vt_picture_svg(&pic, fp, true);
+		if (fclose(fp)) {
+			fprintf(stderr, "vmtriage: writing %s: %m\n", path);
+			ok = false;
+		}
+	}
+	vt_picture_deinit(&pic);
+	return ok;
+}
+
 static int run_report(int argc, char **argv)
 {
 	struct vt_cli_common c;
@@ -165,8 +226,9 @@ static int run_report(int argc, char **argv)
 	struct vt_oops oops;
 	struct ran *ran;
 	size_t n = 0;
-	int rc = vt_cli_parse(&vt_cmd_report, argc, argv, VT_OPT_PLUGIN, &c);
-	bool findings = false;
+	int rc = vt_cli_parse(&vt_cmd_report, argc, argv, VT_OPT_PLUGIN | VT_OPT_PICTURE, &c);
+	bool findings = false, progress = isatty(2), shown = false;
+	double t0 = seconds();
 
 	if (rc >= 0)
 		return rc;
@@ -210,6 +272,12 @@ static int run_report(int argc, char **argv)
 			rc = VT_EXIT_ERROR;
 			break;
 		}
+		/* Progress on a terminal only, once the report has taken a second. */
+		if (progress && seconds() - t0 >= 1.0) {
+			fprintf(stderr, "\rvmtriage report: plugin %zu/%zu %s...\033[K", i + 1,
+				vt_nplugins, vt_plugins[i]->name);
+			shown = true;
+		}
 		err = vt_plugins[i]->run(&ctx, ran[n].res);
 		if (err) {
 			vt_result_set(ran[n].res, VT_UNKNOWN, "plugin failed: %s", err->message);
@@ -218,14 +286,21 @@ static int run_report(int argc, char **argv)
 		findings |= ran[n].res->verdict >= VT_LATENT;
 		n++;
 	}
+	if (shown)
+		fprintf(stderr, "\r\033[K");
 	if (rc == VT_EXIT_OK) {
 		qsort(ran, n, sizeof(*ran), by_severity);
+		if ((c.svg || c.html) && !write_pictures(&c, &ctx, ran, n)) {
+			rc = VT_EXIT_ERROR;
+			goto free_ran;
+		}
 		if (c.json)
 			print_json(t, &oops, ran, n);
 		else
 			print_text(t, &oops, ran, n);
 		rc = findings ? VT_EXIT_FINDINGS : VT_EXIT_OK;
 	}
+free_ran:
 	for (size_t i = 0; i < vt_nplugins; i++)
 		free(ran[i].res);
 	free(ran);
@@ -239,13 +314,19 @@ out:
 
 const struct vt_command vt_cmd_report = {
 	.name = "report",
-	.args = "VMCORE [VMLINUX] [--plugin NAME] [--json]",
+	.args = "VMCORE [VMLINUX] [--plugin NAME] [--json] [--svg FILE] [--html FILE]",
 	.summary = "Triage: run the bug-class plugins, lead with fired and latent findings",
 	.help = "Each plugin says fired (the dump is the crash its class causes), latent\n"
 		"(the state that causes it is present), clean, unknown (data missing,\n"
 		"e.g. filtered pages) or not-applicable, with evidence, the fix commit\n"
 		"and the next step. JSON: schema vmtriage-report/1 (docs/report-schema.md).\n"
 		"  --plugin NAME   run one plugin (see vmtriage plugins)\n"
+		"  --svg FILE      also draw the physical memory map (sections, zones,\n"
+		"                  holes, hot-removed ranges, e820/memblock, LMBs) with the\n"
+		"                  findings at their addresses, as a self-contained SVG\n"
+		"  --html FILE     the same picture in an HTML page with a legend and the\n"
+		"                  findings and ranges tables (no network loads)\n"
+		"Progress on stderr when it is a terminal and the report takes over a second.\n"
 		"Exit status: 0 nothing fired or latent, 1 findings, 2 error.\n",
 	.run = run_report,
 };

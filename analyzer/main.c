@@ -12,6 +12,7 @@
 /* The subcommands, in --help order. */
 static const struct vt_command *const commands[] = {
 	&vt_cmd_report,
+	&vt_cmd_batch,
 	&vt_cmd_plugins,
 	&vt_cmd_info,
 	&vt_cmd_type,
