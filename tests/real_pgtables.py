@@ -31,6 +31,7 @@ for scenario in ("x86-basic", "x86-hotplug", "ppc-hotplug"):
         c.check(mm["leaves"] > 0, f"{tag}: {mm['leaves']} mapped pages")
 
     prog = None if ppc else drgn_program(dump, os.path.join(d, "vmlinux"))
+    nuser = 0
     for mm in mms:
         one = run_json("pgtables", *args, "--pid", mm["pid"])
         ranges = one["ranges"]
@@ -47,7 +48,7 @@ for scenario in ("x86-basic", "x86-hotplug", "ppc-hotplug"):
                         for p in tp),
                     f"{scenario} pid {mm['pid']}: live fragment pages have a count")
         c.check(ranges, f"{scenario} pid {mm['pid']}: mapped ranges")
-        for r in rng.sample(ranges, min(10, len(ranges))):
+        for r in (rng.choice(ranges) for _ in range(40)):
             start, end = int(r["start"], 16), int(r["end"], 16)
             va = start + rng.randrange(0, (end - start) // 8) * 8
             v = run_json("vtop", *args, hex(va), "--pid", mm["pid"])
@@ -71,6 +72,9 @@ for scenario in ("x86-basic", "x86-hotplug", "ppc-hotplug"):
                 continue
             got = run_json("rd", dump, hex(pa), "16", "--phys")["bytes"]
             c.equal(got, want, f"{tag} bytes at the translation vs drgn access_process_vm")
+            nuser += 1
+    if prog is not None:
+        c.check(nuser >= 60, f"{scenario}: {nuser} user addresses checked against drgn")
 
     # Kernel addresses: vtop against QEMU's own translations.
     for g in truth(d)["gva2gpa"]:

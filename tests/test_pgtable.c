@@ -129,10 +129,33 @@ static void test_radix(void)
 	CHECK_ERR(vt_radix_walk(read_mem, NULL, &g, pgd, 6ull << 39, &p), VT_ERR_FAULT);
 }
 
+/* 4K-page radix (9/9/9/13): a 4 KiB PTE table, 4 KiB leaves. */
+static void test_radix_4k(void)
+{
+	struct vt_radix_geometry g;
+	struct vt_xlat_path p;
+	const uint64_t va = 0xc008000000123456ull;
+	const uint64_t pgd = 0x10000, pud = 0x20000, pmd = 0x21000, pte = 0x22000;
+
+	memset(mem, 0, sizeof(mem));
+	vt_radix_geometry_default(12, &g);
+	CHECK(g.pte_bits == 9 && g.pmd_bits == 9 && g.pud_bits == 9 && g.pgd_bits == 13);
+	set_be(pgd, (va >> 39) & 0x1fff, VT_RADIX_PRESENT | pud | 9);
+	set_be(pud, (va >> 30) & 511, VT_RADIX_PRESENT | pmd | 9);
+	set_be(pmd, (va >> 21) & 511, VT_RADIX_PRESENT | pte | 9);
+	set_be(pte, (va >> 12) & 511, VT_RADIX_PRESENT | VT_RADIX_LEAF | 0x555000ull | 0x10e);
+	CHECK_OK(vt_radix_walk(read_mem, NULL, &g, pgd, va, &p));
+	CHECK(p.paddr == 0x555456 && p.page_size == 4096 && p.nsteps == 4);
+	/* A 64K-geometry walk of the same tables sees a bad next-level size. */
+	vt_radix_geometry_default(16, &g);
+	CHECK_ERR(vt_radix_walk(read_mem, NULL, &g, pgd, va, &p), VT_ERR_FORMAT);
+}
+
 int main(void)
 {
 	test_x86_64();
 	test_x86_64_la57();
 	test_radix();
+	test_radix_4k();
 	return unit_done("test_pgtable");
 }
