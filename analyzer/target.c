@@ -450,6 +450,15 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 				return vt_error_create(VT_ERR_NODATA,
 					"no data in the dump at physical 0x%" PRIx64
 					" (filtered out, or not RAM)", paddr + done);
+			/*
+			 * One page's data unusable (bad compression, descriptor
+			 * past EOF): like a filtered page, so models and plugins
+			 * degrade to "unknown" rather than abort on one bad page.
+			 */
+			if (st == KDUMP_ERR_CORRUPT || st == KDUMP_ERR_EOF)
+				return vt_error_create(VT_ERR_NODATA,
+					"page data at physical 0x%" PRIx64 " is corrupt: %s",
+					paddr + done, kdump_get_err(t->kdump));
 			return kdump_error(t, st, "physical read");
 		}
 		done += n;

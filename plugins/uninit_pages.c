@@ -12,6 +12,10 @@
  *   U2 (garbage) zone index past MAX_NR_ZONES, or a node that is not online.
  * 6.1 writes zone == MAX_NR_ZONES into PG_reserved pages no zone spans
  * (init_reserved_page finds no zone): those are initialized, not findings.
+ * A U2 page inside a zone's and its node's span and in e820 RAM is no hole
+ * page (memmap_init initializes those on every kernel): that is a corrupt
+ * memmap or a damaged dump, reported as "corrupt-pages" and verdict
+ * unknown, never as this class (tests/real_corrupt.py scribbles on pages).
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -22,7 +26,7 @@
 #include "plugin.h"
 #include "rules.h"
 
-enum kind { K_NONE, K_POISONED, K_GARBAGE };
+enum kind { K_NONE, K_POISONED, K_GARBAGE, K_CORRUPT };
 
 struct run_state {
 	struct vt_plugin_ctx *ctx;
@@ -36,7 +40,7 @@ struct run_state {
 	/* the open range */
 	enum kind kind;
 	uint64_t start, end, first_flags;
-	uint64_t poisoned, garbage, unknown, ranges;
+	uint64_t poisoned, garbage, corrupt, unknown, ranges;
 };
 
 static bool in_zone_span(const struct run_state *st, uint64_t pfn, const char *only)
@@ -51,6 +55,25 @@ static bool in_zone_span(const struct run_state *st, uint64_t pfn, const char *o
 				return true;
 		}
 	return false;
+}
+
+/*
+ * Memory every kernel initializes: inside some zone's span and its node's
+ * span, and (x86) in an e820 RAM range. Hole pages are outside one of them.
+ */
+static bool in_ram(const struct run_state *st, uint64_t pfn)
+{
+	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
+	uint64_t addr = pfn << g->page_shift;
+	bool node = false, ram = !st->have_e820;
+
+	for (size_t n = 0; n < st->nnodes; n++)
+		node |= pfn >= st->nodes[n].start_pfn &&
+			pfn - st->nodes[n].start_pfn < st->nodes[n].spanned;
+	for (size_t i = 0; st->have_e820 && i < st->e820.n; i++)
+		if (addr >= st->e820.entries[i].start && addr < st->e820.entries[i].end)
+			ram = st->e820.entries[i].type == 1;	/* E820_TYPE_RAM */
+	return node && ram && in_zone_span(st, pfn, NULL);
 }
 
 static const struct vt_node *node_of(const struct run_state *st, int id)
@@ -81,7 +104,7 @@ static void close_range(struct run_state *st)
 		if (st->start < st->nodes[n].start_pfn + st->nodes[n].spanned)
 			past_end = false;
 	e = vt_result_evidence(st->res, st->kind == K_POISONED ? "poisoned-pages" :
-							      "garbage-pages");
+				    st->kind == K_CORRUPT ? "corrupt-pages" : "garbage-pages");
 	vt_evidence_add(e, "start_pfn", "0x%" PRIx64, st->start);
 	vt_evidence_add(e, "end_pfn", "0x%" PRIx64, st->end);
 	vt_evidence_add(e, "pages", "%" PRIu64, st->end - st->start);
@@ -125,7 +148,7 @@ static enum kind classify(struct run_state *st, const struct vt_page *p)
 	}
 	switch (vt_rule_e_classify(&in)) {
 	case VT_E_POISONED: return K_POISONED;
-	case VT_E_GARBAGE: return K_GARBAGE;
+	case VT_E_GARBAGE: return in_ram(st, p->pfn) ? K_CORRUPT : K_GARBAGE;
 	default: return K_NONE;
 	}
 }
@@ -149,6 +172,8 @@ static int visit(void *arg, const struct vt_page *pages, size_t n)
 		st->end = pages[i].pfn + 1;
 		if (k == K_POISONED)
 			st->poisoned++;
+		else if (k == K_CORRUPT)
+			st->corrupt++;
 		else
 			st->garbage++;
 	}
@@ -200,6 +225,10 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      "%" PRIu64 " never-initialized (all-ones) and %" PRIu64 " garbage struct "
 			      "page(s) in %" PRIu64 " range(s): reading /proc/kpageflags over them "
 			      "oopses in stable_page_flags()", st.poisoned, st.garbage, st.ranges);
+	else if (st.corrupt)
+		vt_result_set(res, VT_UNKNOWN, "%" PRIu64 " struct page(s) inside RAM and zone "
+			      "spans hold an impossible zone or node: a corrupt memmap or dump, "
+			      "not uninitialized hole pages", st.corrupt);
 	else if (st.unknown)
 		vt_result_set(res, VT_UNKNOWN, "no bad struct page found, but %" PRIu64
 			      " pfns' struct pages are not in the dump", st.unknown);

@@ -54,23 +54,34 @@ static struct vt_error *convert_members(struct btf_finder *bf,
 {
 	const struct btf_member *m = btf_members(bt);
 
-	t->nmembers = btf_vlen(bt);
-	t->members = vt_arena_alloc(bf->arena,
-				    t->nmembers * sizeof(*t->members) + 1);
+	size_t n = btf_vlen(bt);
+
+	t->members = vt_arena_alloc(bf->arena, n * sizeof(*t->members) + 1);
 	if (!t->members)
 		return &vt_enomem;
-	for (size_t i = 0; i < t->nmembers; i++) {
+	/*
+	 * Corrupt BTF can make a type contain itself (through other types),
+	 * so others may hold this one while it is built: name every member
+	 * first, and count only the members whose type is known, so nobody
+	 * ever sees a member without a name or type (a failure leaves this
+	 * type cached by whoever holds it, with the members converted so far).
+	 */
+	for (size_t i = 0; i < n; i++) {
 		struct vt_member *vm = &t->members[i];
-		struct vt_error *err;
 
 		vm->name = btf__name_by_offset(bf->btf, m[i].name_off);
 		if (!vm->name)
 			vm->name = "";
 		vm->bit_offset = btf_member_bit_offset(bt, i);
 		vm->bit_size = btf_member_bitfield_size(bt, i);
-		err = convert(bf, m[i].type, depth + 1, &vm->type);
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct vt_error *err = convert(bf, m[i].type, depth + 1,
+					       &t->members[i].type);
+
 		if (err)
-			return vt_error_prefix(err, "member %s", vm->name);
+			return vt_error_prefix(err, "member %s", t->members[i].name);
+		t->nmembers = i + 1;
 	}
 	return NULL;
 }
@@ -160,7 +171,8 @@ static struct vt_error *convert(struct btf_finder *bf, __u32 id, int depth,
 		t->kind = VT_TYPE_ARRAY;
 		t->length = a->nelems;
 		err = convert(bf, a->type, depth + 1, &t->target);
-		if (!err)
+		/* NULL: a typedef cycle still being built (corrupt BTF). */
+		if (!err && vt_type_unqualified(t->target))
 			t->size = t->length * vt_type_unqualified(t->target)->size;
 		break;
 	}

@@ -100,6 +100,7 @@ static struct vt_error *names_byte(struct names_reader *r, uint64_t off,
 		err = vt_target_read_kv(r->t, r->va + off, r->buf, r->buf_len);
 		if (err) {
 			/* The stream may end just before an unmapped page. */
+			vt_error_destroy(err);
 			r->buf_len = 4096 - ((r->va + off) & 4095);
 			err = vt_target_read_kv(r->t, r->va + off, r->buf,
 						r->buf_len);

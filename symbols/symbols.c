@@ -360,14 +360,29 @@ static const char *bare_name(const char *spec)
 	return sp ? sp + 1 : spec;
 }
 
-struct vt_error *vt_type_member(struct vt_type *t, const char *path,
-				uint64_t *bit_offset_ret,
-				struct vt_member **member_ret)
+/*
+ * Corrupt type data (a fuzzed or damaged BTF) can make a struct its own
+ * anonymous member: bound the descent rather than recurse until the stack
+ * overflows, and the number of structs searched, since anonymous members
+ * that share one type make the search tree exponential. Real kernels nest
+ * anonymous members a few levels deep and search a few hundred members.
+ */
+#define MAX_MEMBER_DEPTH 32
+#define MAX_MEMBER_VISITS 100000
+
+static struct vt_error *type_member(struct vt_type *t, const char *path,
+				    uint64_t *bit_offset_ret,
+				    struct vt_member **member_ret, int depth,
+				    unsigned *visits)
 {
 	char comp[256];
 	const char *dot = strchr(path, '.');
 	size_t len = dot ? (size_t)(dot - path) : strlen(path);
 
+	if (depth > MAX_MEMBER_DEPTH || ++*visits > MAX_MEMBER_VISITS)
+		return vt_error_create(VT_ERR_FORMAT,
+				       "%s: members nest deeper than %d or loop (corrupt types)",
+				       path, MAX_MEMBER_DEPTH);
 	t = vt_type_unqualified(t);
 	if (!t || (t->kind != VT_TYPE_STRUCT && t->kind != VT_TYPE_UNION))
 		return vt_error_create(VT_ERR_NOT_FOUND, "%s: not a struct or union", path);
@@ -387,13 +402,15 @@ struct vt_error *vt_type_member(struct vt_type *t, const char *path,
 					*member_ret = m;
 				return NULL;
 			}
-			err = vt_type_member(m->type, dot + 1, &sub, member_ret);
+			err = type_member(m->type, dot + 1, &sub, member_ret, depth + 1,
+					  visits);
 			if (!err)
 				*bit_offset_ret = m->bit_offset + sub;
 			return err;
 		}
 		if (!*m->name) {	/* anonymous struct/union: look inside */
-			err = vt_type_member(m->type, path, &sub, member_ret);
+			err = type_member(m->type, path, &sub, member_ret, depth + 1,
+					  visits);
 			if (!err) {
 				*bit_offset_ret = m->bit_offset + sub;
 				return NULL;
@@ -404,6 +421,15 @@ struct vt_error *vt_type_member(struct vt_type *t, const char *path,
 	}
 	return vt_error_create(VT_ERR_NOT_FOUND, "no member %s in %s %s", comp,
 			       vt_type_kind_name(t->kind), t->name);
+}
+
+struct vt_error *vt_type_member(struct vt_type *t, const char *path,
+				uint64_t *bit_offset_ret,
+				struct vt_member **member_ret)
+{
+	unsigned visits = 0;
+
+	return type_member(t, path, bit_offset_ret, member_ret, 0, &visits);
 }
 
 struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,

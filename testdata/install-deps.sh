@@ -38,8 +38,9 @@ PPC64_PKGS=(
 
 # The tests and benchmarks (tests/, bench/): crash is an oracle (kmem -n)
 # and a benchmark peer; GNU time measures peak RSS; chromium renders the
-# report's memory-map picture headless (tests/real_picture.py).
-TEST_PKGS=(crash time python3-drgn chromium)
+# report's memory-map picture headless (tests/real_picture.py); valgrind
+# runs the commands under memcheck (tests/real_valgrind.sh).
+TEST_PKGS=(crash time python3-drgn chromium valgrind)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (apt-get install)" >&2

@@ -1,0 +1,125 @@
+/*
+ * Page-table walkers over a fuzzed "physical memory": the input after a
+ * 16-byte header is memory at physical address 0, and reads outside it fail
+ * (VT_ERR_FAULT), as reads past a dump's RAM do. Header (little-endian):
+ *   u8  mode: 0 x86_64 4-level, 1 x86_64 5-level, 2 radix 64K, 3 radix 4K
+ *   u8  sme: 0 none, else SME mask bit (sme & 63)
+ *   u16 unused
+ *   u32 page-table root, as a physical address in the image
+ *   u64 virtual address to translate
+ * Each input runs the single-address walk on that address and a few
+ * neighbours, then the whole-tree walk of both halves.
+ */
+#include <string.h>
+
+#include "analyzer/pgtable.h"
+#include "analyzer/pgwalk.h"
+#include "fuzz.h"
+
+#define HDR 16
+
+struct image {
+	const uint8_t *mem;
+	size_t len;
+};
+
+static struct vt_error *read_image(void *arg, uint64_t paddr, void *buf, size_t len)
+{
+	const struct image *im = arg;
+
+	if (paddr > im->len || len > im->len - paddr)
+		return vt_error_create(VT_ERR_FAULT, "0x%llx beyond the image",
+				       (unsigned long long)paddr);
+	memcpy(buf, im->mem + paddr, len);
+	return NULL;
+}
+
+/* Callbacks that look at what they get, so ASan sees bad pointers. */
+static uint64_t sink;
+
+static int on_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes,
+		    uint64_t va)
+{
+	sink += paddr + bytes + va + strlen(level);
+	return 0;
+}
+
+static int on_leaf(void *arg, const char *level, uint64_t va, uint64_t size,
+		   uint64_t paddr, uint64_t entry)
+{
+	sink += va + size + paddr + entry + strlen(level);
+	return 0;
+}
+
+static void on_bad(void *arg, const char *level, uint64_t table, unsigned index,
+		   uint64_t entry, const char *why)
+{
+	sink += table + index + entry + strlen(level) + strlen(why);
+}
+
+static const struct vt_pgwalk_ops ops = { on_table, on_leaf, on_bad };
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const uint8_t *p = data;
+	size_t left = size;
+	unsigned mode, sme_bit;
+	uint64_t root, vaddr, sme;
+	struct image im;
+	struct vt_radix_geometry geo;
+	struct vt_xlat_path path;
+	struct vt_pgwalk_limits lim;
+
+	if (size < HDR)
+		return 0;
+	mode = (unsigned)fuzz_take(&p, &left, 1) & 3;
+	sme_bit = (unsigned)fuzz_take(&p, &left, 1);
+	sme = sme_bit ? 1ull << (sme_bit & 63) : 0;
+	fuzz_take(&p, &left, 2);
+	root = fuzz_take(&p, &left, 4);
+	vaddr = fuzz_take(&p, &left, 8);
+	im.mem = p;
+	im.len = left;
+	vt_radix_geometry_default(mode == 2 ? 16 : 12, &geo);
+
+	for (unsigned k = 0; k < 4; k++) {
+		uint64_t va = vaddr ^ ((uint64_t)k << (mode >= 2 ? 16 : 12) * k);
+		struct vt_error *err;
+
+		memset(&path, 0, sizeof(path));
+		if (mode < 2)
+			err = vt_x86_64_walk(read_image, &im, root, mode == 1, sme, va, &path);
+		else
+			err = vt_radix_walk(read_image, &im, &geo, root, va, &path);
+		/* The path must stay within its array whatever the tables say. */
+		if (path.nsteps > VT_XLAT_MAX_STEPS)
+			__builtin_trap();
+		for (unsigned s = 0; s < path.nsteps; s++)
+			sink += path.steps[s].entry + strlen(path.steps[s].level);
+		vt_error_destroy(err);
+	}
+
+	/* Both halves, bounded like the analyzer's own walks. */
+	for (unsigned half = 0; half < 2; half++) {
+		memset(&lim, 0, sizeof(lim));
+		lim.max_phys = im.len;
+		lim.max_tables = 512;
+		if (mode < 2) {
+			lim.va_lo = half ? 0xffff800000000000ull : 0;
+			lim.va_hi = half ? UINT64_MAX : 0x00007fffffffffffull;
+			if (mode == 1) {
+				lim.va_lo = half ? 0xff00000000000000ull : 0;
+				lim.va_hi = half ? UINT64_MAX : 0x00ffffffffffffffull;
+			}
+			vt_error_destroy(vt_pgwalk_x86_64(read_image, &im, root, mode == 1,
+							  sme, &lim, &ops, NULL));
+		} else {
+			lim.va_base = half ? 0xc000000000000000ull : 0;
+			lim.va_lo = lim.va_base;
+			lim.va_hi = lim.va_base + 0x3fffffffffffffffull;
+			vt_error_destroy(vt_pgwalk_radix(read_image, &im, root, &geo, &lim,
+							 &ops, NULL));
+		}
+	}
+	return 0;
+}
