@@ -9,7 +9,8 @@ top=${top_srcdir:-$(dirname "$0")/..}
 build=${top_builddir:-$top}
 vt=${VMTRIAGE:-$build/vmtriage}
 command -v valgrind >/dev/null || { echo "SKIP: valgrind not installed (Debian package valgrind)"; exit 77; }
-asan() { nm -D "$1" 2>/dev/null | grep -q __asan_init; }
+# (grep -c, not -q: with pipefail, nm would die of SIGPIPE and fail the test)
+asan() { [ "$(nm -D "$1" 2>/dev/null | grep -c __asan_init)" -gt 0 ]; }
 if asan "$vt"; then
 	plain=$build/vmtriage-plain
 	[ -x "$plain" ] || { echo "SKIP: $vt has ASan and there is no $plain (make vmtriage-plain)"; exit 77; }
