@@ -384,11 +384,7 @@ static int run_pgtables(int argc, char **argv)
 		if (!err)
 			rc = walk_one(t, s, &mm, false, c.json, c.summary);
 	} else if (c.pid) {
-		char *end;
-		long pid = strtol(c.pid, &end, 10);
-
-		err = *end || pid < 0 ? vt_error_create(VT_ERR_USAGE, "bad pid '%s'", c.pid) :
-					vt_mm_of_pid(t, s, (int)pid, &mm);
+		err = vt_mm_of_pid_text(t, s, c.pid, &mm);
 		if (!err)
 			rc = walk_one(t, s, &mm, true, c.json, c.summary);
 	} else {

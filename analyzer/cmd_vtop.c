@@ -14,6 +14,7 @@ static int run_vtop(int argc, char **argv)
 	struct vt_xlat_path path = { 0 };
 	struct vt_mm mm = { 0 };
 	uint64_t addr, pa;
+	bool walked = false;
 	struct vt_error *err;
 	int rc = vt_cli_parse(&vt_cmd_vtop, argc, argv, VT_OPT_PID, &c);
 
@@ -27,15 +28,20 @@ static int run_vtop(int argc, char **argv)
 		return rc;
 	err = vt_cli_parse_addr(s, c.args[0], &addr);
 	if (!err && c.pid) {
-		char *end;
-		long pid = strtol(c.pid, &end, 10);
-
-		err = *end || pid < 0 ? vt_error_create(VT_ERR_USAGE, "bad pid '%s'", c.pid) :
-					vt_mm_of_pid(t, s, (int)pid, &mm);
-		if (!err)
+		err = vt_mm_of_pid_text(t, s, c.pid, &mm);
+		if (!err) {
+			walked = true;
 			err = vt_target_vtop_pgd(t, mm.pgd_paddr, addr, &pa, &path);
+		}
 	} else if (!err) {
+		walked = true;
 		err = vt_target_vtop(t, addr, &pa, &path);
+	}
+	if (!walked) {		/* a bad address, pid or symbol: nothing to show */
+		vt_cli_error(err);
+		vt_symbols_destroy(s);
+		vt_target_destroy(t);
+		return VT_EXIT_ERROR;
 	}
 	/* A failed walk still shows how far it got. */
 	if (c.json) {

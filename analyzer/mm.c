@@ -201,3 +201,14 @@ struct vt_error *vt_mm_of_pid(struct vt_target *t, struct vt_symbols *s, int pid
 		ret->pid = pid;
 	return err;
 }
+
+struct vt_error *vt_mm_of_pid_text(struct vt_target *t, struct vt_symbols *s,
+				   const char *text, struct vt_mm *ret)
+{
+	char *end;
+	long pid = strtol(text, &end, 10);
+
+	if (!*text || *end || pid < 0 || pid > INT32_MAX)
+		return vt_error_create(VT_ERR_USAGE, "bad pid '%s'", text);
+	return vt_mm_of_pid(t, s, (int)pid, ret);
+}

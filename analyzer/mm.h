@@ -28,6 +28,9 @@ struct vt_error *vt_mm_list(struct vt_target *t, struct vt_symbols *s,
 /* init_mm (the kernel's page tables). */
 struct vt_error *vt_mm_init_mm(struct vt_target *t, struct vt_symbols *s,
 			       struct vt_mm *ret);
+/* The mm of the task whose pid is written in text (a --pid argument). */
+struct vt_error *vt_mm_of_pid_text(struct vt_target *t, struct vt_symbols *s,
+				   const char *text, struct vt_mm *ret);
 /* The mm of the task with this pid. */
 struct vt_error *vt_mm_of_pid(struct vt_target *t, struct vt_symbols *s, int pid,
 			      struct vt_mm *ret);
