@@ -40,8 +40,10 @@ void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
 		"  --json       machine-readable output\n"
 		"  --force      use a VMLINUX that does not match the dump\n"
 		"  --no-btf     ignore BTF (types from DWARF or VMCOREINFO only)\n"
-		"  -h, --help   this help\n"
-		"\nExit status: 0 success, 2 error.\n");
+		"  -h, --help   this help\n");
+	/* Commands with other exit statuses say so in their own help. */
+	if (!cmd->help || !strstr(cmd->help, "Exit status"))
+		fprintf(fp, "\nExit status: 0 success, 2 error.\n");
 }
 
 /* A vmlinux is an ELF executable; a vmcore is an ELF core or not ELF. */

@@ -39,7 +39,7 @@ static void usage(FILE *fp)
 		"else from the dump itself (BTF, kallsyms, VMCOREINFO).\n"
 		"\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
-		fprintf(fp, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
+		fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(fp,
 		"\nCommon options: --json (machine-readable output), --force (use a\n"
 		"vmlinux that does not match the dump), -h/--help.\n"
