@@ -31,9 +31,7 @@ import sys
 import tempfile
 import time
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-VT = os.environ.get("VMTRIAGE", os.path.join(TOP, "vmtriage"))
-REPS = int(os.environ.get("BENCH_REPS", "3"))
+from benchlib import REPS, TOP, VT, dumpdir, measure as _measure  # noqa: F401
 RD_MAX = 16 << 20     # vmtriage rd's length limit
 
 DRGN_LOOP = """\
@@ -53,20 +51,7 @@ print(n, ok)
 
 def measure(argv, stdout=False):
     """Best of REPS: (seconds, peak RSS KiB, stdout of the best run)."""
-    best = None
-    for _ in range(REPS):
-        # Wall time from here (GNU time's %e has 10 ms steps), RSS from GNU time.
-        t0 = time.perf_counter()
-        proc = subprocess.run(["/usr/bin/time", "-f", "%M", *argv],
-                              stdout=subprocess.PIPE if stdout else subprocess.DEVNULL,
-                              stderr=subprocess.PIPE, text=True)
-        sec = time.perf_counter() - t0
-        if proc.returncode != 0:
-            raise RuntimeError(f"{argv[0]} failed: {proc.stderr[-400:]}")
-        rss = proc.stderr.strip().splitlines()[-1]
-        cur = (sec, int(rss), proc.stdout if stdout else None)
-        best = cur if best is None or cur[0] < best[0] else best
-    return best
+    return _measure(argv, capture=stdout)
 
 
 def elf_loads(path):

@@ -6,13 +6,10 @@ non-leaf entries). Time and peak RSS as ratios; nothing asserted.
 Usage: bench/pgtables.py [SCENARIO] [FORMAT]  (default x86-hotplug vmcore.kdump-zlib)
 """
 import os
-import subprocess
 import sys
 import tempfile
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-VT = os.environ.get("VMTRIAGE", os.path.join(TOP, "vmtriage"))
-REPS = int(os.environ.get("BENCH_REPS", "3"))
+from benchlib import REPS, VT, dumpdir, measure
 
 DRGN_WALK = r'''
 import struct, sys
@@ -42,30 +39,16 @@ print(len(seen), tables)
 '''
 
 
-def measure(argv):
-    best = None
-    for _ in range(REPS):
-        p = subprocess.run(["/usr/bin/time", "-f", "%e %M", *argv], stdout=subprocess.PIPE,
-                           stderr=subprocess.PIPE, text=True)
-        if p.returncode:
-            raise RuntimeError(f"{argv[0]}: {p.stderr[-300:]}")
-        sec, rss = p.stderr.strip().splitlines()[-1].split()
-        cur = (float(sec), int(rss))
-        best = cur if best is None or cur[0] < best[0] else best
-    return best
-
-
 def main():
     scenario = sys.argv[1] if len(sys.argv) > 1 else "x86-hotplug"
     fmt = sys.argv[2] if len(sys.argv) > 2 else "vmcore.kdump-zlib"
-    d = subprocess.run([os.path.join(TOP, "testdata", "dumpdir"), scenario],
-                       stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    d = dumpdir(scenario)
     dump, vmlinux = os.path.join(d, fmt), os.path.join(d, "vmlinux")
     with tempfile.NamedTemporaryFile("w", suffix=".py") as script:
         script.write(DRGN_WALK)
         script.flush()
-        vt = measure([VT, "pgtables", dump, "--json"])
-        drgn = measure(["drgn", "-q", "-c", dump, "-s", vmlinux, script.name])
+        vt = measure([VT, "pgtables", dump, "--json"])[:2]
+        drgn = measure(["drgn", "-q", "-c", dump, "-s", vmlinux, script.name])[:2]
     print(f"bench/pgtables on {scenario}/{fmt} (best of {REPS}): all processes' tables")
     print(f"{'':10} {'seconds':>8} {'peak MiB':>9}")
     print(f"{'vmtriage':10} {vt[0]:8.2f} {vt[1] / 1024:9.1f}")

@@ -5,20 +5,9 @@ support engineer pays before typing the first command). Ratios only.
 Usage: bench/report.py [SCENARIO...]   (default: the x86 scenarios)
 """
 import os
-import subprocess
 import sys
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-VT = os.environ.get("VMTRIAGE", os.path.join(TOP, "vmtriage"))
-
-
-def measure(argv, stdin=None, ok=(0,)):
-    p = subprocess.run(["/usr/bin/time", "-f", "%e %M", *argv], input=stdin,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    if p.returncode not in ok:
-        raise RuntimeError(f"{argv[0]}: {p.stderr[-300:]}")
-    sec, rss = p.stderr.strip().splitlines()[-1].split()
-    return float(sec), int(rss)
+from benchlib import VT, dumpdir, measure
 
 
 def main():
@@ -26,13 +15,12 @@ def main():
     print(f"{'dump':34} {'report s':>8} {'MiB':>6} {'drgn s':>7} {'MiB':>6} "
           f"{'crash s':>7} {'MiB':>6} {'t/drgn':>7} {'t/crash':>7}")
     for sc in scenarios:
-        d = subprocess.run([os.path.join(TOP, "testdata", "dumpdir"), sc],
-                           stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+        d = dumpdir(sc)
         dump, vmlinux = os.path.join(d, "vmcore.kdump-zlib"), os.path.join(d, "vmlinux")
         args = [dump, vmlinux] if sc.startswith("ppc") else [dump]
-        vt = measure([VT, "report", *args], ok=(0, 1))
-        drgn = measure(["drgn", "-q", "-c", dump, "-s", vmlinux, "/dev/null"])
-        crash = measure(["crash", "-s", vmlinux, dump], stdin="quit\n") \
+        vt = measure([VT, "report", *args], ok=(0, 1), reps=1)
+        drgn = measure(["drgn", "-q", "-c", dump, "-s", vmlinux, "/dev/null"], reps=1)
+        crash = measure(["crash", "-s", vmlinux, dump], stdin="quit\n", reps=1) \
             if not sc.startswith("ppc") else (float("nan"), 0)
         print(f"{sc + '/kdump-zlib':34} {vt[0]:8.2f} {vt[1] / 1024:6.0f} {drgn[0]:7.2f} "
               f"{drgn[1] / 1024:6.0f} {crash[0]:7.2f} {crash[1] / 1024:6.0f} "

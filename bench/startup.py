@@ -12,45 +12,27 @@ Reported as ratios (vmtriage / peer); nothing is asserted.
 Usage: bench/startup.py [SCENARIO] [FORMAT]   (default x86-hotplug vmcore.kdump-zlib)
 """
 import os
-import subprocess
 import sys
 
-TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
-VT = os.environ.get("VMTRIAGE", os.path.join(TOP, "vmtriage"))
-REPS = int(os.environ.get("BENCH_REPS", "3"))
-
-
-def measure(argv, stdin=None):
-    """Best of REPS: (seconds, peak RSS KiB), via GNU time."""
-    best = None
-    for _ in range(REPS):
-        proc = subprocess.run(["/usr/bin/time", "-f", "%e %M", *argv], input=stdin,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if proc.returncode != 0:
-            raise RuntimeError(f"{argv[0]} failed: {proc.stderr[-400:]}")
-        sec, rss = proc.stderr.strip().splitlines()[-1].split()
-        cur = (float(sec), int(rss))
-        best = cur if best is None or cur[0] < best[0] else best
-    return best
+from benchlib import REPS, VT, dumpdir, measure
 
 
 def main():
     scenario = sys.argv[1] if len(sys.argv) > 1 else "x86-hotplug"
     fmt = sys.argv[2] if len(sys.argv) > 2 else "vmcore.kdump-zlib"
-    d = subprocess.run([os.path.join(TOP, "testdata", "dumpdir"), scenario],
-                       stdout=subprocess.PIPE, text=True, check=True).stdout.strip()
+    d = dumpdir(scenario)
     dump, vmlinux = os.path.join(d, fmt), os.path.join(d, "vmlinux")
     types = ["page", "mem_section", "pglist_data", "zone", "mm_struct",
              "device_node", "property", "task_struct"]
     rows = {
-        "vmtriage (BTF from dump)": measure([VT, "info", dump]),
-        "vmtriage (vmlinux)": measure([VT, "info", dump, vmlinux]),
+        "vmtriage (BTF from dump)": measure([VT, "info", dump])[:2],
+        "vmtriage (vmlinux)": measure([VT, "info", dump, vmlinux])[:2],
         # One process per type: each pays its own lazy CU scan.
         **{f"vmtriage (DWARF, {t})": measure(
-            [VT, "type", "--no-btf", dump, vmlinux, "struct", t]) for t in types[:3] + types[-1:]},
+            [VT, "type", "--no-btf", dump, vmlinux, "struct", t])[:2] for t in types[:3] + types[-1:]},
         # drgn 0.0.22 has no -e: run an empty script once it is ready.
-        "drgn": measure(["drgn", "-q", "-c", dump, "-s", vmlinux, "/dev/null"]),
-        "crash": measure(["crash", "-s", vmlinux, dump], stdin="quit\n"),
+        "drgn": measure(["drgn", "-q", "-c", dump, "-s", vmlinux, "/dev/null"])[:2],
+        "crash": measure(["crash", "-s", vmlinux, dump], stdin="quit\n")[:2],
     }
     print(f"bench/startup on {scenario}/{fmt} (best of {REPS})")
     print(f"{'':28} {'seconds':>8} {'peak MiB':>9} {'time/drgn':>10} {'rss/drgn':>9} {'time/crash':>10}")
