@@ -205,6 +205,21 @@ int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
 	return -1;
 }
 
+void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
+			    const struct vt_xlat_path *path)
+{
+	vt_json_array_begin(j, key);
+	for (unsigned i = 0; i < path->nsteps; i++) {
+		vt_json_object_begin(j, NULL);
+		vt_json_string(j, "level", path->steps[i].level);
+		vt_json_hex(j, "table", path->steps[i].table_paddr);
+		vt_json_u64(j, "index", path->steps[i].index);
+		vt_json_hex(j, "entry", path->steps[i].entry);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
+}
+
 struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret)
 {

@@ -82,6 +82,9 @@ void vt_cli_error(struct vt_error *err);
  */
 void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_target **ret));
 void vt_cli_usage(const struct vt_command *cmd, FILE *fp);
+/* A page-table walk's levels as a JSON array under key (rd, vtop). */
+void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
+			    const struct vt_xlat_path *path);
 /* Parse a number (0x hex, or decimal) or, with syms, a symbol[+off]. */
 struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret);

@@ -33,16 +33,7 @@ static void print_path(uint64_t vaddr, const struct vt_xlat_path *p, bool json,
 		       struct vt_json *j)
 {
 	if (json) {
-		vt_json_array_begin(j, "translation");
-		for (unsigned i = 0; i < p->nsteps; i++) {
-			vt_json_object_begin(j, NULL);
-			vt_json_string(j, "level", p->steps[i].level);
-			vt_json_hex(j, "table", p->steps[i].table_paddr);
-			vt_json_u64(j, "index", p->steps[i].index);
-			vt_json_hex(j, "entry", p->steps[i].entry);
-			vt_json_object_end(j);
-		}
-		vt_json_array_end(j);
+		vt_cli_json_xlat_steps(j, "translation", p);
 		vt_json_u64(j, "page_size", p->page_size);
 		return;
 	}

@@ -59,16 +59,7 @@ static int run_vtop(int argc, char **argv)
 		else
 			vt_json_hex(&j, "physical", pa);
 		vt_json_u64(&j, "page_size", err ? 0 : path.page_size);
-		vt_json_array_begin(&j, "levels");
-		for (unsigned i = 0; i < path.nsteps; i++) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_string(&j, "level", path.steps[i].level);
-			vt_json_hex(&j, "table", path.steps[i].table_paddr);
-			vt_json_u64(&j, "index", path.steps[i].index);
-			vt_json_hex(&j, "entry", path.steps[i].entry);
-			vt_json_object_end(&j);
-		}
-		vt_json_array_end(&j);
+		vt_cli_json_xlat_steps(&j, "levels", &path);
 		if (err)
 			vt_json_string(&j, "error", err->message);
 		vt_json_object_end(&j);

@@ -221,6 +221,25 @@ static struct vt_error *detect_arch(struct vt_target *t)
 	return NULL;
 }
 
+/* A target with nothing open yet, named for messages; NULL on ENOMEM. */
+static struct vt_target *target_alloc(const char *name)
+{
+	struct vt_target *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fd = t->flat_fd = -1;
+	t->path = strdup(name);
+	if (!t->path) {
+		free(t);
+		return NULL;
+	}
+	t->info.path = t->path;
+	t->info.release = t->release;
+	t->info.format = t->format;
+	return t;
+}
+
 struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 {
 	unsigned char head[VT_FLAT_HEADER_SIZE];
@@ -231,18 +250,9 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 	struct stat sb;
 	ssize_t n;
 
-	t = calloc(1, sizeof(*t));
+	t = target_alloc(path);
 	if (!t)
 		return &vt_enomem;
-	t->fd = t->flat_fd = -1;
-	t->path = strdup(path);
-	if (!t->path) {
-		free(t);
-		return &vt_enomem;
-	}
-	t->info.path = t->path;
-	t->info.release = t->release;
-	t->info.format = t->format;
 	t->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (t->fd < 0) {
 		err = vt_error_create(VT_ERR_IO, "%s", strerror(errno));
@@ -330,21 +340,12 @@ fail:
 struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 					struct vt_target **ret)
 {
-	struct vt_target *t = calloc(1, sizeof(*t));
+	struct vt_target *t = target_alloc(b->name ? b->name : "(backend)");
 	struct vt_error *err;
 
 	if (!t)
 		return &vt_enomem;
-	t->fd = t->flat_fd = -1;
 	t->backend = *b;
-	t->path = strdup(b->name ? b->name : "(backend)");
-	if (!t->path) {
-		free(t);
-		return &vt_enomem;
-	}
-	t->info.path = t->path;
-	t->info.release = t->release;
-	t->info.format = t->format;
 	snprintf(t->format, sizeof(t->format), "%s", "live session");
 	t->info.arch = b->arch;
 	t->info.big_endian = b->big_endian;
