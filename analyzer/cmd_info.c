@@ -4,43 +4,11 @@
 #include <string.h>
 
 #include "cli.h"
-#include "printk.h"
-
-/* What the log says about the crash: the panic line and the oops header. */
-struct crash_facts {
-	char panic[256];
-	char oops[256];		/* "BUG: ...", "Oops: ...", "kernel BUG at ..." */
-	int cpu, pid;
-	char comm[32];
-};
-
-static int scan_log(void *arg, const struct vt_log_record *r)
-{
-	struct crash_facts *f = arg;
-	const char *p;
-	int cpu, pid;
-	char comm[32];
-
-	if ((p = strstr(r->text, "Kernel panic - not syncing: ")))
-		snprintf(f->panic, sizeof(f->panic), "%s", p + 28);
-	if (!*f->oops && (strncmp(r->text, "BUG: ", 5) == 0 ||
-			  strncmp(r->text, "kernel BUG at ", 14) == 0 ||
-			  strncmp(r->text, "Oops: ", 6) == 0 ||
-			  strncmp(r->text, "Unable to handle kernel", 23) == 0))
-		snprintf(f->oops, sizeof(f->oops), "%s", r->text);
-	/* The first "CPU: N PID: P Comm: C" after the panic or oops began. */
-	if ((*f->panic || *f->oops) && f->cpu < 0 &&
-	    sscanf(r->text, "CPU: %d PID: %d Comm: %31s", &cpu, &pid, comm) == 3) {
-		f->cpu = cpu;
-		f->pid = pid;
-		snprintf(f->comm, sizeof(f->comm), "%s", comm);
-	}
-	return 0;
-}
+#include "oops.h"
 
 static void print_text(struct vt_target *t, struct vt_symbols *s,
 		       const struct vt_phys_range *r, size_t nr, uint64_t omitted,
-		       const struct crash_facts *cf)
+		       const struct vt_oops *cf)
 {
 	const struct vt_target_info *ti = vt_target_info(t);
 	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(t);
@@ -63,10 +31,12 @@ static void print_text(struct vt_target *t, struct vt_symbols *s,
 	if (crashtime)
 		printf("crash time:    %s (epoch seconds)\n", crashtime);
 	printf("vmcoreinfo:    %s\n", ti->has_vmcoreinfo ? "yes" : "no");
+	if (!cf->have_log)
+		printf("kernel log:    unreadable (%s)\n", cf->log_error);
 	if (*cf->panic)
 		printf("panic:         %s\n", cf->panic);
-	if (*cf->oops)
-		printf("oops:          %s\n", cf->oops);
+	if (*cf->headline)
+		printf("oops:          %s\n", cf->headline);
 	if (cf->cpu >= 0)
 		printf("crashed on:    CPU %d, PID %d (%s)\n", cf->cpu, cf->pid, cf->comm);
 	printf("translation:   %s\n", vt_target_xlat_method(t));
@@ -85,7 +55,7 @@ static void print_text(struct vt_target *t, struct vt_symbols *s,
 
 static void print_json(struct vt_target *t, struct vt_symbols *s,
 		       const struct vt_phys_range *r, size_t nr, uint64_t omitted,
-		       const struct crash_facts *cf)
+		       const struct vt_oops *cf)
 {
 	const struct vt_target_info *ti = vt_target_info(t);
 	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(t);
@@ -109,12 +79,14 @@ static void print_json(struct vt_target *t, struct vt_symbols *s,
 	else
 		vt_json_null(&j, "crash_time");
 	vt_json_bool(&j, "vmcoreinfo", ti->has_vmcoreinfo);
+	if (!cf->have_log)
+		vt_json_string(&j, "log_error", cf->log_error);
 	if (*cf->panic)
 		vt_json_string(&j, "panic", cf->panic);
 	else
 		vt_json_null(&j, "panic");
-	if (*cf->oops)
-		vt_json_string(&j, "oops", cf->oops);
+	if (*cf->headline)
+		vt_json_string(&j, "oops", cf->headline);
 	else
 		vt_json_null(&j, "oops");
 	if (cf->cpu >= 0) {
@@ -173,10 +145,15 @@ static int run_info(int argc, char **argv)
 		vt_error_destroy(err);
 	}
 	{
-		struct crash_facts cf = { .cpu = -1 };
+		struct vt_oops cf;
 
-		err = vt_log_read(t, s, scan_log, &cf, NULL);
-		vt_error_destroy(err);	/* no log: no panic facts, not an error */
+		err = vt_oops_from_log(t, s, &cf);
+		if (err) {
+			vt_cli_error(err);
+			vt_symbols_destroy(s);
+			vt_target_destroy(t);
+			return VT_EXIT_ERROR;
+		}
 		if (c.json)
 			print_json(t, s, r, nr, omitted, &cf);
 		else

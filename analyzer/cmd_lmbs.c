@@ -92,7 +92,7 @@ static void print_text(const struct vt_lmb_check *c)
 		       c->have_memblock ? (r->memblock == r->size ? "all" :
 					   r->memblock ? "part" : "none") : "?",
 		       !c->have_blocks ? "?" : r->block_state < 0 ? "-" :
-		       vt_memory_block_state_name((uint64_t)r->block_state),
+		       vt_memory_block_state_name((enum vt_mb_state)r->block_state),
 		       vt_lmb_state_name(r->state));
 	}
 	printf("\n%zu stale, %zu in flight, %zu other mismatch(es)\n", c->stale, c->in_flight,
@@ -161,7 +161,7 @@ static void print_json(const struct vt_lmb_check *c)
 			vt_json_null(&j, "memory_block");
 		else
 			vt_json_string(&j, "memory_block",
-				       vt_memory_block_state_name((uint64_t)r->block_state));
+				       vt_memory_block_state_name((enum vt_mb_state)r->block_state));
 		vt_json_hex(&j, "crash_load_bytes", r->crash_load);
 		vt_json_string(&j, "state", vt_lmb_state_name(r->state));
 		vt_json_object_end(&j);

@@ -18,7 +18,7 @@ struct totals {
 	uint64_t valid, unknown;
 	uint64_t flags[64];
 	uint64_t zones[VT_MAX_ZONES];
-	uint64_t types[5];
+	uint64_t types[VT_PAGE_TYPE_COUNT];
 	struct { uint64_t start, end; } ranges[MAX_UNKNOWN_RANGES];
 	size_t nranges;
 	uint64_t ranges_omitted;
@@ -42,6 +42,20 @@ static int visit(void *arg, const struct vt_page *pages, size_t n)
 		tt->types[vt_memmap_page_type(tt->m, p)]++;
 	}
 	return 0;
+}
+
+/*
+ * The page types a listing shows: the four every encoding has, the newer
+ * ones where this kernel's encoding has them, and "unknown" when the
+ * encoding itself is not known (every page is counted there then).
+ */
+static bool type_listed(const struct vt_memmap *m, int ty)
+{
+	const struct vt_pagetype_encoding *e = vt_memmap_pagetype_encoding(m);
+
+	if (ty == VT_PAGE_TYPE_UNKNOWN)
+		return e->kind == VT_PAGETYPE_UNKNOWN;
+	return ty <= VT_PAGE_TYPE_GUARD || e->value[ty];
 }
 
 static void unknown(void *arg, uint64_t start, uint64_t end, const struct vt_error *why)
@@ -216,6 +230,18 @@ static void print_json(struct vt_memmap *m, const struct totals *tt, bool sectio
 	vt_json_u64(&j, "nodes_width", g->nodes_width);
 	vt_json_u64(&j, "zone_agreement_percent", (uint64_t)(g->zone_agreement * 100 + 0.5));
 	vt_json_bool(&j, "zones_known", !g->zones_unknown);
+	vt_json_bool(&j, "compound_head_known", g->compound_head_known);
+	{
+		const struct vt_pagetype_encoding *e = vt_memmap_pagetype_encoding(m);
+		static const char *const kinds[] = { "unknown", "inverted-bits", "top-byte" };
+
+		vt_json_object_begin(&j, "page_type_encoding");
+		vt_json_string(&j, "kind", kinds[e->kind]);
+		vt_json_string(&j, "source", e->source);
+		if (e->kind == VT_PAGETYPE_UNKNOWN)
+			vt_json_string(&j, "why", e->why);
+		vt_json_object_end(&j);
+	}
 	vt_json_object_end(&j);
 	if (sections) {
 		vt_json_array_begin(&j, "sections");
@@ -288,8 +314,9 @@ static void print_json(struct vt_memmap *m, const struct totals *tt, bool sectio
 	}
 	vt_json_object_end(&j);
 	vt_json_object_begin(&j, "page_types");
-	for (int ty = VT_PAGE_TYPE_BUDDY; ty <= VT_PAGE_TYPE_GUARD; ty++)
-		vt_json_u64(&j, vt_page_type_name(ty), tt->types[ty]);
+	for (int ty = VT_PAGE_TYPE_BUDDY; ty < VT_PAGE_TYPE_COUNT; ty++)
+		if (type_listed(m, ty))
+			vt_json_u64(&j, vt_page_type_name(ty), tt->types[ty]);
 	vt_json_object_end(&j);
 	vt_json_object_end(&j);
 	vt_json_array_begin(&j, "unknown_ranges");
@@ -340,8 +367,8 @@ static void print_text(struct vt_memmap *m, const struct totals *tt, bool sectio
 		size_t on = 0, off = 0;
 
 		for (size_t i = 0; i < bl->n; i++) {
-			on += bl->b[i].state == 1;
-			off += bl->b[i].state == 4;
+			on += bl->b[i].state == VT_MB_ONLINE;
+			off += bl->b[i].state == VT_MB_OFFLINE;
 		}
 		printf("memory blocks: %zu (%zu online, %zu offline)\n", bl->n, on, off);
 		for (size_t i = 0; sections && i < bl->n; i++)
@@ -377,10 +404,14 @@ static void print_text(struct vt_memmap *m, const struct totals *tt, bool sectio
 		}
 		printf("\n");
 	}
-	printf("  page types: buddy %" PRIu64 ", table %" PRIu64 ", offline %" PRIu64
-	       ", guard %" PRIu64 "\n", tt->types[VT_PAGE_TYPE_BUDDY],
-	       tt->types[VT_PAGE_TYPE_TABLE], tt->types[VT_PAGE_TYPE_OFFLINE],
-	       tt->types[VT_PAGE_TYPE_GUARD]);
+	printf("  page types (%s):", vt_memmap_pagetype_encoding(m)->source);
+	for (int ty = VT_PAGE_TYPE_BUDDY, col = 0; ty < VT_PAGE_TYPE_COUNT; ty++)
+		if (type_listed(m, ty))
+			printf("%s %s %" PRIu64, col++ ? "," : "", vt_page_type_name(ty),
+			       tt->types[ty]);
+	printf("\n");
+	if (vt_memmap_pagetype_encoding(m)->kind == VT_PAGETYPE_UNKNOWN)
+		printf("  page types unknown: %s\n", vt_memmap_pagetype_encoding(m)->why);
 	printf("  by flag:");
 	for (unsigned b = 0, col = 0; b < vt_memmap_nflags(m); b++) {
 		if (!vt_memmap_flag_name(m, b) || !tt->flags[b])

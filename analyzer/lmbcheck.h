@@ -39,8 +39,8 @@ struct vt_lmb_row {
 	int64_t hist[VT_LMB_HISTORY];		/* deadprops flags, newest first */
 	unsigned nsections, present, online;
 	uint64_t memblock;			/* bytes in memblock.memory */
-	int64_t block_state;			/* memory block device: MEM_ONLINE 1,
-						 * going offline 2, offline 4; -1 none */
+	int64_t block_state;			/* memory block device: an enum
+						 * vt_mb_state; -1 none */
 	uint64_t crash_load;			/* bytes under elfcorehdr PT_LOADs */
 	enum vt_lmb_state state;
 };

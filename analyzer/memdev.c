@@ -13,19 +13,81 @@
 #define XA_CHUNK 64
 #define MAX_DEPTH 12
 
-const char *vt_memory_block_state_name(uint64_t state)
+const char *vt_memory_block_state_name(enum vt_mb_state state)
 {
 	switch (state) {
-	case 1: return "online";
-	case 2: return "going-offline";
-	case 4: return "offline";
+	case VT_MB_ONLINE: return "online";
+	case VT_MB_GOING_OFFLINE: return "going-offline";
+	case VT_MB_OFFLINE: return "offline";
 	default: return "unknown";
 	}
 }
 
+/*
+ * How this kernel encodes memory_block.state: an `unsigned long` holding
+ * the MEM_ONLINE (1<<0) / MEM_GOING_OFFLINE (1<<1) / MEM_OFFLINE (1<<2)
+ * bits of include/linux/memory.h (#defines, so in no debug info), or, in
+ * newer kernels, an `enum memory_block_state` whose values the type gives.
+ */
+struct state_encoding {
+	uint64_t offset, size;
+	int64_t online, going_offline, offline;
+};
+
+static struct vt_error *state_encoding(struct vt_symbols *s, struct state_encoding *enc)
+{
+	struct vt_member_info mi;
+	struct vt_error *err = vt_symbols_member(s, "struct memory_block", "state", &mi);
+	static const char *const names[] = { "MEM_ONLINE", "MEM_GOING_OFFLINE", "MEM_OFFLINE" };
+	int64_t *vals[] = { &enc->online, &enc->going_offline, &enc->offline };
+
+	if (err)
+		return err;
+	enc->offset = mi.offset;
+	enc->size = mi.size;
+	if (!mi.type)
+		return vt_error_create(VT_ERR_NOT_FOUND,
+				       "memory_block.state: type not known (no BTF/DWARF)");
+	if (mi.type->kind == VT_TYPE_INT && mi.size == 8) {
+		enc->online = 1;
+		enc->going_offline = 2;
+		enc->offline = 4;
+		return NULL;
+	}
+	if (mi.type->kind != VT_TYPE_ENUM || (mi.size != 4 && mi.size != 8))
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "memory_block.state: %s of %" PRIu64 " bytes, an encoding "
+				       "vmtriage does not know", vt_type_kind_name(mi.type->kind),
+				       mi.size);
+	for (int k = 0; k < 3; k++) {
+		size_t i;
+
+		for (i = 0; i < mi.type->nenumerators; i++)
+			if (!strcmp(mi.type->enumerators[i].name, names[k]))
+				break;
+		if (i == mi.type->nenumerators)
+			return vt_error_create(VT_ERR_NOT_FOUND, "enum %s has no %s",
+					       mi.type->name, names[k]);
+		*vals[k] = mi.type->enumerators[i].value;
+	}
+	return NULL;
+}
+
+static enum vt_mb_state decode_state(const struct state_encoding *enc, uint64_t v)
+{
+	if ((int64_t)v == enc->online)
+		return VT_MB_ONLINE;
+	if ((int64_t)v == enc->going_offline)
+		return VT_MB_GOING_OFFLINE;
+	if ((int64_t)v == enc->offline)
+		return VT_MB_OFFLINE;
+	return VT_MB_UNKNOWN;
+}
+
 struct walk {
 	struct vt_target *t;
-	uint64_t off_shift, off_slots, off_start, off_state, off_online, off_nid;
+	struct state_encoding enc;
+	uint64_t off_shift, off_slots, off_start, off_online, off_nid;
 	struct vt_memory_block *blocks;
 	size_t n;
 	unsigned nodes;
@@ -40,6 +102,7 @@ static struct vt_error *add_block(struct walk *w, uint64_t index, uint64_t mb)
 {
 	struct vt_memory_block *b;
 	uint32_t v;
+	uint64_t state;
 	struct vt_error *err;
 
 	if (w->n >= VT_MAX_MEMORY_BLOCKS)
@@ -49,9 +112,18 @@ static struct vt_error *add_block(struct walk *w, uint64_t index, uint64_t mb)
 	memset(b, 0, sizeof(*b));
 	b->id = index;
 	b->addr = mb;
-	if ((err = vt_target_read_u64(w->t, mb + w->off_start, &b->start_section_nr)) ||
-	    (err = vt_target_read_u64(w->t, mb + w->off_state, &b->state)))
+	if (!(err = vt_target_read_u64(w->t, mb + w->off_start, &b->start_section_nr))) {
+		if (w->enc.size == 8) {
+			err = vt_target_read_u64(w->t, mb + w->enc.offset, &state);
+		} else {
+			err = vt_target_read_u32(w->t, mb + w->enc.offset, &v);
+			state = v;
+		}
+	}
+	if (err)
 		return vt_error_prefix(err, "memory_block 0x%" PRIx64, mb);
+	b->state_raw = state;
+	b->state = decode_state(&w->enc, state);
 	if (!vt_target_read_u32(w->t, mb + w->off_nid, &v))
 		b->nid = (int)v;
 	if (!vt_target_read_u32(w->t, mb + w->off_online, &v))
@@ -103,7 +175,7 @@ struct vt_error *vt_memory_blocks_read(struct vt_target *t, struct vt_symbols *s
 	    (err = vt_symbols_offsetof(s, "struct xa_node", "slots", &w.off_slots)) ||
 	    (err = vt_symbols_offsetof(s, "struct memory_block", "start_section_nr",
 				       &w.off_start)) ||
-	    (err = vt_symbols_offsetof(s, "struct memory_block", "state", &w.off_state)) ||
+	    (err = state_encoding(s, &w.enc)) ||
 	    (err = vt_symbols_offsetof(s, "struct memory_block", "online_type", &w.off_online)) ||
 	    (err = vt_symbols_offsetof(s, "struct memory_block", "nid", &w.off_nid)) ||
 	    (err = vt_target_read_u64(t, xa + off_head, &head)))

@@ -14,16 +14,25 @@
 
 #define VT_MAX_MEMORY_BLOCKS 65536
 
+/* memory_block.state, decoded by the dumped kernel's own encoding. */
+enum vt_mb_state {
+	VT_MB_UNKNOWN,			/* a value the kernel's encoding does not name */
+	VT_MB_ONLINE,
+	VT_MB_GOING_OFFLINE,
+	VT_MB_OFFLINE,
+};
+
 struct vt_memory_block {
 	uint64_t id;			/* memoryN */
 	uint64_t addr;			/* struct memory_block */
 	uint64_t start_section_nr;
-	uint64_t state;			/* MEM_ONLINE 1, MEM_GOING_OFFLINE 2, MEM_OFFLINE 4 */
+	enum vt_mb_state state;
+	uint64_t state_raw;		/* the member's value as stored */
 	int nid, online_type;
 };
 
 /* "online", "offline", "going-offline", or "unknown". */
-const char *vt_memory_block_state_name(uint64_t state);
+const char *vt_memory_block_state_name(enum vt_mb_state state);
 
 struct vt_error *vt_memory_blocks_read(struct vt_target *t, struct vt_symbols *s,
 				       struct vt_memory_block **ret, size_t *nret);

@@ -199,9 +199,39 @@ fail:
 	return vt_error_prefix(err, "reading mem_section");
 }
 
+/* A struct page member every decode needs: missing is an error naming it. */
+static struct vt_error *required(struct vt_memmap *m, const char *member, uint32_t *ret)
+{
+	uint64_t off;
+	struct vt_error *err = vt_symbols_offsetof(m->s, "struct page", member, &off);
+
+	if (err)
+		return vt_error_prefix(err, "struct page.%s", member);
+	if (off + 4 > m->geo.page_struct_size)
+		return vt_error_create(VT_ERR_FORMAT, "struct page.%s at %" PRIu64
+				       " is past sizeof(struct page) %u", member, off,
+				       m->geo.page_struct_size);
+	*ret = (uint32_t)off;
+	return NULL;
+}
+
+/* A member only some decodes need: *known says whether it was found. */
+static struct vt_error *optional(struct vt_memmap *m, const char *member, uint32_t *ret,
+				 bool *known)
+{
+	struct vt_error *err = required(m, member, ret);
+
+	*known = !err;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		*ret = VT_OFF_UNKNOWN;
+	return err;
+}
+
 static struct vt_error *load_page_layout(struct vt_memmap *m)
 {
+	const struct vt_target_info *ti = vt_target_info(m->t);
 	uint64_t size;
+	bool known;
 	struct vt_error *err = vt_symbols_sizeof(m->s, "struct page", &size);
 
 	if (err)
@@ -209,20 +239,21 @@ static struct vt_error *load_page_layout(struct vt_memmap *m)
 	if (size < 32 || size > 256)
 		return vt_error_create(VT_ERR_FORMAT, "sizeof(struct page) = %" PRIu64, size);
 	m->geo.page_struct_size = (uint32_t)size;
-	m->off_flags = vt_memmap_offset(m, "struct page", "flags", 0, NULL);
-	m->off_compound_head = vt_memmap_offset(m, "struct page", "compound_head", 8, NULL);
-	m->off_mapping = vt_memmap_offset(m, "struct page", "mapping", 24, NULL);
-	m->off_index = vt_memmap_offset(m, "struct page", "index", 32, NULL);
-	m->off_private = vt_memmap_offset(m, "struct page", "private", 40, NULL);
-	m->off_mapcount = vt_memmap_offset(m, "struct page", "_mapcount", 48, NULL);
-	m->off_refcount = vt_memmap_offset(m, "struct page", "_refcount", 52, NULL);
-	/* page_type (BUGCLASSES.md "PageTable encoding", 5.11-6.9 values). */
-	m->pt_base = 0xf0000000u;
-	m->pt_buddy = ~(uint32_t)vi_num(m, "NUMBER", "PAGE_BUDDY_MAPCOUNT_VALUE", ~0x80);
-	m->pt_offline = ~(uint32_t)vi_num(m, "NUMBER", "PAGE_OFFLINE_MAPCOUNT_VALUE", ~0x100);
-	m->pt_table = 0x200;
-	m->pt_guard = 0x400;
-	return NULL;
+	if ((err = required(m, "flags", &m->off_flags)) ||
+	    (err = required(m, "_refcount", &m->off_refcount)))
+		return err;
+	/* page_type shares a word with _mapcount (union); either names it. */
+	if ((err = optional(m, "page_type", &m->off_mapcount, &known)))
+		return err;
+	if (!known && (err = required(m, "_mapcount", &m->off_mapcount)))
+		return err;
+	if ((err = optional(m, "compound_head", &m->off_compound_head,
+			    &m->geo.compound_head_known)) ||
+	    (err = optional(m, "mapping", &m->off_mapping, &known)) ||
+	    (err = optional(m, "index", &m->off_index, &known)) ||
+	    (err = optional(m, "private", &m->off_private, &known)))
+		return err;
+	return vt_pagetype_detect(m->s, vt_target_vmcoreinfo(m->t), ti->release, &m->pt);
 }
 
 struct vt_error *vt_memmap_create(struct vt_target *t, struct vt_symbols *s,
@@ -368,25 +399,12 @@ struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 enum vt_page_type vt_memmap_page_type(const struct vt_memmap *m,
 				      const struct vt_page *p)
 {
-	uint32_t pt = p->page_type, base = m->pt_base;
-
-	/* PageType(page, flag): (page_type & (PAGE_TYPE_BASE | flag)) == BASE */
-	if ((pt & (base | m->pt_buddy)) == base)
-		return VT_PAGE_TYPE_BUDDY;
-	if ((pt & (base | m->pt_offline)) == base)
-		return VT_PAGE_TYPE_OFFLINE;
-	if ((pt & (base | m->pt_table)) == base)
-		return VT_PAGE_TYPE_TABLE;
-	if ((pt & (base | m->pt_guard)) == base)
-		return VT_PAGE_TYPE_GUARD;
-	return VT_PAGE_TYPE_NONE;
+	return vt_pagetype_decode(&m->pt, p->page_type);
 }
 
-const char *vt_page_type_name(enum vt_page_type type)
+const struct vt_pagetype_encoding *vt_memmap_pagetype_encoding(const struct vt_memmap *m)
 {
-	static const char *const names[] = { "none", "buddy", "offline", "table", "guard" };
-
-	return (unsigned)type < 5 ? names[type] : "?";
+	return &m->pt;
 }
 
 /*

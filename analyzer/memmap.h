@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "symbols/symbols.h"
+#include "pagetype.h"
 #include "target.h"
 
 /* ms->section_mem_map low bits (enum in mmzone.h; values from the dump). */
@@ -61,13 +62,6 @@ struct vt_page {
 	const unsigned char *raw;	/* sizeof(struct page) bytes */
 };
 
-enum vt_page_type {
-	VT_PAGE_TYPE_NONE,
-	VT_PAGE_TYPE_BUDDY,
-	VT_PAGE_TYPE_OFFLINE,
-	VT_PAGE_TYPE_TABLE,
-	VT_PAGE_TYPE_GUARD,
-};
 
 struct vt_memmap;
 
@@ -94,6 +88,7 @@ struct vt_memmap_geometry {
 	double zone_agreement;		/* sampled: decoded zone within its span */
 	bool subsections_known;		/* false: usage layout unknown */
 	bool zones_unknown;		/* struct zone layout unknown (no types) */
+	bool compound_head_known;	/* struct page.compound_head found */
 };
 const struct vt_memmap_geometry *vt_memmap_geometry(const struct vt_memmap *m);
 
@@ -109,9 +104,11 @@ struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
 struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 				     struct vt_page *ret, unsigned char *raw);
 
+/* The page's type by the kernel's own encoding (VT_PAGE_TYPE_UNKNOWN when
+ * the encoding could not be recognised: see vt_memmap_pagetype_encoding). */
 enum vt_page_type vt_memmap_page_type(const struct vt_memmap *m,
 				      const struct vt_page *p);
-const char *vt_page_type_name(enum vt_page_type type);
+const struct vt_pagetype_encoding *vt_memmap_pagetype_encoding(const struct vt_memmap *m);
 
 /* Page flag names from enum pageflags: "locked", "reserved", ... */
 unsigned vt_memmap_nflags(const struct vt_memmap *m);

@@ -6,17 +6,17 @@
 
 #define VT_MAX_NODES 1024
 #define VT_MAX_PAGEFLAGS 64
+#define VT_OFF_UNKNOWN UINT32_MAX
 
 struct vt_memmap {
 	struct vt_target *t;
 	struct vt_symbols *s;
 	bool be;
 	struct vt_memmap_geometry geo;
-	/* struct page member offsets */
+	/* struct page member offsets; VT_OFF_UNKNOWN: the member is not known */
 	uint32_t off_flags, off_compound_head, off_mapping, off_index,
 		 off_private, off_mapcount, off_refcount;
-	/* page_type encoding (6.1: base 0xf0000000; buddy 0x80 ...) */
-	uint32_t pt_base, pt_buddy, pt_offline, pt_table, pt_guard;
+	struct vt_pagetype_encoding pt;
 	struct vt_section *sections;
 	size_t nsections;
 	struct vt_node *nodes;

@@ -28,6 +28,12 @@ static unsigned order_base_2(uint64_t n)
 	return b;
 }
 
+/* A member that may be unknown (VT_OFF_UNKNOWN): 0 then. */
+static uint64_t opt64(const struct vt_memmap *m, const unsigned char *raw, uint32_t off)
+{
+	return off == VT_OFF_UNKNOWN ? 0 : vt_load64(raw + off, m->be);
+}
+
 void vt_memmap_decode(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
 		      const unsigned char *raw, struct vt_page *p)
 {
@@ -37,10 +43,10 @@ void vt_memmap_decode(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
 	p->addr = addr;
 	p->raw = raw;
 	p->flags = vt_load64(raw + m->off_flags, m->be);
-	p->compound_head = vt_load64(raw + m->off_compound_head, m->be);
-	p->mapping = vt_load64(raw + m->off_mapping, m->be);
-	p->index = vt_load64(raw + m->off_index, m->be);
-	p->private_ = vt_load64(raw + m->off_private, m->be);
+	p->compound_head = opt64(m, raw, m->off_compound_head);
+	p->mapping = opt64(m, raw, m->off_mapping);
+	p->index = opt64(m, raw, m->off_index);
+	p->private_ = opt64(m, raw, m->off_private);
 	p->page_type = vt_load32(raw + m->off_mapcount, m->be);
 	p->mapcount = (int32_t)p->page_type;
 	p->refcount = (int32_t)vt_load32(raw + m->off_refcount, m->be);

@@ -37,6 +37,24 @@ static bool startswith(const char *s, const char *prefix)
 	return strncmp(s, prefix, strlen(prefix)) == 0;
 }
 
+/*
+ * The dump_stack_print_info() header: "CPU: 1 PID: 986 Comm: init ..." up
+ * to 6.9, "CPU: 1 UID: 0 PID: 986 Comm: init ..." from 6.10 (the UID field
+ * is optional; what follows Comm is the taint and release, not parsed here).
+ */
+static bool parse_cpu_header(const char *t, int *cpu, int *pid, char comm[32])
+{
+	unsigned uid;
+	int n = 0;
+
+	if (sscanf(t, "CPU: %d %n", cpu, &n) != 1 || !n)
+		return false;
+	t += n;
+	if (sscanf(t, "UID: %u %n", &uid, &n) == 1 && n)
+		t += n;
+	return sscanf(t, "PID: %d Comm: %31s", pid, comm) == 2;
+}
+
 static int scan_record(void *arg, const struct vt_log_record *r)
 {
 	struct scan *sc = arg;
@@ -47,7 +65,7 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 
 	/* The first "CPU: N PID: P Comm: C" once an oops or panic began. */
 	if (o->cpu < 0 && (o->present || *o->panic || sc->seen_trigger) &&
-	    sscanf(t, "CPU: %d PID: %d Comm: %31s", &cpu, &pid, comm) == 3) {
+	    parse_cpu_header(t, &cpu, &pid, comm)) {
 		o->cpu = cpu;
 		o->pid = pid;
 		snprintf(o->comm, sizeof(o->comm), "%s", comm);
@@ -113,6 +131,9 @@ struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
 	ret->cpu = ret->pid = -1;
 	err = vt_log_read(t, s, scan_record, &sc, NULL);
 	if (err) {
+		if (err->code == VT_ERR_NOMEM)
+			return err;
+		snprintf(ret->log_error, sizeof(ret->log_error), "%s", err->message);
 		vt_error_destroy(err);
 		return NULL;
 	}

@@ -16,6 +16,7 @@
 
 struct vt_oops {
 	bool have_log;
+	char log_error[200];		/* why there is no log, when have_log is false */
 	bool present;			/* an oops, BUG or panic was logged */
 	char headline[256];		/* "kernel BUG at ...", "BUG: unable to ..." */
 	char bug_site[160];		/* "arch/x86/mm/init_64.c:123" */
@@ -29,7 +30,11 @@ struct vt_oops {
 	char comm[32];
 };
 
-/* Read the log and fill ret; no log is not an error (have_log false). */
+/*
+ * Read the log and fill ret. A log that cannot be read is not an error of
+ * this call (have_log false, log_error says why), except running out of
+ * memory, which is returned.
+ */
 struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
 				  struct vt_oops *ret);
 /* Does sym (a function name) appear as the IP, LR or in the call trace? */

@@ -20,6 +20,7 @@
 
 #include "analyzer/byteorder.h"
 #include "analyzer/pgtable.h"
+#include "analyzer/ptpage.h"
 #include "plugin.h"
 #include "rules.h"
 
@@ -46,6 +47,8 @@ static const char *pfn_state(struct vt_plugin_ctx *ctx, uint64_t pfn)
 		vt_error_destroy(err);
 		return "no struct page";
 	}
+	if (vt_memmap_page_type(m, &p) == VT_PAGE_TYPE_UNKNOWN)
+		return p.refcount == 0 ? "free (_refcount 0)" : "unknown (page_type encoding)";
 	if (vt_memmap_page_type(m, &p) == VT_PAGE_TYPE_BUDDY)
 		return "free (PageBuddy)";
 	if (p.refcount == 0)
@@ -63,7 +66,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	uint64_t conflicts = 0, latents = 0, unreadable = 0;
 	unsigned char R[4096], P[4096];
 	unsigned ldt, shift;
-	bool la57;
+	bool la57, mm_known;
 	struct vt_error *err;
 
 	if (vt_target_info(ctx->t)->arch != VT_ARCH_X86_64) {
@@ -90,14 +93,18 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_error_destroy(err);
 		return NULL;
 	}
-	err = vt_symbols_offsetof(ctx->s, "struct page", "pt_mm", &off_mm);
-	if (err) {	/* before v4.18 the owner mm was in page->index */
+	/* The pgd's owner mm (evidence only): ptdesc/page pt_mm, page->index
+	 * before v4.18; not known is said, not guessed. */
+	err = vt_ptpage_member(ctx->s, "pt_mm", &off_mm);
+	if (err && err->code == VT_ERR_NOT_FOUND && vt_ptpage_types_complete(ctx->s)) {
 		vt_error_destroy(err);
 		err = vt_symbols_offsetof(ctx->s, "struct page", "index", &off_mm);
-		if (err) {
-			vt_error_destroy(err);
-			off_mm = 32;
-		}
+	}
+	mm_known = !err;
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND) && err) {
+		vt_result_set(res, VT_UNKNOWN, "pgd owner: %s", err->message);
+		vt_error_destroy(err);
+		return NULL;
 	}
 	/* LDT_PGD_ENTRY: -240 (4-level) or -112 (5-level) pgd slots from the top. */
 	ldt = la57 ? 512 - 112 : 512 - 240;
@@ -108,7 +115,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		err = vt_memmap_pfn_of(m, page, &pfn);
 		if (!err)
 			err = vt_target_read_phys(ctx->t, pfn << 12, P, sizeof(P));
-		if (!err)
+		if (!err && mm_known)
 			err = vt_target_read_u64(ctx->t, page + off_mm, &mm);
 		if (!err)
 			err = vt_target_read_u64(ctx->t, entry, &next);
@@ -132,7 +139,10 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 				continue;
 			e = vt_result_evidence(res, rp ? "pgd-conflict" : "pgd-stale");
 			vt_evidence_add(e, "pgd_pfn", "0x%" PRIx64, pfn);
-			vt_evidence_add(e, "mm", "0x%" PRIx64, mm);
+			if (mm_known)
+				vt_evidence_add(e, "mm", "0x%" PRIx64, mm);
+			else
+				vt_evidence_add(e, "mm", "unknown (no pt_mm in the types)");
 			vt_evidence_add(e, "slot", "%u", i);
 			/* kernel slots have the top index bit set: sign-extend */
 			vt_evidence_add(e, "va", "0x%016" PRIx64,

@@ -74,12 +74,20 @@ static int on_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes
 	return 0;
 }
 
-static int version_at_least(const char *release, int major, int minor)
+/*
+ * From v6.6 pte_free_defer() marks a PTE fragment page PG_active when its
+ * last fragment goes to an RCU free (the count is already dropped): such
+ * pages are not findings. The function's existence is the marker.
+ */
+static struct vt_error *has_pte_free_defer(struct vt_symbols *s, bool *ret)
 {
-	int a = 0, b = 0;
+	uint64_t addr;
+	struct vt_error *err = vt_symbols_lookup(s, "pte_free_defer", &addr);
 
-	return sscanf(release, "%d.%d", &a, &b) == 2 &&
-	       (a > major || (a == major && b >= minor));
+	*ret = !err;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return NULL;
+	return err;
 }
 
 static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
@@ -91,9 +99,11 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 	struct vt_pgwalk_ops ops = { .table = on_table };
 	struct state st = { .page_shift = g->page_shift };
 	uint64_t pte_frag = 0, pmd_frag = 0, page_size = 1ull << g->page_shift;
-	bool skip_active = version_at_least(vt_target_info(ctx->t)->release, 6, 6);
-	struct vt_error *err;
+	bool skip_active;
+	struct vt_error *err = has_pte_free_defer(ctx->s, &skip_active);
 
+	if (err)
+		return err;
 	st.pages = malloc(MAX_FRAG_PAGES * sizeof(*st.pages));
 	if (!st.pages)
 		return &vt_enomem;
@@ -119,6 +129,12 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 			vt_result_raise(res, VT_UNKNOWN, "fragment page pfn 0x%" PRIx64
 					" of pid %d unreadable: %s", fp->pfn, mm->pid, e2->message);
 			vt_error_destroy(e2);
+			continue;
+		}
+		if (!pp.frag_known || !pp.type_known) {
+			vt_result_raise(res, VT_UNKNOWN, "fragment page pfn 0x%" PRIx64 " of pid %d: %s",
+					fp->pfn, mm->pid, !pp.frag_known ? pp.frag_why :
+					"the page_type encoding is not known (PageBuddy)");
 			continue;
 		}
 		(*checked)++;

@@ -157,6 +157,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			vt_error_destroy(err);
 			continue;
 		}
+		if (!pp.frag_known) {
+			vt_result_raise(res, VT_UNKNOWN, "table pfn 0x%" PRIx64 ": %s",
+					st.pages[i].pfn, pp.frag_why);
+			continue;
+		}
 		if (!vt_rule_a_bad(pp.frag_refcount, pp.reserved, pre59 == 1))
 			continue;
 		bad++;

@@ -93,7 +93,7 @@ static void lmb_evidence(struct vt_result *res, const struct vt_lmb_check *c,
 		vt_evidence_add(e, "memblock", "unknown");
 	if (c->have_blocks)
 		vt_evidence_add(e, "memory_block", "%s", r->block_state < 0 ? "none" :
-				vt_memory_block_state_name((uint64_t)r->block_state));
+				vt_memory_block_state_name((enum vt_mb_state)r->block_state));
 	hist_summary(r, c->ngen, hist, sizeof(hist));
 	vt_evidence_add(e, "history", "%s", hist);
 	if (c->have_crash && c->crash.loaded) {

@@ -463,6 +463,31 @@ struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,
 	return vt_error_create(VT_ERR_NOT_FOUND, "offset of %s.%s not known", type, path);
 }
 
+struct vt_error *vt_symbols_member(struct vt_symbols *s, const char *type,
+				   const char *path, struct vt_member_info *ret)
+{
+	struct vt_type *t;
+	struct vt_member *m;
+	uint64_t bits;
+	struct vt_error *err = vt_symbols_type(s, type, &t);
+
+	if (!err) {
+		err = vt_type_member(t, path, &bits, &m);
+		if (err)
+			return err;
+		ret->offset = bits / 8;
+		ret->type = vt_type_unqualified(m->type);
+		ret->size = ret->type ? ret->type->size : 0;
+		return NULL;
+	}
+	if (err->code != VT_ERR_NOT_FOUND)
+		return err;
+	vt_error_destroy(err);
+	ret->size = 0;
+	ret->type = NULL;
+	return vt_symbols_offsetof(s, type, path, &ret->offset);
+}
+
 struct vt_error *vt_symbols_sizeof(struct vt_symbols *s, const char *type,
 				   uint64_t *ret)
 {

@@ -49,6 +49,18 @@ struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,
 				     const char *path, uint64_t *ret);
 struct vt_error *vt_symbols_sizeof(struct vt_symbols *s, const char *type,
 				   uint64_t *ret);
+/*
+ * A member's offset, size and type. Where only an offset is known (a
+ * VMCOREINFO OFFSET() with no type information) size is 0 and type NULL:
+ * callers that need the member's width or encoding must then say "unknown".
+ */
+struct vt_member_info {
+	uint64_t offset;		/* bytes */
+	uint64_t size;			/* bytes; 0 when not known */
+	struct vt_type *type;		/* unqualified; NULL when not known */
+};
+struct vt_error *vt_symbols_member(struct vt_symbols *s, const char *type,
+				   const char *path, struct vt_member_info *ret);
 /* Enumerator or VMCOREINFO NUMBER(). */
 struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 				     int64_t *ret);
