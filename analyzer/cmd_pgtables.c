@@ -314,7 +314,7 @@ static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
 	size_t n;
 	struct vt_json j;
 	struct vt_error *err = vt_mm_list(t, s, &mms, &n);
-	int rc = VT_EXIT_OK;
+	size_t unreadable = 0;
 
 	if (err) {
 		vt_cli_error(err);
@@ -332,6 +332,21 @@ static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
 		char tabs[64] = "";
 		size_t len = 0;
 
+		if (*mms[i].error) {	/* a task or mm the dump does not hold */
+			unreadable++;
+			if (json) {
+				vt_json_object_begin(&j, NULL);
+				vt_json_i64(&j, "pid", mms[i].pid);
+				vt_json_string(&j, "comm", mms[i].comm);
+				vt_json_hex(&j, mms[i].task_unreadable ? "task" : "mm", mms[i].addr);
+				vt_json_string(&j, "unreadable", mms[i].error);
+				vt_json_object_end(&j);
+			} else {
+				printf("%7d %-16s %-18" PRIx64 " unreadable: %s\n", mms[i].pid,
+				       mms[i].comm, mms[i].addr, mms[i].error);
+			}
+			continue;
+		}
 		err = vt_target_walk_tables(t, mms[i].pgd_paddr, true, MAX_TABLES, &walk_ops, &w);
 		if (json) {
 			vt_json_object_begin(&j, NULL);
@@ -349,16 +364,19 @@ static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
 			       err ? "  (walk failed)" : w.bad ? "  (broken entries)" : "");
 		}
 		if (err) {
-			rc = VT_EXIT_ERROR;
+			unreadable++;
 			vt_error_destroy(err);
 		}
 	}
+	if (!json && unreadable)
+		printf("%zu of %zu item(s) could not be read (the dump lacks their pages)\n",
+		       unreadable, n);
 	if (json) {
 		vt_json_array_end(&j);
 		vt_json_finish(&j);
 	}
 	free(mms);
-	return rc;
+	return VT_EXIT_OK;	/* unreadable items are listed, not a failure */
 }
 
 static int run_pgtables(int argc, char **argv)

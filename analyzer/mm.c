@@ -5,6 +5,7 @@
 #include "mm.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,10 +25,12 @@ static struct vt_error *load_offs(struct vt_symbols *s, struct offs *o)
 	    (err = vt_symbols_offsetof(s, "struct mm_struct", "pgd", &o->pgd)) ||
 	    (err = vt_symbols_offsetof(s, "struct mm_struct", "mm_users", &o->users)))
 		return vt_error_prefix(err, "task/mm layout (give the vmlinux if the dump has no BTF)");
+	/* pgtables_bytes is v4.16+ (nr_ptes/nr_pmds before): absent is "unknown". */
 	err = vt_symbols_offsetof(s, "struct mm_struct", "pgtables_bytes", &o->pgtables);
 	o->have_pgtables = !err;
-	vt_error_destroy(err);
-	return NULL;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return NULL;
+	return err;
 }
 
 static struct vt_error *fill_mm(struct vt_target *t, const struct offs *o, uint64_t mm,
@@ -50,40 +53,98 @@ static struct vt_error *fill_mm(struct vt_target *t, const struct offs *o, uint6
 	return NULL;
 }
 
-/* Visit tasks; fn returns 1 to stop. */
-static struct vt_error *each_task(struct vt_target *t, struct vt_symbols *s,
-				  const struct offs *o,
-				  int (*fn)(void *, uint64_t task, uint64_t mm, int pid,
-					    const char *comm), void *arg)
+/* One task of the list, or (err set) one that could not be read. */
+struct task_item {
+	uint64_t task, mm;
+	int pid;
+	char comm[17];
+	const struct vt_error *err;
+};
+
+typedef int (*task_fn)(void *arg, const struct task_item *ti);
+
+/* Read one task's fields; the caller owns a returned error. */
+static struct vt_error *read_task(struct vt_target *t, const struct offs *o, uint64_t task,
+				  struct task_item *ti)
 {
-	uint64_t init_task, head, pos;
+	uint32_t pid;
+	struct vt_error *err;
+
+	memset(ti, 0, sizeof(*ti));
+	ti->task = task;
+	ti->pid = -1;
+	if ((err = vt_target_read_u64(t, task + o->mm, &ti->mm)) ||
+	    (err = vt_target_read_u32(t, task + o->pid, &pid)) ||
+	    (err = vt_target_read_kv(t, task + o->comm, ti->comm, 16)))
+		return vt_error_prefix(err, "task 0x%" PRIx64, task);
+	ti->pid = (int)pid;
+	for (int i = 0; i < 16; i++)
+		if (ti->comm[i] && (ti->comm[i] < 0x20 || ti->comm[i] > 0x7e))
+			ti->comm[i] = '?';
+	return NULL;
+}
+
+/*
+ * Visit tasks; fn returns 1 to stop. A task that cannot be read (a
+ * task_struct in a page a filtering dumper dropped) is passed with err set
+ * and the walk goes on: forward through ->tasks.next while the links can
+ * be read, then backward from the head through ->tasks.prev up to the
+ * break, so one unreadable task costs the tasks of the broken stretch
+ * only. Only running out of memory, a cycle or a missing layout stop it.
+ */
+static struct vt_error *each_task(struct vt_target *t, struct vt_symbols *s,
+				  const struct offs *o, task_fn fn, void *arg)
+{
+	uint64_t init_task, head, pos, next, brk = 0, link_off[2];
 	struct vt_error *err;
 	unsigned n = 0;
+	bool broken = false;
 
-	if ((err = vt_symbols_lookup(s, "init_task", &init_task)))
+	if ((err = vt_symbols_lookup(s, "init_task", &init_task)) ||
+	    (err = vt_symbols_offsetof(s, "struct list_head", "next", &link_off[0])) ||
+	    (err = vt_symbols_offsetof(s, "struct list_head", "prev", &link_off[1])))
 		return err;
 	head = init_task + o->tasks;
-	if ((err = vt_target_read_u64(t, head, &pos)))
-		return vt_error_prefix(err, "init_task.tasks");
-	while (pos != head) {
-		uint64_t task = pos - o->tasks, mm;
-		uint32_t pid;
-		char comm[17] = "";
+	for (int dir = 0; dir < 2; dir++) {
+		err = vt_target_read_u64(t, head + link_off[dir], &pos);
+		if (err)
+			return vt_error_prefix(err, "init_task.tasks");
+		broken = false;
+		while (pos != head && (dir == 0 || pos != brk)) {
+			struct task_item ti;
+			struct vt_error *terr, *lerr;
+			int stop;
 
-		if (++n > VT_MAX_TASKS)
-			return vt_error_create(VT_ERR_FORMAT, "task list longer than %u: cyclic?",
-					       VT_MAX_TASKS);
-		if ((err = vt_target_read_u64(t, task + o->mm, &mm)) ||
-		    (err = vt_target_read_u32(t, task + o->pid, &pid)) ||
-		    (err = vt_target_read_kv(t, task + o->comm, comm, 16)))
-			return vt_error_prefix(err, "task 0x%" PRIx64, task);
-		for (int i = 0; i < 16; i++)
-			if (comm[i] && (comm[i] < 0x20 || comm[i] > 0x7e))
-				comm[i] = '?';
-		if (fn(arg, task, mm, (int)pid, comm))
-			return NULL;
-		if ((err = vt_target_read_u64(t, pos, &pos)))
-			return vt_error_prefix(err, "task list");
+			if (++n > VT_MAX_TASKS)
+				return vt_error_create(VT_ERR_FORMAT, "task list longer than %u: "
+						       "cyclic?", VT_MAX_TASKS);
+			terr = read_task(t, o, pos - o->tasks, &ti);
+			if (terr && terr->code == VT_ERR_NOMEM)
+				return terr;
+			ti.err = terr;
+			/* The fields may be readable while the link is not (or the
+			 * reverse): the task is reported by its fields, the walk in
+			 * this direction ends at a link it cannot read. */
+			lerr = vt_target_read_u64(t, pos + link_off[dir], &next);
+			stop = fn(arg, &ti);
+			vt_error_destroy(terr);
+			broken = lerr != NULL;
+			if (lerr) {
+				bool nomem = lerr->code == VT_ERR_NOMEM;
+
+				vt_error_destroy(lerr);
+				if (nomem)
+					return &vt_enomem;
+				brk = ti.task + o->tasks;
+			}
+			if (stop)
+				return NULL;
+			if (broken)
+				break;	/* this direction cannot go on */
+			pos = next;
+		}
+		if (!broken)
+			break;	/* walked all the way round (or met the break) */
 	}
 	return NULL;
 }
@@ -97,38 +158,61 @@ struct list_ctx {
 	int want_pid;
 	uint64_t found_mm;
 	bool found;
+	unsigned unreadable;
 };
 
-static int add_mm(void *arg, uint64_t task, uint64_t mm, int pid, const char *comm)
+static struct vt_mm *new_entry(struct list_ctx *c)
 {
-	struct list_ctx *c = arg;
-
-	if (!mm)
-		return 0;
-	for (size_t i = 0; i < c->n; i++)
-		if (c->mms[i].addr == mm) {
-			c->mms[i].ntasks++;
-			return 0;
-		}
 	if (c->n == c->cap) {
 		size_t ncap = c->cap ? 2 * c->cap : 64;
 		struct vt_mm *p = realloc(c->mms, ncap * sizeof(*p));
 
 		if (!p) {
 			c->err = &vt_enomem;
-			return 1;
+			return NULL;
 		}
 		c->mms = p;
 		c->cap = ncap;
 	}
-	c->err = fill_mm(c->t, c->o, mm, &c->mms[c->n]);
-	if (c->err)
+	memset(&c->mms[c->n], 0, sizeof(c->mms[c->n]));
+	return &c->mms[c->n++];
+}
+
+static int add_mm(void *arg, const struct task_item *ti)
+{
+	struct list_ctx *c = arg;
+	struct vt_mm *e;
+	struct vt_error *err;
+
+	if (!ti->err && !ti->mm)
+		return 0;	/* a kernel thread */
+	for (size_t i = 0; !ti->err && i < c->n; i++)
+		if (c->mms[i].addr == ti->mm && !*c->mms[i].error) {
+			c->mms[i].ntasks++;
+			return 0;
+		}
+	if (!(e = new_entry(c)))
 		return 1;
-	c->mms[c->n].pid = pid;
-	memcpy(c->mms[c->n].comm, comm, 16);
-	c->mms[c->n].comm[15] = '\0';
-	c->mms[c->n].ntasks = 1;
-	c->n++;
+	if (ti->err) {
+		e->addr = ti->task;
+		e->task_unreadable = true;
+		e->pid = ti->pid;
+		snprintf(e->error, sizeof(e->error), "%s", ti->err->message);
+		return 0;
+	}
+	err = fill_mm(c->t, c->o, ti->mm, e);
+	if (err && err->code == VT_ERR_NOMEM) {
+		c->err = err;
+		return 1;
+	}
+	if (err) {
+		snprintf(e->error, sizeof(e->error), "%s", err->message);
+		vt_error_destroy(err);
+	}
+	e->pid = ti->pid;
+	memcpy(e->comm, ti->comm, 16);
+	e->comm[15] = '\0';
+	e->ntasks = 1;
 	return 0;
 }
 
@@ -170,14 +254,18 @@ struct vt_error *vt_mm_init_mm(struct vt_target *t, struct vt_symbols *s,
 	return err;
 }
 
-static int find_pid(void *arg, uint64_t task, uint64_t mm, int pid, const char *comm)
+static int find_pid(void *arg, const struct task_item *ti)
 {
 	struct list_ctx *c = arg;
 
-	if (pid != c->want_pid)
+	if (ti->err) {
+		c->unreadable++;
+		return 0;
+	}
+	if (ti->pid != c->want_pid)
 		return 0;
 	c->found = true;
-	c->found_mm = mm;
+	c->found_mm = ti->mm;
 	return 1;
 }
 
@@ -192,6 +280,9 @@ struct vt_error *vt_mm_of_pid(struct vt_target *t, struct vt_symbols *s, int pid
 		err = each_task(t, s, &o, find_pid, &c);
 	if (err)
 		return err;
+	if (!c.found && c.unreadable)
+		return vt_error_create(VT_ERR_NOT_FOUND, "no task with pid %d among the readable "
+				       "ones (%u task(s) could not be read)", pid, c.unreadable);
 	if (!c.found)
 		return vt_error_create(VT_ERR_NOT_FOUND, "no task with pid %d", pid);
 	if (!c.found_mm)

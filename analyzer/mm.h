@@ -2,6 +2,7 @@
 #ifndef VT_MM_H
 #define VT_MM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,9 +21,21 @@ struct vt_mm {
 	int pid;			/* first task seen using it */
 	char comm[16];
 	unsigned ntasks;
+	/*
+	 * Non-empty: this entry could not be read and only addr (the mm, or
+	 * the task when task_unreadable), pid (-1 if unknown) and comm are
+	 * meaningful. Lists keep such entries so callers report them.
+	 */
+	char error[200];
+	bool task_unreadable;
 };
 
-/* Every user mm (tasks with ->mm), in task-list order. */
+/*
+ * Every user mm (tasks with ->mm), in task-list order, with one entry per
+ * task or mm that could not be read (error set): the list is walked from
+ * both ends so a filtered task_struct hides only itself. Fails only for a
+ * missing layout, no init_task, a cycle, or no memory.
+ */
 struct vt_error *vt_mm_list(struct vt_target *t, struct vt_symbols *s,
 			    struct vt_mm **ret, size_t *nret);
 /* init_mm (the kernel's page tables). */

@@ -164,10 +164,16 @@ struct vt_error *vt_log_read(struct vt_target *t, struct vt_symbols *s,
 	struct layout l;
 	struct vt_error *err;
 
-	if ((err = vt_symbols_lookup(s, "prb", &prb_var))) {
-		vt_error_destroy(err);	/* before 5.10: the log_buf ring */
-		return log_buf_read(t, s, fn, arg, skipped_ret);
+	err = vt_symbols_lookup(s, "prb", &prb_var);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND)) {	/* before 5.10: the log_buf ring */
+		err = log_buf_read(t, s, fn, arg, skipped_ret);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			return vt_error_create(VT_ERR_NOT_FOUND, "kernel log: neither prb (v5.10+) "
+					       "nor log_buf is a known symbol");
+		return err;
 	}
+	if (err)
+		return err;
 	if ((err = load_layout(s, &l)) ||
 	    (err = vt_target_read_u64(t, prb_var, &prb)) ||
 	    (err = vt_target_read_u32(t, prb + l.dr + l.dr_count_bits, &count_bits)) ||

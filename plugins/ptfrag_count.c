@@ -171,7 +171,8 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	struct vt_memmap *m;
 	struct vt_mm *mms = NULL;
 	size_t n = 0;
-	uint64_t off_pte = 0, off_pmd = 0, bad = 0, checked = 0, live = 0;
+	uint64_t off_pte = 0, off_pmd = 0, bad = 0, checked = 0, live = 0, unreadable = 0;
+	bool no_cache = false;
 	struct vt_error *err;
 
 	if (ti->arch != VT_ARCH_PPC64) {
@@ -188,12 +189,17 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
 		return NULL;
 	}
+	/* The per-mm fragment caches (v4.19+ pmd_frag); without them only the
+	 * fragments in use are counted: fewer findings, never false ones. */
 	err = vt_symbols_offsetof(ctx->s, "struct mm_struct", "context.pte_frag", &off_pte);
 	if (!err)
 		err = vt_symbols_offsetof(ctx->s, "struct mm_struct", "context.pmd_frag", &off_pmd);
+	if (err && err->code != VT_ERR_NOT_FOUND)
+		return err;
 	if (err) {
 		vt_error_destroy(err);
-		off_pte = off_pmd = 0;	/* no cache known: deficits still show */
+		off_pte = off_pmd = 0;
+		no_cache = true;
 	}
 	err = vt_mm_list(ctx->t, ctx->s, &mms, &n);
 	if (err) {
@@ -202,6 +208,15 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
+		if (*mms[i].error) {	/* filtered out of the dump: partial evidence */
+			struct vt_evidence *e = vt_result_evidence(res, "unreadable");
+
+			vt_evidence_add(e, mms[i].task_unreadable ? "task" : "mm", "0x%" PRIx64,
+					mms[i].addr);
+			vt_evidence_add(e, "error", "%s", mms[i].error);
+			unreadable++;
+			continue;
+		}
 		if (mms[i].users <= 0)	/* exiting: its tables are being freed */
 			continue;
 		live++;
@@ -217,9 +232,16 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      "counts than fragments in use: freeing the last fragment frees the "
 			      "page under a live table (BUG_ON in pte_fragment_free or a "
 			      "use-after-free)", bad);
+	else if (unreadable && res->verdict != VT_UNKNOWN)
+		vt_result_set(res, VT_UNKNOWN, "partial: %" PRIu64 " fragment page(s) of %" PRIu64
+			      " live mm(s) hold enough counts, but %" PRIu64 " task(s)/mm(s) "
+			      "could not be read%s", checked, live, unreadable,
+			      no_cache ? " (fragment caches not known)" : "");
 	else if (res->verdict != VT_UNKNOWN)
 		vt_result_set(res, VT_CLEAN, "%" PRIu64 " fragment page(s) of %" PRIu64
-			      " live mm(s) hold enough counts", checked, live);
+			      " live mm(s) hold enough counts%s", checked, live,
+			      no_cache ? " (fragment caches not known: deficits against the "
+			      "fragments in use only)" : "");
 	if (ctx->oops && ((vt_oops_ip_is(ctx->oops, "pte_fragment_free") ||
 			   vt_oops_ip_is(ctx->oops, "pmd_fragment_free")) &&
 			  (vt_oops_mentions(ctx->oops, "__tlb_remove_table") ||

@@ -24,6 +24,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vtlib  # noqa: E402
+from dumpedit import kdump_layout  # noqa: E402
 
 TIME_LIMIT = 60
 MEM_LIMIT = 4 << 30
@@ -117,18 +118,6 @@ def elf_vmcoreinfo(f):
                 return off + p, namesz, descsz
             p += 12 + ((namesz + 3) & ~3) + ((descsz + 3) & ~3)
     raise RuntimeError("no VMCOREINFO note")
-
-
-def kdump_layout(f):
-    """(byte order, block size, sub-header offset, page-descriptor offset, ndumped)."""
-    f.seek(0)
-    h = f.read(448)
-    be = ">" if struct.unpack_from("<I", h, 8)[0] > 0xffff else "<"
-    block, sub, bitmap_blocks = struct.unpack_from(be + "III", h, 428)
-    bm_off, bm_len = (1 + sub) * block, bitmap_blocks * block
-    f.seek(bm_off + bm_len // 2)
-    ndumped = sum(bin(b).count("1") for b in f.read(bm_len // 2))
-    return be, block, block, bm_off + bm_len, ndumped
 
 
 # ---------------------------------------------------------------- corruptions
