@@ -247,10 +247,56 @@ static double zone_agreement(struct vt_memmap *m)
 	return all ? (double)good / all : 0.0;
 }
 
-struct vt_error *vt_memmap_load_nodes(struct vt_memmap *m)
+/*
+ * The NUMA node array: node_data[] (x86 lists SYMBOL and LENGTH in
+ * VMCOREINFO; elsewhere the symbol comes from the symbol finders) and which
+ * slots to read. Without LENGTH, the slots are the bits of node_online_map
+ * (nodemask_t, SIZE(nodemask_t) * 8 bits: an upper bound of MAX_NUMNODES;
+ * the node field's width is then checked by sampling). *len 0: no NUMA
+ * array (contig_page_data).
+ */
+static struct vt_error *node_array(struct vt_memmap *m, uint64_t *arr, int64_t *len,
+				   uint64_t online[VT_MAX_NODES / 64])
 {
 	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(m->t);
-	uint64_t arr, pgdat;
+	uint64_t mask_addr, mask_size;
+	struct vt_error *err;
+
+	*len = 0;
+	err = vt_vmcoreinfo_symbol(vi, "node_data", arr);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		err = vt_symbols_lookup(m->s, "node_data", arr);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return NULL;
+	if (err)
+		return err;
+	memset(online, 0xff, VT_MAX_NODES / 8);
+	err = vt_vmcoreinfo_number(vi, "LENGTH", "node_data", len);
+	if (!err && (*len <= 0 || *len > VT_MAX_NODES))
+		return vt_error_create(VT_ERR_FORMAT, "LENGTH(node_data) = %" PRId64, *len);
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return err;
+	err = vt_vmcoreinfo_symbol(vi, "node_online_map", &mask_addr);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		err = vt_symbols_lookup(m->s, "node_online_map", &mask_addr);
+	if (!err)
+		err = vt_symbols_sizeof(m->s, "nodemask_t", &mask_size);
+	if (!err && (mask_size == 0 || mask_size > VT_MAX_NODES / 8))
+		return vt_error_create(VT_ERR_FORMAT, "sizeof(nodemask_t) = %" PRIu64, mask_size);
+	memset(online, 0, VT_MAX_NODES / 8);
+	if (!err)
+		err = vt_target_read_kv(m->t, mask_addr, online, mask_size);
+	if (err)
+		return vt_error_prefix(err, "node_data without LENGTH: node_online_map");
+	for (unsigned i = 0; i < mask_size / 8; i++)
+		online[i] = vt_load64((unsigned char *)&online[i], vt_target_info(m->t)->big_endian);
+	*len = (int64_t)mask_size * 8;
+	return NULL;
+}
+
+struct vt_error *vt_memmap_load_nodes(struct vt_memmap *m)
+{
+	uint64_t arr, pgdat, online[VT_MAX_NODES / 64];
 	int64_t len = 0;
 	unsigned zones = max_nr_zones(m);
 	struct vt_error *err;
@@ -258,11 +304,12 @@ struct vt_error *vt_memmap_load_nodes(struct vt_memmap *m)
 	m->nodes = calloc(VT_MAX_NODES, sizeof(*m->nodes));
 	if (!m->nodes)
 		return &vt_enomem;
-	err = vt_vmcoreinfo_symbol(vi, "node_data", &arr);
-	if (!err)
-		err = vt_vmcoreinfo_number(vi, "LENGTH", "node_data", &len);
-	if (!err && len > 0 && len <= VT_MAX_NODES) {
+	if ((err = node_array(m, &arr, &len, online)))
+		return err;
+	if (len > 0) {
 		for (int64_t i = 0; i < len; i++) {
+			if (!(online[i / 64] >> (i % 64) & 1))
+				continue;
 			if ((err = vt_target_read_u64(m->t, arr + 8 * i, &pgdat)))
 				return vt_error_prefix(err, "node_data[%" PRId64 "]", i);
 			if (!pgdat)

@@ -71,7 +71,12 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 		snprintf(o->comm, sizeof(o->comm), "%s", comm);
 	}
 	if ((p = strstr(t, "Kernel panic - not syncing: "))) {
-		snprintf(o->panic, sizeof(o->panic), "%s", p + 28);
+		/* the closing "---[ end Kernel panic - not syncing: X ]---" too */
+		size_t n = strlen(p + 28);
+
+		if (n >= 5 && !strcmp(p + 28 + n - 5, " ]---"))
+			n -= 5;
+		snprintf(o->panic, sizeof(o->panic), "%.*s", (int)n, p + 28);
 		o->present = true;
 		sc->in_trace = false;
 		sc->done = true;

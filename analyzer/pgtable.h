@@ -68,4 +68,38 @@ struct vt_error *vt_radix_walk(vt_read_phys_fn read, void *arg,
 			       uint64_t pgd_paddr, uint64_t vaddr,
 			       struct vt_xlat_path *ret);
 
+/*
+ * arm64 geometry of one translation regime as Linux sets it up: level 0 is
+ * the top (PGD), each level resolves shift[l]..shift[l]+bits[l]-1.
+ */
+struct vt_arm64_geometry {
+	unsigned page_shift;		/* 12, 14 or 16 */
+	unsigned va_bits;		/* the kernel's VA_BITS */
+	unsigned levels;		/* 2..4 */
+	bool pa52;			/* 64K pages, 52-bit PAs */
+	bool big_endian;		/* descriptors in the kernel's byte order */
+	unsigned shift[4], bits[4];
+	const char *names[4];
+};
+
+struct vt_error *vt_arm64_geometry_init(unsigned page_shift, unsigned va_bits,
+					unsigned pa_bits, bool big_endian,
+					struct vt_arm64_geometry *ret);
+
+enum vt_arm64_desc {
+	VT_ARM64_INVALID,		/* bit 0 clear */
+	VT_ARM64_TABLE,			/* next-level table */
+	VT_ARM64_LEAF,			/* page or block */
+	VT_ARM64_RESERVED,		/* a block where the granule allows none */
+};
+enum vt_arm64_desc vt_arm64_desc_kind(const struct vt_arm64_geometry *g, unsigned lvl,
+				      uint64_t entry);
+/* Output address of a descriptor, aligned down to size. */
+uint64_t vt_arm64_desc_addr(const struct vt_arm64_geometry *g, uint64_t entry,
+			    uint64_t size);
+
+struct vt_error *vt_arm64_walk(vt_read_phys_fn read, void *arg,
+			       const struct vt_arm64_geometry *g, uint64_t pgd_paddr,
+			       uint64_t vaddr, struct vt_xlat_path *ret);
+
 #endif

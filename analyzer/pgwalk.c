@@ -51,8 +51,9 @@ struct walk {
 	uint64_t ntables;
 	bool stop;
 	/* arch */
-	bool radix;
+	enum { PGW_X86_64, PGW_RADIX, PGW_ARM64 } kind;
 	uint64_t sme;
+	const struct vt_arm64_geometry *arm;
 	unsigned nlevels;
 	const char *names[5];
 	unsigned shift[5], bits[5];
@@ -64,6 +65,53 @@ static uint64_t sign_extend(uint64_t va, unsigned top_bit)
 	if (top_bit < 63 && (va >> top_bit) & 1)
 		va |= ~((1ull << (top_bit + 1)) - 1);
 	return va;
+}
+
+/* One entry, decoded by the walk's arch. */
+struct entry {
+	bool present, leaf;
+	uint64_t target;	/* leaf: page base; table: next table */
+	const char *bad;	/* set: a broken entry, with why */
+};
+
+static void decode(const struct walk *w, unsigned lvl, uint64_t e, uint64_t size,
+		   struct entry *d)
+{
+	memset(d, 0, sizeof(*d));
+	switch (w->kind) {
+	case PGW_RADIX:
+		d->present = e & VT_RADIX_PRESENT;
+		d->leaf = (e & VT_RADIX_LEAF) || lvl == w->nlevels - 1;
+		if (d->leaf && !(e & VT_RADIX_LEAF))
+			d->bad = "PTE without the leaf bit";
+		else if (!d->leaf && (e & 0x1f) != w->bits[lvl + 1])
+			d->bad = "next-level size does not match";
+		d->target = d->leaf ? e & VT_RADIX_RPN_MASK & ~(size - 1) : e & VT_RADIX_NLB_MASK;
+		return;
+	case PGW_X86_64:
+		d->present = e & VT_X86_PRESENT;
+		d->leaf = lvl == w->nlevels - 1 || ((e & VT_X86_PSE) && lvl >= w->nlevels - 3);
+		d->target = vt_x86_64_entry_paddr(e, w->sme, d->leaf ? size : 4096);
+		return;
+	case PGW_ARM64:
+		switch (vt_arm64_desc_kind(w->arm, lvl, e)) {
+		case VT_ARM64_INVALID:
+			return;
+		case VT_ARM64_RESERVED:
+			d->present = true;
+			d->bad = "block descriptor where the granule allows none";
+			return;
+		case VT_ARM64_LEAF:
+			d->leaf = true;
+			break;
+		case VT_ARM64_TABLE:
+			break;
+		}
+		d->present = true;
+		d->target = vt_arm64_desc_addr(w->arm, e, d->leaf ? size :
+					       1ull << w->arm->page_shift);
+		return;
+	}
 }
 
 static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, uint64_t va_base)
@@ -89,49 +137,30 @@ static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, ui
 	for (uint32_t i = 0; i < n && !w->stop; i++) {
 		uint64_t size = 1ull << w->shift[lvl];
 		uint64_t va = va_base + (uint64_t)i * size, e, child;
-		bool present, leaf;
+		struct entry d;
 
-		if (!w->radix && lvl == 0)
+		if (w->kind == PGW_X86_64 && lvl == 0)
 			va = sign_extend(va, w->shift[0] + w->bits[0] - 1);
 		if (va + (size - 1) < w->lim->va_lo || va > w->lim->va_hi)
 			continue;
-		e = w->radix ? vt_be64(buf + 8 * i) : vt_le64(buf + 8 * i);
-		if (w->radix) {
-			present = e & VT_RADIX_PRESENT;
-			leaf = (e & VT_RADIX_LEAF) || lvl == w->nlevels - 1;
-		} else {
-			present = e & VT_X86_PRESENT;
-			leaf = lvl == w->nlevels - 1 ||
-			       ((e & VT_X86_PSE) && lvl >= w->nlevels - 3);
-		}
-		if (!present)
+		e = w->kind == PGW_RADIX ? vt_be64(buf + 8 * i) :
+		    w->kind == PGW_ARM64 ? vt_load64(buf + 8 * i, w->arm->big_endian) :
+		    vt_le64(buf + 8 * i);
+		decode(w, lvl, e, size, &d);
+		if (!d.present)
 			continue;
-		if (leaf) {
-			uint64_t target = w->radix ? (e & VT_RADIX_RPN_MASK & ~(size - 1)) :
-					  vt_x86_64_entry_paddr(e, w->sme, size);
-
-			if (w->radix && !(e & VT_RADIX_LEAF)) {
-				if (w->ops->bad)
-					w->ops->bad(w->opsarg, w->names[lvl], pa, i, e,
-						    "PTE without the leaf bit");
-				continue;
-			}
+		if (d.bad) {
+			if (w->ops->bad)
+				w->ops->bad(w->opsarg, w->names[lvl], pa, i, e, d.bad);
+			continue;
+		}
+		if (d.leaf) {
 			if (w->ops->leaf && w->ops->leaf(w->opsarg, w->names[lvl], va, size,
-							 target, e))
+							 d.target, e))
 				w->stop = true;
 			continue;
 		}
-		if (w->radix) {
-			if ((e & 0x1f) != w->bits[lvl + 1]) {
-				if (w->ops->bad)
-					w->ops->bad(w->opsarg, w->names[lvl], pa, i, e,
-						    "next-level size does not match");
-				continue;
-			}
-			child = e & VT_RADIX_NLB_MASK;
-		} else {
-			child = vt_x86_64_entry_paddr(e, w->sme, 4096);
-		}
+		child = d.target;
 		if (child >= w->lim->max_phys) {
 			if (w->ops->bad)
 				w->ops->bad(w->opsarg, w->names[lvl], pa, i, e,
@@ -172,7 +201,7 @@ static struct vt_error *run(struct walk *w, uint64_t pgd)
 	if (!err && seen_add(&w->seen, pgd) < 0)
 		err = &vt_enomem;
 	if (!err)
-		err = walk_table(w, 0, pgd, w->radix ? w->lim->va_base : 0);
+		err = walk_table(w, 0, pgd, w->kind == PGW_X86_64 ? 0 : w->lim->va_base);
 	for (unsigned l = 0; l < w->nlevels; l++)
 		free(w->bufs[l]);
 	free(w->seen.slots);
@@ -187,7 +216,7 @@ struct vt_error *vt_pgwalk_x86_64(vt_read_phys_fn read, void *arg, uint64_t pgd,
 	static const char *const names5[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
 	static const char *const names4[] = { "PGD", "PUD", "PMD", "PTE" };
 	struct walk w = { .read = read, .arg = arg, .lim = lim, .ops = ops,
-			  .opsarg = opsarg, .sme = sme_mask };
+			  .opsarg = opsarg, .sme = sme_mask, .kind = PGW_X86_64 };
 
 	w.nlevels = la57 ? 5 : 4;
 	for (unsigned l = 0; l < w.nlevels; l++) {
@@ -205,7 +234,7 @@ struct vt_error *vt_pgwalk_radix(vt_read_phys_fn read, void *arg, uint64_t pgd,
 {
 	static const char *const names[] = { "PGD", "PUD", "PMD", "PTE" };
 	struct walk w = { .read = read, .arg = arg, .lim = lim, .ops = ops,
-			  .opsarg = opsarg, .radix = true, .nlevels = 4 };
+			  .opsarg = opsarg, .kind = PGW_RADIX, .nlevels = 4 };
 
 	w.bits[0] = geo->pgd_bits;
 	w.bits[1] = geo->pud_bits;
@@ -217,5 +246,22 @@ struct vt_error *vt_pgwalk_radix(vt_read_phys_fn read, void *arg, uint64_t pgd,
 	w.shift[0] = w.shift[1] + w.bits[1];
 	for (unsigned l = 0; l < 4; l++)
 		w.names[l] = names[l];
+	return run(&w, pgd);
+}
+
+struct vt_error *vt_pgwalk_arm64(vt_read_phys_fn read, void *arg, uint64_t pgd,
+				 const struct vt_arm64_geometry *geo,
+				 const struct vt_pgwalk_limits *lim,
+				 const struct vt_pgwalk_ops *ops, void *opsarg)
+{
+	struct walk w = { .read = read, .arg = arg, .lim = lim, .ops = ops,
+			  .opsarg = opsarg, .kind = PGW_ARM64, .arm = geo };
+
+	w.nlevels = geo->levels;
+	for (unsigned l = 0; l < w.nlevels; l++) {
+		w.names[l] = geo->names[l];
+		w.bits[l] = geo->bits[l];
+		w.shift[l] = geo->shift[l];
+	}
 	return run(&w, pgd);
 }

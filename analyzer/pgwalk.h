@@ -1,6 +1,6 @@
 /*
  * Whole-tree page-table walks (every table and every leaf under a root),
- * for x86_64 (4/5-level) and ppc64 radix, bounded against corrupt tables:
+ * for x86_64 (4/5-level), ppc64 radix and arm64, bounded against corrupt tables:
  * each walk visits a table at most once, reads only tables inside
  * physical memory it can read, and stops after max_tables tables.
  */
@@ -28,7 +28,8 @@ struct vt_pgwalk_ops {
 
 struct vt_pgwalk_limits {
 	uint64_t va_lo, va_hi;		/* inclusive range to walk */
-	uint64_t va_base;		/* radix: quadrant bits of the tree (0xc0.. kernel) */
+	uint64_t va_base;		/* va of the top table's slot 0: radix 0xc0.. (kernel
+					 * quadrant), arm64 ~0 << VA_BITS (TTBR1); 0 user */
 	uint64_t max_phys;		/* entries at or past this are broken */
 	uint64_t max_tables;		/* stop after this many tables */
 };
@@ -40,6 +41,11 @@ struct vt_error *vt_pgwalk_x86_64(vt_read_phys_fn read, void *arg, uint64_t pgd,
 
 struct vt_error *vt_pgwalk_radix(vt_read_phys_fn read, void *arg, uint64_t pgd,
 				 const struct vt_radix_geometry *geo,
+				 const struct vt_pgwalk_limits *lim,
+				 const struct vt_pgwalk_ops *ops, void *opsarg);
+
+struct vt_error *vt_pgwalk_arm64(vt_read_phys_fn read, void *arg, uint64_t pgd,
+				 const struct vt_arm64_geometry *geo,
 				 const struct vt_pgwalk_limits *lim,
 				 const struct vt_pgwalk_ops *ops, void *opsarg);
 

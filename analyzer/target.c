@@ -35,6 +35,7 @@ struct vt_target {
 	int flat_fd;		/* reassembled flattened stream, or -1 */
 	kdump_ctx_t *kdump;
 	char format[64];
+	uint32_t block_size;	/* kdump page frames, when not the kernel's page size */
 	struct vt_vmcoreinfo vmcoreinfo;
 	char release[65];
 
@@ -46,7 +47,9 @@ struct vt_target {
 	uint64_t sme_mask;
 	uint64_t phys_base;
 	struct vt_radix_geometry radix;
+	struct vt_arm64_geometry arm64;
 	const char *xlat_method;
+	char xlat_desc[96];
 	struct tlb_entry tlb[TLB_SIZE];
 
 	struct vt_target_backend backend;	/* read_phys set: not a file */
@@ -66,6 +69,7 @@ const char *vt_arch_name(enum vt_arch arch)
 	switch (arch) {
 	case VT_ARCH_X86_64: return "x86_64";
 	case VT_ARCH_PPC64: return "ppc64";
+	case VT_ARCH_ARM64: return "arm64";
 	default: return "unknown";
 	}
 }
@@ -108,6 +112,9 @@ static enum vt_arch arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi)
 	if (vt_vmcoreinfo_get(vi, "SYMBOL(mmu_psize_defs)") ||
 	    vt_vmcoreinfo_get(vi, "NUMBER(RADIX_MMU)"))
 		return VT_ARCH_PPC64;
+	if (vt_vmcoreinfo_get(vi, "NUMBER(kimage_voffset)") ||
+	    vt_vmcoreinfo_get(vi, "NUMBER(TCR_EL1_T1SZ)"))
+		return VT_ARCH_ARM64;
 	return VT_ARCH_UNKNOWN;
 }
 
@@ -198,7 +205,9 @@ static struct vt_error *detect_arch(struct vt_target *t)
 		if (arch == VT_ARCH_UNKNOWN)
 			return vt_error_create(VT_ERR_UNSUPPORTED,
 				"the dump names no architecture and VMCOREINFO does not tell");
-		name = arch == VT_ARCH_X86_64 ? "x86_64" : "ppc64";
+		/* libkdumpfile's names */
+		name = arch == VT_ARCH_X86_64 ? "x86_64" : arch == VT_ARCH_PPC64 ? "ppc64" :
+		       "aarch64";
 		if (kdump_set_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, name) != KDUMP_OK)
 			return kdump_error(t, KDUMP_ERR_INVALID, "setting arch.name");
 	}
@@ -206,9 +215,11 @@ static struct vt_error *detect_arch(struct vt_target *t)
 		t->info.arch = VT_ARCH_X86_64;
 	else if (strcmp(name, "ppc64") == 0)
 		t->info.arch = VT_ARCH_PPC64;
+	else if (strcmp(name, "aarch64") == 0)
+		t->info.arch = VT_ARCH_ARM64;
 	else
 		return vt_error_create(VT_ERR_UNSUPPORTED,
-				       "architecture %s is not supported (x86_64, ppc64)",
+				       "architecture %s is not supported (x86_64, ppc64, aarch64)",
 				       name);
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_BYTE_ORDER, &num) == KDUMP_OK)
 		t->info.big_endian = num == KDUMP_BIG_ENDIAN;
@@ -218,6 +229,41 @@ static struct vt_error *detect_arch(struct vt_target *t)
 		t->info.page_size = 4096;
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
 		t->info.ncpus = (unsigned)num;
+	return NULL;
+}
+
+/*
+ * A kdump file's page frames are numbered in its header's block_size, which
+ * need not be the kernel's page size: QEMU writes arm64 dumps in 64 KiB
+ * blocks for a 4 KiB kernel. Naming the arch makes libkdumpfile adopt
+ * VMCOREINFO's PAGESIZE and read every page at the wrong offset: give it
+ * the file's size back, and keep the kernel's for translation.
+ */
+static struct vt_error *keep_block_size(struct vt_target *t)
+{
+	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+	unsigned char h[440];
+	uint32_t block;
+	int64_t kpage;
+	struct vt_error *err;
+
+	if (strcmp(t->format, "diskdump") != 0 ||
+	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
+		return NULL;
+	/* header_version (offset 8) is small: it tells the byte order */
+	block = vt_load32(h + 428, vt_load32(h + 8, false) > 0xffff);
+	if (block == t->info.page_size || block < 4096 || block > (1u << 20) ||
+	    (block & (block - 1)))
+		return NULL;
+	if (kdump_set_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, block) != KDUMP_OK)
+		return kdump_error(t, KDUMP_ERR_INVALID, "setting the dump's block size");
+	err = vt_vmcoreinfo_number(&t->vmcoreinfo, "", "PAGESIZE", &kpage);
+	if (err || kpage < 4096 || kpage > block || (kpage & (kpage - 1))) {
+		vt_error_destroy(err);
+		kpage = t->info.page_size;
+	}
+	t->info.page_size = (uint32_t)kpage;
+	t->block_size = block;
 	return NULL;
 }
 
@@ -320,6 +366,8 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 	if (err)
 		goto fail;
 	err = detect_arch(t);
+	if (!err)
+		err = keep_block_size(t);
 	if (err)
 		goto fail;
 	str = vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE");
@@ -538,6 +586,47 @@ static struct vt_error *setup_ppc64(struct vt_target *t)
 	return NULL;
 }
 
+/*
+ * arm64: the kernel's tables are swapper_pg_dir, a kernel-image symbol whose
+ * physical address is va - kimage_voffset; VA_BITS (the configured width,
+ * which sizes the top table even when the CPU runs 48-bit on a 52-bit
+ * build: TTBR1 then points into it) and MAX_PHYSMEM_BITS fix the geometry.
+ * Every value comes from VMCOREINFO; a missing one is named, not guessed.
+ */
+static struct vt_error *setup_arm64(struct vt_target *t)
+{
+	int64_t va_bits, voff, pa_bits, t1sz;
+	uint64_t pgd_va;
+	unsigned shift = __builtin_ctz(t->info.page_size);
+	struct vt_error *err;
+
+	if ((err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER", "VA_BITS", &va_bits)))
+		return vt_error_prefix(err, "VMCOREINFO NUMBER(VA_BITS)");
+	if ((err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER", "kimage_voffset", &voff)))
+		return vt_error_prefix(err, "VMCOREINFO NUMBER(kimage_voffset)");
+	if ((err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "swapper_pg_dir", &pgd_va)))
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
+	if ((err = vi_number(t, "MAX_PHYSMEM_BITS", 48, &pa_bits)) ||
+	    (err = vi_number(t, "TCR_EL1_T1SZ", 64 - va_bits, &t1sz)))
+		return err;
+	if (64 - t1sz > va_bits)
+		return vt_error_create(VT_ERR_FORMAT, "TCR_EL1.T1SZ %" PRId64 " gives more VA "
+				       "bits than VA_BITS %" PRId64, t1sz, va_bits);
+	err = vt_arm64_geometry_init(shift, (unsigned)va_bits, (unsigned)pa_bits,
+				     t->info.big_endian, &t->arm64);
+	if (err)
+		return err;
+	if (pgd_va < (uint64_t)voff)
+		return vt_error_create(VT_ERR_FORMAT, "swapper_pg_dir 0x%" PRIx64 " is below "
+				       "kimage_voffset 0x%" PRIx64, pgd_va, (uint64_t)voff);
+	t->kernel_pgd = pgd_va - (uint64_t)voff;
+	snprintf(t->xlat_desc, sizeof(t->xlat_desc), "arm64 %u-level walk from swapper_pg_dir "
+		 "(%uK pages, VA_BITS %u)", t->arm64.levels, 1u << (shift - 10),
+		 t->arm64.va_bits);
+	t->xlat_method = t->xlat_desc;
+	return NULL;
+}
+
 static struct vt_error *xlat_setup(struct vt_target *t)
 {
 	struct vt_error *err;
@@ -551,6 +640,8 @@ static struct vt_error *xlat_setup(struct vt_target *t)
 			"the dump has no VMCOREINFO: kernel virtual addresses cannot be translated");
 	else if (t->info.arch == VT_ARCH_X86_64)
 		err = setup_x86_64(t);
+	else if (t->info.arch == VT_ARCH_ARM64)
+		err = setup_arm64(t);
 	else
 		err = setup_ppc64(t);
 	if (err) {
@@ -599,6 +690,14 @@ struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
 		return vt_pgwalk_x86_64(read_phys_cb, t, pgd_paddr, t->la57, t->sme_mask,
 					&lim, ops, arg);
 	}
+	if (t->info.arch == VT_ARCH_ARM64) {
+		uint64_t half = 1ull << t->arm64.va_bits;	/* TTBR0: [0, half) */
+
+		lim.va_base = user ? 0 : 0 - half;
+		lim.va_lo = lim.va_base;
+		lim.va_hi = user ? half - 1 : ~0ull;
+		return vt_pgwalk_arm64(read_phys_cb, t, pgd_paddr, &t->arm64, &lim, ops, arg);
+	}
 	lim.va_base = user ? 0 : PPC64_PAGE_OFFSET;
 	lim.va_lo = lim.va_base;
 	lim.va_hi = user ? PPC64_PAGE_OFFSET - 1 : ~0ull;
@@ -627,6 +726,8 @@ struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
 	if (t->info.arch == VT_ARCH_X86_64)
 		err = vt_x86_64_walk(read_phys_cb, t, pgd_paddr, t->la57,
 				     t->sme_mask, vaddr, path);
+	else if (t->info.arch == VT_ARCH_ARM64)
+		err = vt_arm64_walk(read_phys_cb, t, &t->arm64, pgd_paddr, vaddr, path);
 	else
 		err = vt_radix_walk(read_phys_cb, t, &t->radix, pgd_paddr,
 				    vaddr, path);
@@ -798,7 +899,7 @@ static struct vt_error *elf_ranges(struct vt_target *t)
 /* Other formats: walk libkdumpfile's page map (filtered pages are clear). */
 static struct vt_error *pagemap_ranges(struct vt_target *t)
 {
-	unsigned shift = __builtin_ctz(t->info.page_size);
+	unsigned shift = __builtin_ctz(t->block_size ? t->block_size : t->info.page_size);
 	kdump_addr_t idx = 0;
 	kdump_attr_t attr;
 	kdump_status st;

@@ -21,6 +21,7 @@ enum vt_arch {
 	VT_ARCH_UNKNOWN,
 	VT_ARCH_X86_64,
 	VT_ARCH_PPC64,
+	VT_ARCH_ARM64,
 };
 
 const char *vt_arch_name(enum vt_arch arch);

@@ -124,14 +124,14 @@ static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *r
 	struct vt_error *err = vt_crashimage_read(ctx->t, ctx->s, &ci);
 
 	if (err) {
-		vt_result_set(res, VT_NOT_APPLICABLE, "no device tree on %s; crash image "
+		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); crash image "
 			      "unreadable (%s)", vt_arch_name(vt_target_info(ctx->t)->arch),
 			      err->message);
 		vt_error_destroy(err);
 		return NULL;
 	}
 	if (!ci.loaded || !ci.have_hdr) {
-		vt_result_set(res, VT_NOT_APPLICABLE, "no device tree on %s; %s",
+		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); %s",
 			      vt_arch_name(vt_target_info(ctx->t)->arch),
 			      ci.loaded ? ci.hdr_err : "no crash kernel loaded");
 		vt_crashimage_deinit(&ci);
@@ -146,7 +146,7 @@ static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *r
 		bad_load_evidence(res, bad, nbad);
 		res->evidence_omitted += omitted;
 	} else {
-		vt_result_set(res, VT_NOT_APPLICABLE, "no device tree on %s; the crash "
+		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); the crash "
 			      "kernel's %zu PT_LOAD ranges are present memory%s",
 			      vt_arch_name(vt_target_info(ctx->t)->arch), ci.hdr.nload,
 			      m ? "" : " (unchecked: no memmap)");

@@ -1,6 +1,8 @@
 /* The finder chain: order, KASLR, the vmlinux match check. */
 #include "symbols.h"
 
+#include "analyzer/byteorder.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,21 +54,90 @@ static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
 	return 0;
 }
 
+/* Bytes of the read-only data scanned for a BTF header, and per read. */
+#define BTF_SCAN_MAX (64u << 20)
+#define BTF_SCAN_CHUNK (1u << 20)
+
+/*
+ * Where __start_BTF is not in kallsyms (a kernel without KALLSYMS_ALL, as
+ * Debian's arm64 and ppc64el builds), find the .BTF section by its header
+ * in the read-only data between _etext and _sinittext, where vmlinux.lds.h
+ * puts it: magic 0xeB9F, version 1, hdr_len 24, type_off 0, str_off ==
+ * type_len. A candidate counts only if libbpf then parses it whole.
+ */
+static struct vt_error *btf_scan(struct vt_symbols *s, struct vt_finder *kf,
+				 uint64_t *start_ret, uint64_t *stop_ret)
+{
+	bool be = vt_target_info(s->target)->big_endian;
+	uint64_t lo, hi;
+	unsigned char *buf;
+	struct vt_error *err;
+
+	if ((err = kf->ops->symbol(kf->arg, "_etext", &lo)) ||
+	    (err = kf->ops->symbol(kf->arg, "_sinittext", &hi)))
+		return vt_error_prefix(err, "no __start_BTF in kallsyms and no _etext.._sinittext "
+				       "to scan for it; types need a vmlinux");
+	if (hi <= lo || hi - lo > BTF_SCAN_MAX)
+		return vt_error_create(VT_ERR_FORMAT, "_etext 0x%" PRIx64 ".._sinittext 0x%"
+				       PRIx64 ": not a read-only data range to scan", lo, hi);
+	buf = malloc(BTF_SCAN_CHUNK + 24);
+	if (!buf)
+		return &vt_enomem;
+	for (uint64_t at = lo & ~3ull; at < hi; at += BTF_SCAN_CHUNK) {
+		size_t len = hi - at < BTF_SCAN_CHUNK + 24 ? hi - at : BTF_SCAN_CHUNK + 24;
+
+		err = vt_target_read_kv(s->target, at, buf, len);
+		if (err && err->code != VT_ERR_NOMEM) {	/* a hole: try the next chunk */
+			vt_error_destroy(err);
+			continue;
+		}
+		if (err)
+			break;
+		for (size_t i = 0; i + 24 <= len && i < BTF_SCAN_CHUNK; i += 4) {
+			const unsigned char *h = buf + i;
+			uint32_t hdr_len = vt_load32(h + 4, be), type_off = vt_load32(h + 8, be);
+			uint32_t type_len = vt_load32(h + 12, be), str_off = vt_load32(h + 16, be);
+			uint32_t str_len = vt_load32(h + 20, be);
+			uint64_t size = 24ull + type_len + str_len;
+
+			if (vt_load16(h, be) != 0xeb9f || h[2] != 1 || hdr_len != 24 ||
+			    type_off != 0 || str_off != type_len || size > MAX_BTF_BYTES ||
+			    at + i + size > hi)
+				continue;
+			*start_ret = at + i;
+			*stop_ret = at + i + size;
+			free(buf);
+			return NULL;
+		}
+	}
+	free(buf);
+	if (err)
+		return err;
+	return vt_error_create(VT_ERR_NOT_FOUND, "this kernel has no BTF in memory (no "
+			       "__start_BTF in kallsyms, no BTF header in _etext.._sinittext); "
+			       "types need a vmlinux");
+}
+
 static struct vt_error *btf_from_dump(struct vt_symbols *s)
 {
 	struct vt_finder *kf = s->finders[F_KALLSYMS];
 	uint64_t start, stop;
+	const char *how = "";
 	struct vt_error *err;
 	void *data;
 
 	if (!kf)
 		return vt_error_create(VT_ERR_NOT_FOUND,
 				       "no kallsyms to locate __start_BTF");
-	if ((err = kf->ops->symbol(kf->arg, "__start_BTF", &start)) ||
-	    (err = kf->ops->symbol(kf->arg, "__stop_BTF", &stop)))
-		return vt_error_prefix(err,
-			"this kernel has no BTF in memory (no __start_BTF/__stop_BTF in kallsyms); "
-			"types need a vmlinux");
+	err = kf->ops->symbol(kf->arg, "__start_BTF", &start);
+	if (!err)
+		err = kf->ops->symbol(kf->arg, "__stop_BTF", &stop);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND)) {
+		err = btf_scan(s, kf, &start, &stop);
+		how = " (found by its header: no __start_BTF in kallsyms)";
+	}
+	if (err)
+		return err;
 	if (stop <= start || stop - start > MAX_BTF_BYTES)
 		return vt_error_create(VT_ERR_FORMAT,
 				       "BTF section 0x%" PRIx64 "..0x%" PRIx64 " has a bad size",
@@ -80,8 +151,8 @@ static struct vt_error *btf_from_dump(struct vt_symbols *s)
 					      &s->finders[F_BTF]);
 	free(data);
 	if (!err)
-		set_status(s, F_BTF, true, "from the dump, %" PRIu64 " bytes at 0x%" PRIx64,
-			   stop - start, start);
+		set_status(s, F_BTF, true, "from the dump, %" PRIu64 " bytes at 0x%" PRIx64 "%s",
+			   stop - start, start, how);
 	return err;
 }
 
