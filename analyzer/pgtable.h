@@ -74,17 +74,19 @@ struct vt_error *vt_radix_walk(vt_read_phys_fn read, void *arg,
  */
 struct vt_arm64_geometry {
 	unsigned page_shift;		/* 12, 14 or 16 */
-	unsigned va_bits;		/* the kernel's VA_BITS */
-	unsigned levels;		/* 2..4 */
-	bool pa52;			/* 64K pages, 52-bit PAs */
+	unsigned va_bits;		/* width the tables index */
+	unsigned levels;		/* 2..5 */
+	bool pa52;			/* 64K pages, 52-bit PAs (FEAT_LPA) */
+	bool lpa2;			/* 4K/16K, FEAT_LPA2 in use */
 	bool big_endian;		/* descriptors in the kernel's byte order */
-	unsigned shift[4], bits[4];
-	const char *names[4];
+	unsigned shift[5], bits[5];
+	const char *names[5];
 };
 
+/* va_bits: the kernel's VA_BITS; va_bits_runtime: 64 - TCR_EL1.T1SZ. */
 struct vt_error *vt_arm64_geometry_init(unsigned page_shift, unsigned va_bits,
-					unsigned pa_bits, bool big_endian,
-					struct vt_arm64_geometry *ret);
+					unsigned va_bits_runtime, unsigned pa_bits,
+					bool big_endian, struct vt_arm64_geometry *ret);
 
 enum vt_arm64_desc {
 	VT_ARM64_INVALID,		/* bit 0 clear */

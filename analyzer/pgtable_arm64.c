@@ -5,7 +5,9 @@
  * page_shift - 3 bits, the top level the rest of VA_BITS. Descriptor bits
  * [1:0]: 0b11 table (or page at the last level), 0b01 block where the
  * granule allows one, otherwise invalid. Output address bits [47:page_shift];
- * with 64K pages and 52-bit PAs, PA[51:48] sits in bits [15:12].
+ * with 64K pages and 52-bit PAs (FEAT_LPA), PA[51:48] sits in bits [15:12];
+ * with 4K/16K pages and FEAT_LPA2 in use (52-bit VAs at run time, TCR.DS),
+ * bits [49:page_shift] and PA[51:50] in bits [9:8], and a fifth level.
  */
 #include "pgtable.h"
 
@@ -13,38 +15,45 @@
 
 #include "byteorder.h"
 
+static const char *const names5[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
 static const char *const names4[] = { "PGD", "PUD", "PMD", "PTE" };
 static const char *const names3[] = { "PGD", "PMD", "PTE" };
 static const char *const names2[] = { "PGD", "PTE" };
 
 struct vt_error *vt_arm64_geometry_init(unsigned page_shift, unsigned va_bits,
-					unsigned pa_bits, bool big_endian,
-					struct vt_arm64_geometry *ret)
+					unsigned va_bits_runtime, unsigned pa_bits,
+					bool big_endian, struct vt_arm64_geometry *ret)
 {
-	unsigned per = page_shift - 3;
+	unsigned per = page_shift - 3, bits;
 
 	if (page_shift != 12 && page_shift != 14 && page_shift != 16)
 		return vt_error_create(VT_ERR_UNSUPPORTED, "arm64 page size %u: not 4K, 16K "
 				       "or 64K", 1u << (page_shift < 31 ? page_shift : 0));
-	if (va_bits < 36 || va_bits > 52)
-		return vt_error_create(VT_ERR_UNSUPPORTED, "arm64 VA_BITS %u", va_bits);
-	if (pa_bits > 48 && page_shift != 16)
-		return vt_error_create(VT_ERR_UNSUPPORTED, "arm64 52-bit physical addresses "
-				       "with %uK pages (LPA2) are not supported",
-				       1u << (page_shift - 10));
+	if (va_bits < 36 || va_bits > 52 || va_bits_runtime < 36 || va_bits_runtime > va_bits)
+		return vt_error_create(VT_ERR_UNSUPPORTED, "arm64 VA_BITS %u (%u at run time)",
+				       va_bits, va_bits_runtime);
 	ret->page_shift = page_shift;
-	ret->va_bits = va_bits;
-	ret->levels = (va_bits - page_shift + per - 1) / per;
-	if (ret->levels < 2 || ret->levels > 4)
+	ret->big_endian = big_endian;
+	/*
+	 * 64K: the top table is sized for VA_BITS, and a CPU running 48-bit
+	 * on a 52-bit build has TTBR1 point into it: index with VA_BITS.
+	 * 4K/16K: a 52-bit build folds its top level at run time when the CPU
+	 * has no LPA2 (like x86's 5-level paging): index with the run-time
+	 * width, and LPA2's descriptor format only when 52 bits are in use.
+	 */
+	bits = page_shift == 16 ? va_bits : va_bits_runtime;
+	ret->lpa2 = page_shift != 16 && va_bits_runtime == 52;
+	ret->pa52 = page_shift == 16 && pa_bits > 48;
+	ret->va_bits = bits;
+	ret->levels = (bits - page_shift + per - 1) / per;
+	if (ret->levels < 2 || ret->levels > 5)
 		return vt_error_create(VT_ERR_UNSUPPORTED, "arm64 with %u table levels",
 				       ret->levels);
-	ret->pa52 = pa_bits > 48;
-	ret->big_endian = big_endian;
 	for (unsigned l = 0; l < ret->levels; l++) {
 		ret->shift[l] = page_shift + per * (ret->levels - 1 - l);
-		ret->bits[l] = l ? per : va_bits - ret->shift[0];
-		ret->names[l] = ret->levels == 4 ? names4[l] : ret->levels == 3 ? names3[l] :
-				names2[l];
+		ret->bits[l] = l ? per : bits - ret->shift[0];
+		ret->names[l] = ret->levels == 5 ? names5[l] : ret->levels == 4 ? names4[l] :
+				ret->levels == 3 ? names3[l] : names2[l];
 	}
 	return NULL;
 }
@@ -57,8 +66,8 @@ static bool block_allowed(const struct vt_arm64_geometry *g, unsigned lvl)
 	if (lvl == g->levels - 1)
 		return false;
 	switch (g->page_shift) {
-	case 12: return s == 30 || s == 21;
-	case 14: return s == 25;
+	case 12: return s == 30 || s == 21 || (g->lpa2 && s == 39);
+	case 14: return s == 25 || (g->lpa2 && s == 36);
 	default: return s == 29 || (g->pa52 && s == 42);
 	}
 }
@@ -79,6 +88,9 @@ uint64_t vt_arm64_desc_addr(const struct vt_arm64_geometry *g, uint64_t e, uint6
 
 	if (g->pa52)
 		a |= (e & 0xf000ull) << 36;
+	if (g->lpa2)
+		a = (e & 0x0003ffffffffffffull & ~((1ull << g->page_shift) - 1)) |
+		    ((e >> 8) & 3) << 50;
 	return a & ~(size - 1);
 }
 

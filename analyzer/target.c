@@ -49,7 +49,7 @@ struct vt_target {
 	struct vt_radix_geometry radix;
 	struct vt_arm64_geometry arm64;
 	const char *xlat_method;
-	char xlat_desc[96];
+	char xlat_desc[160];
 	struct tlb_entry tlb[TLB_SIZE];
 
 	struct vt_target_backend backend;	/* read_phys set: not a file */
@@ -612,8 +612,8 @@ static struct vt_error *setup_arm64(struct vt_target *t)
 	if (64 - t1sz > va_bits)
 		return vt_error_create(VT_ERR_FORMAT, "TCR_EL1.T1SZ %" PRId64 " gives more VA "
 				       "bits than VA_BITS %" PRId64, t1sz, va_bits);
-	err = vt_arm64_geometry_init(shift, (unsigned)va_bits, (unsigned)pa_bits,
-				     t->info.big_endian, &t->arm64);
+	err = vt_arm64_geometry_init(shift, (unsigned)va_bits, (unsigned)(64 - t1sz),
+				     (unsigned)pa_bits, t->info.big_endian, &t->arm64);
 	if (err)
 		return err;
 	if (pgd_va < (uint64_t)voff)
@@ -621,8 +621,8 @@ static struct vt_error *setup_arm64(struct vt_target *t)
 				       "kimage_voffset 0x%" PRIx64, pgd_va, (uint64_t)voff);
 	t->kernel_pgd = pgd_va - (uint64_t)voff;
 	snprintf(t->xlat_desc, sizeof(t->xlat_desc), "arm64 %u-level walk from swapper_pg_dir "
-		 "(%uK pages, VA_BITS %u)", t->arm64.levels, 1u << (shift - 10),
-		 t->arm64.va_bits);
+		 "(%uK pages, VA_BITS %" PRId64 ", %" PRId64 " at run time%s)", t->arm64.levels,
+		 1u << (shift - 10), va_bits, 64 - t1sz, t->arm64.lpa2 ? ", LPA2" : "");
 	t->xlat_method = t->xlat_desc;
 	return NULL;
 }

@@ -160,7 +160,7 @@ static void test_arm64_4k(void)
 	const uint64_t va2m = 0xffff000000412345ull;
 	const uint64_t user = 0x0000aaaabbbbc123ull;	/* TTBR0 half */
 
-	CHECK_OK(vt_arm64_geometry_init(12, 48, 48, false, &g));
+	CHECK_OK(vt_arm64_geometry_init(12, 48, 48, 48, false, &g));
 	CHECK(g.levels == 4 && g.bits[0] == 9 && g.shift[0] == 39 && g.shift[3] == 12);
 	memset(mem, 0, sizeof(mem));
 	set_le(0x1000, ix(va, 39), 0x2000 | 3);
@@ -192,7 +192,7 @@ static void test_arm64_64k(void)
 	struct vt_xlat_path p;
 	const uint64_t va = 0xffff000012345678ull;
 
-	CHECK_OK(vt_arm64_geometry_init(16, 48, 52, false, &g));
+	CHECK_OK(vt_arm64_geometry_init(16, 48, 48, 52, false, &g));
 	CHECK(g.levels == 3 && g.bits[0] == 6 && g.shift[0] == 42 && g.shift[1] == 29);
 	CHECK(!strcmp(g.names[1], "PMD"));
 	memset(mem, 0, sizeof(mem));
@@ -201,14 +201,36 @@ static void test_arm64_64k(void)
 	set_le(0x30000, (va >> 16) & 8191, 0x00000abc0000ull | 0x3000 | 0x703);
 	CHECK_OK(vt_arm64_walk(read_mem, NULL, &g, 0x10000, va, &p));
 	CHECK(p.paddr == (0x000300000abc0000ull | 0x5678) && p.page_size == 65536);
-	/* 52-bit PAs with 4K pages need LPA2: said, not guessed. */
-	CHECK_ERR(vt_arm64_geometry_init(12, 48, 52, false, &g), VT_ERR_UNSUPPORTED);
-	CHECK_ERR(vt_arm64_geometry_init(13, 48, 48, false, &g), VT_ERR_UNSUPPORTED);
+	CHECK_ERR(vt_arm64_geometry_init(13, 48, 48, 48, false, &g), VT_ERR_UNSUPPORTED);
+	CHECK_ERR(vt_arm64_geometry_init(12, 48, 52, 48, false, &g), VT_ERR_UNSUPPORTED);
 	/* 16K: 47-bit VA is 3 levels; 48-bit 4 levels with a 1-bit top. */
-	CHECK_OK(vt_arm64_geometry_init(14, 47, 48, false, &g));
+	CHECK_OK(vt_arm64_geometry_init(14, 47, 47, 48, false, &g));
 	CHECK(g.levels == 3 && g.bits[0] == 11);
-	CHECK_OK(vt_arm64_geometry_init(14, 48, 48, false, &g));
+	CHECK_OK(vt_arm64_geometry_init(14, 48, 48, 48, false, &g));
 	CHECK(g.levels == 4 && g.bits[0] == 1 && g.shift[0] == 47);
+}
+
+/* arm64, 4K, 52-bit build: LPA2 at run time (5 levels, PA[51:50] in bits 9:8),
+ * or folded to 4 levels on a CPU without it. */
+static void test_arm64_lpa2(void)
+{
+	struct vt_arm64_geometry g;
+	struct vt_xlat_path p;
+	const uint64_t va = 0xfff0000000123456ull;
+
+	CHECK_OK(vt_arm64_geometry_init(12, 52, 52, 52, false, &g));
+	CHECK(g.levels == 5 && g.lpa2 && g.bits[0] == 4 && g.shift[0] == 48);
+	CHECK(!strcmp(g.names[1], "P4D"));
+	memset(mem, 0, sizeof(mem));
+	set_le(0x1000, (va >> 48) & 15, 0x2000 | 3);
+	set_le(0x2000, ix(va, 39), 0x3000 | 3);
+	set_le(0x3000, ix(va, 30), 0x4000 | 3);
+	set_le(0x4000, ix(va, 21), 0x5000 | 3);
+	set_le(0x5000, ix(va, 12), 0x0002000000055000ull | 0x300 | 0x403);	/* PA[51:50]=3 */
+	CHECK_OK(vt_arm64_walk(read_mem, NULL, &g, 0x1000, va, &p));
+	CHECK(p.paddr == (0x000e000000055000ull | 0x456) && p.nsteps == 5);
+	CHECK_OK(vt_arm64_geometry_init(12, 52, 48, 48, false, &g));
+	CHECK(g.levels == 4 && !g.lpa2 && g.va_bits == 48);
 }
 
 int main(void)
@@ -219,5 +241,6 @@ int main(void)
 	test_radix_4k();
 	test_arm64_4k();
 	test_arm64_64k();
+	test_arm64_lpa2();
 	return unit_done("test_pgtable");
 }
