@@ -13,13 +13,17 @@ set -euo pipefail
 #   python3           run-guest.py, qemu.py, mkinitramfs.py, elf-phdrs-first.py
 #   python3-drgn      x86/check-injection.py (the dump validity check)
 #   gcc-12 make binutils libc6-dev   build vtinject.ko against the Debian
-#                     linux-headers (the kernel was built with gcc-12)
+#                     linux-headers of the deb11 (5.10) and deb12 (6.1)
+#                     kernels; deb13 and sid build in a suite root
+#                     (lib/suite-root.sh, debootstrap below)
 #   cpio gzip         the initramfs
-#   (also used, always present on Debian: util-linux for flock and
+#   xz-utils zstd     decompress the .ko.xz modules of 6.12+ kernels
+#   debian-archive-keyring   the private apt states (lib/apt-state.sh)
+#   (also used, always present on Debian: util-linux for flock, unshare and
 #   fallocate --dig-holes, dpkg-deb, apt-get download)
 X86_PKGS=(
 	qemu-system-x86 busybox-static makedumpfile python3 python3-drgn
-	gcc-12 make binutils libc6-dev cpio gzip
+	gcc-12 make binutils libc6-dev cpio gzip xz-utils zstd debian-archive-keyring
 )
 
 # ppc64le generator (testdata/ppc64/):
@@ -36,6 +40,27 @@ PPC64_PKGS=(
 	python3 python3-drgn cpio gzip
 )
 
+# arm64 generator (testdata/arm64/):
+#   qemu-system-arm   qemu-system-aarch64, the virt guest (TCG, -cpu max)
+#   qemu-efi-aarch64  UEFI firmware (QEMU_EFI.fd) for the ACPI (hotplug) scenarios
+#   qemu-user         qemu-aarch64 runs Debian's arm64 makedumpfile from the
+#                     cache's private sysroot
+#   gcc-aarch64-linux-gnu make   cross-build vt_arm64_inject.ko for 6.1 (gcc-12,
+#                     as the kernel; 6.12's gcc-14 comes from a trixie root made
+#                     by lib/suite-root.sh); the kbuild host tools come from the
+#                     host-arch linux-kbuild that arm64/fetch.sh downloads
+#   makedumpfile (host: -R of QEMU's flattened kdump), binutils (nm), python3,
+#                     python3-drgn (arm64/check-injection.py), cpio gzip xz-utils
+#                     (initramfs; 6.12's modules are .ko.xz)
+ARM64_PKGS=(
+	qemu-system-arm qemu-efi-aarch64 qemu-user gcc-aarch64-linux-gnu make makedumpfile
+	binutils python3 python3-drgn cpio gzip xz-utils
+)
+
+# Newer suites' toolchains (lib/suite-root.sh): debootstrap makes a cached
+# trixie/sid root with the gcc and makedumpfile a newer kernel needs.
+SUITE_PKGS=(debootstrap util-linux)
+
 # The tests and benchmarks (tests/, bench/): crash is an oracle (kmem -n)
 # and a benchmark peer; GNU time measures peak RSS; chromium renders the
 # report's memory-map picture headless (tests/real_picture.py); valgrind
@@ -48,5 +73,5 @@ if [ "$(id -u)" != 0 ]; then
 fi
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
-apt-get install -y -q --no-install-recommends "${X86_PKGS[@]}" "${PPC64_PKGS[@]}" \
-	"${TEST_PKGS[@]}"
+apt-get install -y -q --no-install-recommends "${X86_PKGS[@]}" "${PPC64_PKGS[@]}" "${ARM64_PKGS[@]}" \
+	"${SUITE_PKGS[@]}" "${TEST_PKGS[@]}"

@@ -67,3 +67,24 @@ vt_publish() {
 		case $(basename "$old") in "${base%-*}"-????????????????) rm -rf -- "$old";; esac
 	done
 }
+
+# vt_in_root ROOT [--bind DIR]... -- CMD ARGS...: run CMD inside a suite root
+# (lib/suite-root.sh) with /proc, /dev and each DIR bind-mounted at the same
+# path, in a private mount namespace (nothing stays mounted afterwards).
+vt_in_root() {
+	local root=$1; shift
+	local binds=()
+	while [ "$1" != -- ]; do
+		[ "$1" = --bind ] || vt_die "vt_in_root" "usage: vt_in_root ROOT [--bind DIR]... -- CMD"
+		binds+=("$2"); shift 2
+	done
+	shift
+	unshare --mount --propagation private /bin/bash -c '
+		root=$1; shift; n=$1; shift
+		mount -t proc proc "$root/proc"
+		mount --rbind /dev "$root/dev"
+		for ((i = 0; i < n; i++)); do
+			mkdir -p "$root$1"; mount --rbind "$1" "$root$1"; shift
+		done
+		exec chroot "$root" "$@"' _ "$root" "${#binds[@]}" "${binds[@]}" "$@"
+}

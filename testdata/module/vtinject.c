@@ -1,9 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vtinject: create the exact kernel state of vmtriage's bug classes B and E
- * in a running x86_64 6.1 guest (where the bugs themselves are fixed), so
- * that the test dumps taken right after contain it.  See
- * shared/BUGCLASSES.md, "Making each state in a real dump".
+ * in a running x86_64 guest (where the bugs themselves are fixed), so that
+ * the test dumps taken right after contain it.  See shared/BUGCLASSES.md,
+ * "Making each state in a real dump".
+ *
+ * ONE source for every kernel of the x86 matrix (testdata/pins.sh: Debian's
+ * 5.10, 6.1, 6.12 and 7.x), built against each one's headers; version
+ * differences are LINUX_VERSION_CODE conditionals below (page->flags is a
+ * memdesc_flags_t from 6.18 on).  Everything else it uses (find_get_pid,
+ * get_pid_task, get_task_mm, pfn_to_online_page, page_offset_base,
+ * vmemmap_base, pgtable_l5_enabled, LDT_BASE_ADDR) is the same from 5.10
+ * to 7.x.  It takes no mmap lock: it changes one kernel-half pgd entry (no
+ * VMA, no user mapping) or struct pages of reserved pfns.
  *
  *   insmod vtinject.ko mode=b-latent   pid=PID kpgd=0xADDR [index=N]
  *   insmod vtinject.ko mode=b-conflict pid=PID kpgd=0xADDR
@@ -29,6 +38,7 @@
  * The module stays loaded (its text is a handy vmalloc address).
  */
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
 #include <linux/pid.h>
@@ -151,6 +161,13 @@ fail:
 	return -EINVAL;
 }
 
+/* page->flags as an unsigned long (6.18: memdesc_flags_t { unsigned long f; }) */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 18, 0)
+#define VT_PAGE_FLAGS(pg) ((pg)->flags.f)
+#else
+#define VT_PAGE_FLAGS(pg) ((pg)->flags)
+#endif
+
 static int inject_e(void)
 {
 	unsigned long p;
@@ -167,7 +184,7 @@ static int inject_e(void)
 		}
 	}
 	first = pfn_to_page(pfn);
-	old_flags = first->flags;
+	old_flags = VT_PAGE_FLAGS(first);
 	for (p = pfn; p < pfn + npfn; p++)
 		memset(pfn_to_page(p), 0xff, sizeof(struct page));
 

@@ -4,12 +4,15 @@
 usage: check-injection.py SCENARIO_DIR
 
 With drgn (Debian's python3-drgn, 0.0.22) on vmcore.elf + vmlinux:
-  * the release, and that the kdump files open and agree;
+  * the release, and that the kdump files open and agree (read physically:
+    drgn 0.0.22 walks ppc64 page tables for 64 KiB pages only, "Unsupported
+    page shift: 12" on the 4 KiB 6.12 kernel);
   * a radix page-table walker of our own over physical reads (drgn 0.0.22
     cannot translate vmemmap 0xc00c... or vmalloc 0xc008... on ppc64):
-    init_mm.pgd, big-endian entries, bit 62 _PAGE_PTE = leaf. Every gva2gpa
-    truth entry (QEMU's translation before the panic) must walk to the same
-    physical address in the dump;
+    init_mm.pgd, big-endian entries, bit 62 _PAGE_PTE = leaf, the level
+    geometry from truth.layout.page_shift (64 KiB: 13/9/9/5 bits, 4 KiB:
+    13/9/9/9). Every gva2gpa truth entry (QEMU's translation before the
+    panic) must walk to the same physical address in the dump;
   * the injected state of truth["injection"] (A, C, D, E), read from the dump;
     for the clean twin, that none of those states is there.
 Exits non-zero with a message naming the failed check.
@@ -18,6 +21,7 @@ import json
 import os
 import struct
 import sys
+import zlib
 
 import drgn
 from drgn.helpers.linux.pid import find_task
@@ -26,9 +30,12 @@ PAGE_OFFSET = 0xC000000000000000
 PTE_PRESENT = 1 << 63
 PTE_LEAF = 1 << 62                     # _PAGE_PTE
 NLB_MASK = 0x0FFFFFFFFFFFFF00          # next-level base (~0xc0000000000000ff)
-RPN_MASK = 0x01FFFFFFFFFF0000          # leaf RPN, 64 KiB pages
-# radix, 64 KiB pages: PGD 13 | PUD 9 | PMD 9 | PTE 5 | offset 16
-LEVELS = [(39, 13), (30, 9), (21, 9), (16, 5)]
+RPN_MASK = 0x01FFFFFFFFFFF000          # leaf RPN (then aligned to the level)
+# radix (shift, index bits) per level, by page shift:
+#   64 KiB pages: PGD 13 | PUD 9 | PMD 9 | PTE 5 | offset 16
+#    4 KiB pages: PGD 13 | PUD 9 | PMD 9 | PTE 9 | offset 12
+RADIX_LEVELS = {16: [(39, 13), (30, 9), (21, 9), (16, 5)],
+                12: [(39, 13), (30, 9), (21, 9), (12, 9)]}
 ASSIGNED = 0x8
 
 
@@ -41,11 +48,71 @@ def need(cond, what):
         raise CheckError(what)
 
 
+class Kdump:
+    """Minimal reader of makedumpfile's kdump-compressed format (diskdump
+    header, kdump sub-header, two bitmaps, page descriptors; zlib pages):
+    physical reads without drgn/libkdumpfile, which refuse 4 KiB ppc64."""
+
+    def __init__(self, path):
+        self.f = open(path, "rb")
+        h = self.f.read(464)
+        need(h[:8] == b"KDUMP   ", f"{path}: not a kdump file (signature {h[:8]!r})")
+        self.version = struct.unpack_from("<i", h, 8)[0]
+        self.utsname = [h[12 + 65 * i:12 + 65 * (i + 1)].split(b"\0")[0].decode() for i in range(6)]
+        (self.block_size, sub_hdr_size, bitmap_blocks,
+         max_mapnr) = struct.unpack_from("<iiII", h, 428)
+        self.f.seek(self.block_size)
+        sub = self.f.read(120)
+        if self.version >= 6:
+            max_mapnr = struct.unpack_from("<Q", sub, 96)[0]
+        self.max_mapnr = max_mapnr
+        bm_off = self.block_size * (1 + sub_hdr_size)
+        half = bitmap_blocks * self.block_size // 2
+        self.f.seek(bm_off + half)
+        self.bitmap2 = int.from_bytes(self.f.read(half), "little")
+        self.desc_off = bm_off + bitmap_blocks * self.block_size
+
+    def page(self, pfn):
+        """The page's bytes, or None when the dump left it out (filtered)."""
+        if pfn >= self.max_mapnr or not (self.bitmap2 >> pfn) & 1:
+            return None
+        idx = (self.bitmap2 & ((1 << pfn) - 1)).bit_count()
+        self.f.seek(self.desc_off + 24 * idx)
+        off, size, flags, _ = struct.unpack("<qIIQ", self.f.read(24))
+        self.f.seek(off)
+        data = self.f.read(size)
+        if flags & 0x1:
+            data = zlib.decompress(data)
+        else:
+            need(flags == 0, f"kdump page {pfn:#x}: compression flags {flags:#x} not handled")
+        need(len(data) == self.block_size, f"kdump page {pfn:#x}: {len(data)} bytes")
+        return data
+
+    def read(self, pa, n):
+        out = b""
+        while n:
+            pfn, off = divmod(pa, self.block_size)
+            pg = self.page(pfn)
+            need(pg is not None, f"kdump: pfn {pfn:#x} not in the dump")
+            k = min(n, self.block_size - off)
+            out += pg[off:off + k]
+            pa += k
+            n -= k
+        return out
+
+
 class Dump:
-    def __init__(self, path, vmlinux):
+    def __init__(self, path, vmlinux, page_shift):
         self.prog = drgn.Program()
         self.prog.set_core_dump(path)
         self.prog.load_debug_info([vmlinux])
+        self.levels = RADIX_LEVELS[page_shift]
+
+    def release(self):
+        """init_uts_ns.name.release, read physically (linear-map address)."""
+        p = self.prog
+        va = p.symbol("init_uts_ns").address + drgn.offsetof(p.type("struct uts_namespace"), "name.release")
+        return self.phys(va - PAGE_OFFSET, 65).split(b"\0")[0].decode()
 
     def phys(self, pa, n):
         return self.prog.read(pa, n, True)
@@ -57,7 +124,7 @@ class Dump:
         """(pa, [(level, table_pa, entry)]) or (None, path) when unmapped."""
         ea = va & 0x000FFFFFFFFFFFFF
         table, path = pgd_pa, []
-        for lvl, (shift, bits) in enumerate(LEVELS):
+        for lvl, (shift, bits) in enumerate(self.levels):
             idx = (ea >> shift) & ((1 << bits) - 1)
             e = self.u64be(table + 8 * idx)
             path.append((lvl, table, e))
@@ -77,14 +144,24 @@ class Dump:
 def check(d):
     truth = json.load(open(os.path.join(d, "truth.json")))
     vml = os.path.join(d, "vmlinux")
-    D = Dump(os.path.join(d, "vmcore.elf"), vml)
+    shift = truth["layout"].get("page_shift", 16)
+    psize = 1 << shift
+    D = Dump(os.path.join(d, "vmcore.elf"), vml, shift)
     prog = D.prog
     rel = prog["init_uts_ns"].name.release.string_().decode()
     need(rel == truth["kernel_release"], f"release {rel} != truth {truth['kernel_release']}")
+    need(D.release() == rel, f"vmcore.elf: physical read of the release gives {D.release()!r}")
+    rel_pa = (prog.symbol("init_uts_ns").address - PAGE_OFFSET
+              + drgn.offsetof(prog.type("struct uts_namespace"), "name.release"))
     for f in ("vmcore.kdump-zlib", "vmcore.kdump-d31"):
-        k = Dump(os.path.join(d, f), vml)
-        r = k.prog["init_uts_ns"].name.release.string_().decode()
-        need(r == rel, f"{f}: release {r}")
+        k = Kdump(os.path.join(d, f))
+        need(k.block_size == psize and k.utsname[2] == rel,
+             f"{f}: header block_size {k.block_size}, release {k.utsname[2]!r}")
+        r = k.read(rel_pa, 65).split(b"\0")[0].decode()
+        need(r == rel, f"{f}: init_uts_ns release {r!r}")
+        if shift == 16:   # drgn 0.0.22 (libkdumpfile) opens 64 KiB ppc64 kdumps only
+            r = Dump(os.path.join(d, f), vml, shift).release()
+            need(r == rel, f"{f}: release through drgn {r}")
     D.kpgd = prog["init_mm"].pgd.value_() - PAGE_OFFSET
     for e in truth["gva2gpa"]:
         va = int(e["va"], 16)
@@ -96,7 +173,12 @@ def check(d):
           f"{len(truth['gva2gpa'])} gva2gpa entries match the dump's radix tables")
 
     page_t = prog.type("struct page")
-    off_frag = page_t.member("pt_frag_refcount").offset
+    need(page_t.size == truth["layout"]["struct_page_size"],
+         f"sizeof(struct page) {page_t.size} != truth {truth['layout']['struct_page_size']}")
+    try:                                    # up to 6.5 in struct page
+        off_frag = page_t.member("pt_frag_refcount").offset
+    except LookupError:                     # 6.6+: only in struct ptdesc (overlays struct page)
+        off_frag = prog.type("struct ptdesc").member("pt_frag_refcount").offset
     pg_reserved = prog["PG_reserved"].value_()
 
     def page_fields(page_va):
@@ -112,7 +194,7 @@ def check(d):
     # ---- A: the PMD table page of the present dimm's linear map
     _, path = D.walk(D.kpgd, PAGE_OFFSET + s2)
     pmd_table = path[1][2] & NLB_MASK
-    flags, frag = page_fields(prog["vmemmap"].value_() + (pmd_table >> 16) * page_t.size)
+    flags, frag = page_fields(prog["vmemmap"].value_() + (pmd_table >> shift) * page_t.size)
     if mode == "a":
         need(int(inj["table_pa"], 16) == pmd_table,
              f"A: module's table {inj['table_pa']} is not the dump's PMD table 0x{pmd_table:x}")
@@ -186,15 +268,15 @@ def check(d):
             for e2 in ents:
                 if e2 & PTE_PRESENT and not e2 & PTE_LEAF:
                     pte = e2 & NLB_MASK
-                    frags.setdefault(pte >> 16, set()).add(pte & 0xFFFF)
+                    frags.setdefault(pte >> shift, set()).add(pte & (psize - 1))
     frag_shift = prog["__pte_frag_size_shift"].value_()
     bad = []
     ptefrag = mm.context.pte_frag.value_()
     for pfn, offs in frags.items():
         used = len({o >> frag_shift for o in offs})
         cached = 0
-        if ptefrag and (ptefrag - PAGE_OFFSET) >> 16 == pfn:
-            cached = (0x10000 - (ptefrag & 0xFFFF)) >> frag_shift
+        if ptefrag and (ptefrag - PAGE_OFFSET) >> shift == pfn:
+            cached = (psize - (ptefrag & (psize - 1))) >> frag_shift
         _, cnt = page_fields(prog["vmemmap"].value_() + pfn * page_t.size)
         if cnt < used + cached:
             bad.append((pfn, used, cached, cnt))

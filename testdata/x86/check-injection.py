@@ -19,6 +19,12 @@ Checks:
   e           the struct pages of the pfns are all 0xff, their neighbours not.
   none        (the clean twin) every pgd on pgd_list has the same kernel-half
               entries as init_top_pgt (LDT slot excluded).
+Works on every kernel of the x86 matrix (5.10 .. 7.x): pgd_list links
+struct page by lru (5.10, 6.1) or struct ptdesc by pt_list (6.6+); page
+flags are read raw (a memdesc_flags_t struct from 6.18).  On a filtered
+dump (kdump-d31) whose filter dropped the pid lookup's slab pages (7.x with
+makedumpfile 1.7.8) the task -> mm->pgd link is reported as a note, not
+checked; everything else still is.
 Exit 0: matches; 1: anything else (mismatch, unreadable dump, bad usage),
 with a message saying what.
 """
@@ -29,7 +35,7 @@ import sys
 
 try:
     import drgn
-    from drgn import FaultError, Object
+    from drgn import FaultError
     from drgn.helpers.linux.list import list_for_each_entry
     from drgn.helpers.linux.pid import find_task
 except ImportError:
@@ -52,16 +58,35 @@ def u64(prog, addr):
     return prog.read_u64(addr)
 
 
+def excluded(e):
+    """A read failed because the dump filtered the page out (makedumpfile -d)."""
+    return "Excluded page" in str(e)
+
+
 def h(v):
     return int(v, 16) if isinstance(v, str) else int(v)
+
+
+def pgd_list_link(prog):
+    """(type, list member) of the pgd pages on pgd_list: 6.6+ link struct
+    ptdesc (which overlays struct page) by pt_list and keep the owner in
+    ptdesc.pt_mm; 5.10 / 6.1 link struct page by lru, owner page.pt_mm."""
+    try:
+        if prog.type("struct ptdesc").has_member("pt_list"):
+            return "struct ptdesc", "pt_list"
+    except LookupError:
+        pass
+    return "struct page", "lru"
 
 
 def pgd_list_pages(prog):
     """Kernel virtual addresses of the pgds on pgd_list, with owner mm."""
     out = []
-    for page in list_for_each_entry("struct page", prog["pgd_list"].address_of_(), "lru"):
-        pfn = (page.value_() - prog["vmemmap_base"].value_()) // prog.type("struct page").size
-        out.append((prog["page_offset_base"].value_() + pfn * PAGE, page.pt_mm.value_()))
+    tname, member = pgd_list_link(prog)
+    sz = prog.type("struct page").size
+    for d in list_for_each_entry(tname, prog["pgd_list"].address_of_(), member):
+        pfn = (d.value_() - prog["vmemmap_base"].value_()) // sz
+        out.append((prog["page_offset_base"].value_() + pfn * PAGE, d.pt_mm.value_()))
     return out
 
 
@@ -81,11 +106,21 @@ def check_b(prog, inj, conflict):
     pgd, new, init_entry = h(inj["pgd"]), h(inj["new"]), h(inj["init_entry"])
     ref = prog.symbol("init_top_pgt").address  # asm symbol: no DWARF object
     check(ref == h(inj["init_top_pgt"]), f"init_top_pgt at 0x{ref:x} (truth {inj['init_top_pgt']})")
-    task = find_task(prog, pid)
-    check(bool(task), f"task pid {pid} exists in the dump")
-    if task:
-        mm_pgd = task.mm.pgd.value_()
-        check(mm_pgd == pgd, f"pid {pid} mm->pgd 0x{mm_pgd:x} == truth 0x{pgd:x}")
+    try:
+        task = find_task(prog, pid)
+        check(bool(task), f"task pid {pid} exists in the dump")
+        if task:
+            mm_pgd = task.mm.pgd.value_()
+            check(mm_pgd == pgd, f"pid {pid} mm->pgd 0x{mm_pgd:x} == truth 0x{pgd:x}")
+    except FaultError as e:
+        # A filtered dump may lack the slab pages of the pid lookup: e.g.
+        # makedumpfile 1.7.8's -d 8 on 7.x drops task_struct slab tail pages
+        # (it knows OFFSET(page.compound_head), 7.x exports compound_info).
+        # The pgd itself is still checked below; the full dumps check this.
+        if not excluded(e):
+            raise
+        print(f"note: pid {pid}'s task is in pages this dump excludes ({e}): "
+              "task -> mm->pgd not checked on this file")
     ent = u64(prog, pgd + 8 * idx)
     check(ent == new, f"process pgd[{idx}] = 0x{ent:x} == truth new 0x{new:x}")
     kent = u64(prog, ref + 8 * idx)
@@ -120,7 +155,8 @@ def check_e(prog, inj):
     check(all(allff), f"struct pages of pfns 0x{pfn:x}..0x{pfn + n - 1:x} are all 0xff "
                       f"({sum(allff)}/{n})")
     for p in (pfn - 1, pfn + n):
-        flags = Object(prog, "struct page", address=vmemmap + p * sz).flags.value_()
+        # page->flags is at offset 0; raw u64 (a memdesc_flags_t struct from 6.18)
+        flags = u64(prog, vmemmap + p * sz)
         check(flags != 2**64 - 1, f"neighbour pfn 0x{p:x} not poisoned (flags 0x{flags:x})")
 
 
@@ -164,7 +200,7 @@ def main():
         else:
             print(f"check-injection: unknown injection mode {mode}", file=sys.stderr)
             return 1
-    except (FaultError, LookupError, ValueError) as e:
+    except (FaultError, LookupError, ValueError, AttributeError) as e:
         print(f"check-injection: {truth['scenario']}: cannot read the state from "
               f"{os.path.basename(core)}: {e}")
         return 1

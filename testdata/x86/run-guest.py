@@ -1,9 +1,12 @@
 #!/usr/bin/env python3
 """Run one x86_64 test scenario in QEMU (TCG) and take its dumps.
 
-usage: run-guest.py SCENARIO --kdir KDIR --out DIR [--vtinject KO]
+usage: run-guest.py SCENARIO --family FAMILY --kind KIND --kdir KDIR --out DIR
+                     [--vtinject KO] [--toolchain TEXT]
 
-Boots the pinned Debian cloud kernel (KDIR from fetch-kernel.sh) with a
+Boots one family's pinned Debian cloud kernel (KDIR from fetch-kernel.sh;
+FAMILY deb11 | deb12 | deb13 | sid, KIND basic | hotplug | pmem | b-latent |
+b-conflict | e; SCENARIO is the name recorded, e.g. x86-deb13-e) with a
 busybox initramfs, prepares the scenario's state (memory hotplug, pmem
 namespace, vtinject module), records the ground truth through the guest's
 command serial port and QEMU's monitor, panics the guest (sysrq-c; QEMU
@@ -30,18 +33,31 @@ from qemu import StepError, log  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIB = os.path.join(HERE, "..", "lib")
 
-BASE_MODULES = ["qemu_fw_cfg", "pvpanic_mmio"]
 PMEM_MODULES = ["nd_e820", "nd_pmem"]
 
-# Scenario table: memory option, KASLR, extra kernel parameters, what to do.
-SCENARIOS = {
-    "x86-basic": dict(mem="1G", kaslr=False),
-    "x86-hotplug": dict(mem="1G,slots=4,maxmem=4G", kaslr=True, setup="hotplug"),
-    "x86-pmem": dict(mem="2G", kaslr=False, append="memmap=128M!768M", setup="pmem",
-                     modules=PMEM_MODULES),
-    "x86-b-latent": dict(mem="1G", kaslr=False, inject="b-latent", twin="x86-basic"),
-    "x86-b-conflict": dict(mem="1G", kaslr=False, inject="b-conflict", twin="x86-basic"),
-    "x86-e": dict(mem="1G", kaslr=False, inject="e", twin="x86-basic"),
+# Kernel families (testdata/pins.sh VT_X86_FAMILIES): what differs per kernel.
+#   modules  loaded at boot: qemu_fw_cfg (VMCOREINFO for -device vmcoreinfo)
+#            and the driver of QEMU's ISA pvpanic device (ACPI QEMU0001):
+#            5.10 has one "pvpanic" module; 5.12+ split it into a core
+#            pvpanic module (loaded as a dependency) + pvpanic-mmio / -pci
+#   prefix   scenario-name prefix (deb12 keeps the original plain names)
+KERNELS = {
+    "deb11": dict(modules=["qemu_fw_cfg", "pvpanic"], prefix="x86-deb11-"),
+    "deb12": dict(modules=["qemu_fw_cfg", "pvpanic_mmio"], prefix="x86-"),
+    "deb13": dict(modules=["qemu_fw_cfg", "pvpanic_mmio"], prefix="x86-deb13-"),
+    "sid": dict(modules=["qemu_fw_cfg", "pvpanic_mmio"], prefix="x86-sid-"),
+}
+
+# Scenario kinds (every family gets each): memory option, KASLR, extra kernel
+# parameters, what to do; twin is the kind of the clean twin.
+KINDS = {
+    "basic": dict(mem="1G", kaslr=False),
+    "hotplug": dict(mem="1G,slots=4,maxmem=4G", kaslr=True, setup="hotplug"),
+    "pmem": dict(mem="2G", kaslr=False, append="memmap=128M!768M", setup="pmem",
+                 modules=PMEM_MODULES),
+    "b-latent": dict(mem="1G", kaslr=False, inject="b-latent", twin="basic"),
+    "b-conflict": dict(mem="1G", kaslr=False, inject="b-conflict", twin="basic"),
+    "e": dict(mem="1G", kaslr=False, inject="e", twin="basic"),
 }
 
 STRUCT_PAGE_SIZE = 64  # SIZE(page) in this kernel's vmcoreinfo
@@ -69,16 +85,19 @@ def parse_kv(line):
 class Run:
     def __init__(self, a):
         self.a = a
-        self.cfg = SCENARIOS[a.scenario]
+        self.cfg = KINDS[a.kind]
+        self.kern = KERNELS[a.family]
         self.out = a.out
-        self.truth = {"scenario": a.scenario, "arch": "x86_64"}
+        self.truth = {"scenario": a.scenario, "arch": "x86_64", "kernel": a.family}
+        if a.toolchain:
+            self.truth["toolchain"] = a.toolchain
 
     # ---------------------------------------------------------------- boot
     def initramfs(self):
         path = os.path.join(self.out, "initrd.gz")
         argv = [sys.executable, os.path.join(LIB, "mkinitramfs.py"), path,
                 "--busybox", self.a.busybox, "--moddir", os.path.join(self.a.kdir, "modules")]
-        for m in BASE_MODULES + self.cfg.get("modules", []):
+        for m in self.kern["modules"] + self.cfg.get("modules", []):
             argv += ["--module", m]
         if self.cfg.get("inject"):
             argv += ["--file", f"{self.a.vtinject}:/vt/vtinject.ko"]
@@ -177,6 +196,12 @@ class Run:
 
     def setup_hotplug(self):
         size = 256 << 20
+        # 6.12+ Debian kernels online hot-added memory themselves
+        # (MHP_DEFAULT_ONLINE_TYPE_ONLINE_AUTO): keep new blocks offline so
+        # that they are onlined online_movable below, as on 5.10 / 6.1.
+        aob = "/sys/devices/system/memory/auto_online_blocks"
+        auto = self.g.run(f"cat {aob}", step="hotplug: read auto_online_blocks").strip()
+        self.g.run(f"echo offline > {aob}", step="hotplug: auto_online_blocks=offline")
         # dimm1: add, online (movable), offline, unplug.
         s1, z1, b1 = self.add_dimm(1, size)
         log(f"dimm1 at 0x{s1:x} size 0x{z1:x} blocks {b1}")
@@ -193,6 +218,7 @@ class Run:
         log(f"dimm2 at 0x{s2:x} size 0x{z2:x} blocks {b2}")
         self.set_blocks(b2, "online_movable", "hotplug: online dimm2")
         self.truth["hotplug"] = {
+            "auto_online_blocks": auto,
             "removed": {"start": hex(s1), "size": hex(z1), "blocks": b1},
             "present": {"start": hex(s2), "size": hex(z2), "blocks": b2, "state": "online_movable"},
         }
@@ -252,10 +278,14 @@ class Run:
         out = self.g.run("dmesg | grep 'BIOS-e820: \\[mem'", step="inject: e820")
         prev = None
         for line in out.splitlines():
-            m = re.search(r"\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\] (\w+)", line)
+            # up to 6.x "usable" / "reserved"; 7.x (the e820 printing rework)
+            # "System RAM" / "device reserved", and "[gap ...]" lines
+            m = re.search(r"\[mem 0x([0-9a-f]+)-0x([0-9a-f]+)\]\s+(.*\S)", line)
             if not m:
                 continue
-            s, e, t = int(m.group(1), 16), int(m.group(2), 16), m.group(3)
+            s, e = int(m.group(1), 16), int(m.group(2), 16)
+            t = {"usable": "usable", "System RAM": "usable", "reserved": "reserved",
+                 "device reserved": "reserved"}.get(m.group(3), m.group(3))
             if t == "reserved" and prev == "usable" and s < (1 << 32) and s >= (1 << 20):
                 npfn = min(16, (e + 1 - s) >> 12)
                 return s >> 12, npfn
@@ -368,7 +398,8 @@ class Run:
             self.truth["injection"] = None
             if self.cfg.get("inject"):
                 self.setup_inject(self.cfg["inject"])
-            self.truth["twin"] = self.cfg.get("twin")
+            twin = self.cfg.get("twin")
+            self.truth["twin"] = self.kern["prefix"] + twin if twin else None
             self.record()
             self.panic_and_dump()
         except BaseException:
@@ -386,13 +417,17 @@ class Run:
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("scenario", choices=sorted(SCENARIOS))
+    ap.add_argument("scenario")
+    ap.add_argument("--family", required=True, choices=sorted(KERNELS))
+    ap.add_argument("--kind", required=True, choices=sorted(KINDS))
+    ap.add_argument("--toolchain", default=None,
+                    help="recorded as truth.toolchain (module compiler, makedumpfile)")
     ap.add_argument("--kdir", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--busybox", default="/bin/busybox")
     ap.add_argument("--vtinject")
     a = ap.parse_args()
-    if SCENARIOS[a.scenario].get("inject") and not a.vtinject:
+    if KINDS[a.kind].get("inject") and not a.vtinject:
         ap.error("--vtinject is required for " + a.scenario)
     try:
         Run(a).main()

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * vt_ppc_inject: make the latent states of bug classes A, C, D and E in a
- * ppc64le pseries radix guest (Debian 6.1), for vmtriage's test dumps.
+ * ppc64le pseries radix guest, for vmtriage's test dumps. One source for
+ * Debian 12's 6.1 (64 KiB pages) and Debian 13's 6.12 (4 KiB and 64 KiB
+ * pages): the fragment geometry comes from the kernel (PTE_FRAG_NR ...
+ * are __pte_frag_nr ... on book3s64), version differences are
+ * LINUX_VERSION_CODE conditionals (vt_frag_refcount, vt_*_leaf below).
  * See testdata/README.md ("ppc64le") and shared BUGCLASSES.md.
  *
  *   insmod vt_ppc_inject.ko mode=a init_mm_addr=0x.. dimm_base=0x.. dimm_size=0x..
@@ -28,6 +32,7 @@
  * The module stays loaded; it has no exit cleanup (the guest panics next).
  */
 #include <linux/module.h>
+#include <linux/version.h>
 #include <linux/kernel.h>
 #include <linux/mm.h>
 #include <linux/sched/mm.h>
@@ -56,6 +61,29 @@ module_param(pfn_count, ulong, 0444);
 
 #define TAG "VT-INJECT "
 
+/*
+ * pt_frag_refcount of the page-table page holding the table at va: in
+ * struct page up to 6.5; from 6.6 only in struct ptdesc (the page-table
+ * overlay of struct page; virt_to_ptdesc / ptdesc_page are the accessors).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+static struct page *vt_table_page(void *va) { return ptdesc_page(virt_to_ptdesc(va)); }
+static atomic_t *vt_frag_refcount(struct page *pg) { return &page_ptdesc(pg)->pt_frag_refcount; }
+#else
+static struct page *vt_table_page(void *va) { return virt_to_page(va); }
+static atomic_t *vt_frag_refcount(struct page *pg) { return &pg->pt_frag_refcount; }
+#endif
+/* 6.9 renamed the book3s64 p?d_is_leaf() to the generic p?d_leaf() (p4d: none). */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+#define vt_p4d_leaf(x) p4d_leaf(x)
+#define vt_pud_leaf(x) pud_leaf(x)
+#define vt_pmd_leaf(x) pmd_leaf(x)
+#else
+#define vt_p4d_leaf(x) p4d_is_leaf(x)
+#define vt_pud_leaf(x) pud_is_leaf(x)
+#define vt_pmd_leaf(x) pmd_is_leaf(x)
+#endif
+
 /* ---------------------------------------------------------------- A ---- */
 static int inject_a(void)
 {
@@ -75,10 +103,10 @@ static int inject_a(void)
 	}
 	pgd = pgd_offset(mm, va);
 	p4d = p4d_offset(pgd, va);
-	if (p4d_none(*p4d) || p4d_is_leaf(*p4d))
+	if (p4d_none(*p4d) || vt_p4d_leaf(*p4d))
 		return -ENOENT;
 	pud = pud_offset(p4d, va);
-	if (pud_none(*pud) || pud_is_leaf(*pud)) {
+	if (pud_none(*pud) || vt_pud_leaf(*pud)) {
 		pr_err(TAG "mode a: no PMD table under the PUD entry for %lx\n", va);
 		return -ENOENT;
 	}
@@ -87,16 +115,16 @@ static int inject_a(void)
 	for (i = 0; i < PTRS_PER_PMD; i++) {
 		if (pmd_none(pmd_table[i]))
 			continue;
-		if (pmd_is_leaf(pmd_table[i]))
+		if (vt_pmd_leaf(pmd_table[i]))
 			leaf++;
 		else
 			tables++;
 	}
-	page = virt_to_page(pmd_table);
+	page = vt_table_page(pmd_table);
 	flags_before = page->flags;
-	ref_before = atomic_read(&page->pt_frag_refcount);
+	ref_before = atomic_read(vt_frag_refcount(page));
 	ClearPageReserved(page);
-	atomic_set(&page->pt_frag_refcount, 0);
+	atomic_set(vt_frag_refcount(page), 0);
 	pr_info(TAG "{\"mode\":\"a\",\"level\":\"pmd\",\"mm\":\"init_mm\",\"mm_addr\":\"0x%lx\","
 		"\"va\":\"0x%lx\",\"pgd_entry\":\"0x%lx\",\"pud_entry_va\":\"0x%lx\",\"pud_entry\":\"0x%lx\","
 		"\"table_va\":\"0x%lx\",\"table_pa\":\"0x%llx\",\"pfn\":\"0x%lx\",\"page\":\"0x%lx\","
@@ -104,14 +132,14 @@ static int inject_a(void)
 		"\"leaf_entries\":%d,\"table_entries\":%d,"
 		"\"flags_before\":\"0x%lx\",\"flags_after\":\"0x%lx\","
 		"\"pt_frag_refcount_before\":%d,\"pt_frag_refcount_after\":%d,"
-		"\"pmd_frag_nr\":%lu,\"pmd_frag_size_shift\":%lu}\n",
+		"\"pmd_frag_nr\":%lu,\"pmd_frag_size_shift\":%lu,\"page_shift\":%d}\n",
 		init_mm_addr, va, (unsigned long)pgd_val(*pgd), (unsigned long)pud,
 		(unsigned long)pud_val(*pud), (unsigned long)pmd_table,
 		(unsigned long long)__pa(pmd_table), page_to_pfn(page), (unsigned long)page,
 		offset_in_page(pmd_table), va & PUD_MASK, (va & PUD_MASK) + PUD_SIZE - 1,
 		leaf, tables, flags_before, page->flags, ref_before,
-		atomic_read(&page->pt_frag_refcount), (unsigned long)PMD_FRAG_NR,
-		(unsigned long)PMD_FRAG_SIZE_SHIFT);
+		atomic_read(vt_frag_refcount(page)), (unsigned long)PMD_FRAG_NR,
+		(unsigned long)PMD_FRAG_SIZE_SHIFT, PAGE_SHIFT);
 	return 0;
 }
 
@@ -248,7 +276,7 @@ fail:
 
 /* ---------------------------------------------------------------- D ---- */
 #define MAXP 64
-#define MAXFRAG 256			/* radix 64K: PTE_FRAG_NR is 256 */
+#define MAXFRAG 256			/* radix 64K: PTE_FRAG_NR is 256; 4K: 1 */
 struct fragpage {
 	struct page *page;
 	DECLARE_BITMAP(used, MAXFRAG);	/* fragment indexes in use */
@@ -306,7 +334,7 @@ static int inject_d(void)
 					if (!(e2 & present) || (e2 & leafbit))
 						continue;
 					pte_va = (unsigned long)__va(e2 & nlb);
-					pg = virt_to_page((void *)pte_va);
+					pg = vt_table_page((void *)pte_va);
 					for (i = 0; i < nfp && fp[i].page != pg; i++)
 						;
 					if (i == nfp) {
@@ -335,22 +363,23 @@ static int inject_d(void)
 	pte_frag = (unsigned long)mm->context.pte_frag;
 	if (pte_frag && virt_to_page((void *)pte_frag) == fp[best].page)
 		cached = (PAGE_SIZE - offset_in_page(pte_frag)) >> PTE_FRAG_SIZE_SHIFT;
-	before = atomic_read(&fp[best].page->pt_frag_refcount);
-	while (atomic_read(&fp[best].page->pt_frag_refcount) > used - 1) {
-		atomic_dec(&fp[best].page->pt_frag_refcount);
+	before = atomic_read(vt_frag_refcount(fp[best].page));
+	while (atomic_read(vt_frag_refcount(fp[best].page)) > used - 1) {
+		atomic_dec(vt_frag_refcount(fp[best].page));
 		decs++;
 	}
-	after = atomic_read(&fp[best].page->pt_frag_refcount);
+	after = atomic_read(vt_frag_refcount(fp[best].page));
 	pr_info(TAG "{\"mode\":\"d\",\"pid\":%d,\"comm\":\"%s\",\"mm\":\"0x%lx\",\"pgd\":\"0x%lx\","
 		"\"page\":\"0x%lx\",\"pfn\":\"0x%lx\",\"page_va\":\"0x%lx\",\"used_fragments\":\"%*pbl\","
 		"\"used\":%d,\"cached\":%d,\"pte_frag\":\"0x%lx\",\"pte_frag_nr\":%lu,"
 		"\"pte_frag_size_shift\":%lu,\"pt_frag_refcount_before\":%d,\"atomic_decs\":%d,"
-		"\"pt_frag_refcount_after\":%d,\"refcount\":%d,\"pages_with_fragments\":%d}\n",
+		"\"pt_frag_refcount_after\":%d,\"refcount\":%d,\"pages_with_fragments\":%d,"
+		"\"page_shift\":%d}\n",
 		target_pid, comm, (unsigned long)mm, (unsigned long)mm->pgd,
 		(unsigned long)fp[best].page, page_to_pfn(fp[best].page),
 		(unsigned long)page_address(fp[best].page), MAXFRAG, fp[best].used, used, cached,
 		pte_frag, (unsigned long)PTE_FRAG_NR, (unsigned long)PTE_FRAG_SIZE_SHIFT, before, decs, after,
-		page_ref_count(fp[best].page), nfp);
+		page_ref_count(fp[best].page), nfp, PAGE_SHIFT);
 	mmap_read_unlock(mm);
 	mmput(mm);
 	return 0;
