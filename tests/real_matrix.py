@@ -91,7 +91,13 @@ def check_memmap(tag, dump, vmlinux, tr, oracle):
     want = {s["nr"]: s["flags"] for s in oracle["sections"]}
     got = {s["nr"]: s["flags"] for s in vt["sections"]}
     c.equal(got, want, f"{tag}: sections and their flags vs drgn")
-    if oracle["totals"]:
+    t = oracle["totals"]
+    if t and t["valid_pfns"] and t["unknown_pfns"] == t["valid_pfns"]:
+        # drgn 0.0.22 cannot translate vmemmap on a 52-bit arm64 build run
+        # 48-bit (its VA_BITS from VMCOREINFO): no per-page oracle there;
+        # the translations are checked against QEMU below instead.
+        print(f"NOTE: {tag}: drgn read no struct page: per-page counts not compared")
+    elif t:
         for key in ("zones", "page_types"):
             c.equal(nonzero(vt["totals"][key]), nonzero(oracle["totals"][key]),
                     f"{tag}: per-{key} counts vs drgn")

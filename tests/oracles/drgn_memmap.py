@@ -158,6 +158,13 @@ class Memmap:
         self.vmcoreinfo_roots = int(roots) if roots is not None else None
         self.sec_bits = {name: enum_value(prog, kname) for name, kname in SECTION_FLAGS}
         self.map_last_bit = enum_value(prog, "SECTION_MAP_LAST_BIT")
+        if self.map_last_bit is None:
+            # Before the enum (v5.12) these were #defines, absent from debug
+            # info: SECTION_MARKED_PRESENT 1<<0, HAS_MEM_MAP 1<<1, IS_ONLINE
+            # 1<<2, IS_EARLY 1<<3, SECTION_MAP_LAST_BIT 1<<4, no ZONE_DEVICE taint.
+            self.sec_bits = {"present": 0, "has_mem_map": 1, "online": 2, "early": 3,
+                             "zone_device": None}
+            self.map_last_bit = 4
         self.map_mask = ~((1 << self.map_last_bit) - 1) & (2**64 - 1)
         self.subsections_per_section = 1 << (self.section_size_bits - SUBSECTION_SHIFT)
         self.pages_per_subsection = self.pages_per_section // self.subsections_per_section
