@@ -1,4 +1,5 @@
 #include "cli.h"
+#include "tested.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -192,6 +193,15 @@ int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
 	if (err) {
 		vt_cli_error(err);
 		return VT_EXIT_ERROR;
+	}
+	{
+		const struct vt_target_info *ti = vt_target_info(*t_ret);
+
+		if (vt_tested_is_newer(ti->arch, ti->release))
+			fprintf(stderr, "vmtriage: warning: %s: kernel %s is newer than any "
+				"tested on %s (newest: %s); a layout that moved gives "
+				"'unknown' naming what is missing\n", c->vmcore, ti->release,
+				vt_arch_name(ti->arch), vt_tested_newest(ti->arch));
 	}
 	if (!want_symbols)
 		return -1;

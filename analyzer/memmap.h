@@ -88,6 +88,7 @@ struct vt_memmap_geometry {
 	double zone_agreement;		/* sampled: decoded zone within its span */
 	bool subsections_known;		/* false: usage layout unknown */
 	bool zones_unknown;		/* struct zone layout unknown (no types) */
+	bool nodes_unknown;		/* no node_data/contig_page_data symbol */
 	bool compound_head_known;	/* struct page.compound_head found */
 };
 const struct vt_memmap_geometry *vt_memmap_geometry(const struct vt_memmap *m);

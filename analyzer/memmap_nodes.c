@@ -322,8 +322,18 @@ struct vt_error *vt_memmap_load_nodes(struct vt_memmap *m)
 	} else {
 		vt_error_destroy(err);
 		err = vt_symbols_lookup(m->s, "contig_page_data", &pgdat);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND)) {
+			/* No data symbols (a kernel without KALLSYMS_ALL and no
+			 * vmlinux): sections and pages still read; zones and
+			 * nodes are unknown and what needs them says so. */
+			m->geo.nodes_unknown = m->geo.zones_unknown = true;
+			m->geo.max_nr_zones = zones;
+			m->geo.nodes_width = m->geo.zones_width = 0;
+			m->geo.nodes_pgoff = m->geo.zones_pgoff = 64;
+			return NULL;
+		}
 		if (err)
-			return vt_error_prefix(err, "neither node_data nor contig_page_data");
+			return err;
 		if ((err = load_node(m, pgdat, zones, &m->nodes[0])))
 			return vt_error_prefix(err, "contig_page_data");
 		m->nnodes = 1;

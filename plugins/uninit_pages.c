@@ -232,6 +232,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	else if (st.unknown)
 		vt_result_set(res, VT_UNKNOWN, "no bad struct page found, but %" PRIu64
 			      " pfns' struct pages are not in the dump", st.unknown);
+	else if (vt_memmap_geometry(st.m)->zones_unknown)
+		vt_result_set(res, VT_CLEAN, "no struct page is all-ones (U1); the zone/node test "
+			      "(U2) was not applied: %s unknown (give the vmlinux)",
+			      vt_memmap_geometry(st.m)->nodes_unknown ? "node_data" :
+			      "struct zone's layout");
 	else
 		vt_result_set(res, VT_CLEAN, "every checked struct page is initialized");
 	if (ctx->oops && (vt_oops_ip_is(ctx->oops, "stable_page_flags") ||

@@ -2,18 +2,22 @@
 # Validity of the test dumps (issue 3): every scenario can be made (or comes
 # from the cache), and its injected state (or its absence, for the clean
 # twins) reads back from the dump with drgn, independently of vmtriage:
-# testdata/x86/check-injection.py and testdata/ppc64/check-injection.py.
+# testdata/{x86,ppc64,arm64}/check-injection.py. The scenarios tagged "ci"
+# in testdata/scenarios (every kernel x arch at least once), or all of them
+# with VT_MATRIX=all (make check-matrix).
 set -uo pipefail
 top=${top_srcdir:-$(dirname "$0")/..}
 pass=0 fail=0
-while read -r scenario gen; do
+while read -r scenario gen tag _; do
 	case $scenario in ''|\#*) continue ;; esac
+	[ "${VT_MATRIX:-}" = all ] || [ "${tag:-}" = ci ] || continue
 	d=$("$top/testdata/dumpdir" "$scenario"); rc=$?
 	if [ $rc -eq 77 ]; then echo "SKIP: $scenario cannot be made here"; exit 77; fi
 	if [ $rc -ne 0 ]; then echo "FAIL: making $scenario"; fail=$((fail+1)); continue; fi
 	case $scenario in
 	x86-*) checker=$top/testdata/x86/check-injection.py; cores="vmcore.kdump-zlib vmcore.kdump-d31" ;;
 	ppc-*) checker=$top/testdata/ppc64/check-injection.py; cores="" ;;
+	arm64-*) checker=$top/testdata/arm64/check-injection.py; cores="" ;;
 	*) echo "FAIL: no checker for $scenario"; fail=$((fail+1)); continue ;;
 	esac
 	if [ -z "$cores" ]; then

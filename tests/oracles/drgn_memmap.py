@@ -72,7 +72,37 @@ import drgn
 BITS_PER_LONG = 64
 SUBSECTION_SHIFT = 21
 PAGE_TYPE_BASE = 0xF0000000
+# The #defines of v5.11-v6.9 (PG_kmemcg's removal moved table and guard down).
 PAGE_TYPES = {"buddy": 0x80, "offline": 0x100, "table": 0x200, "guard": 0x400}
+PAGE_TYPES_5_10 = {"buddy": 0x80, "offline": 0x100, "table": 0x400, "guard": 0x800}
+TYPE_NAMES = ("buddy", "offline", "table", "guard", "hugetlb", "slab", "zsmalloc",
+              "unaccepted")
+
+
+def page_type_rules(prog, release):
+    """(decode(page_type) -> name or None, names) by the kernel's own rules:
+    v6.12+ `enum pagetype` PGTY_* in the top byte; v6.10-6.11 PG_* bits of
+    `enum pagetype` under PAGE_TYPE_BASE, set when clear; before, #defines
+    (not in debug info) under 0xf0000000, by release."""
+    def const(name):
+        try:
+            return prog.constant(name).value_()
+        except (KeyError, LookupError):
+            return None
+    if const("PGTY_buddy") is not None:
+        vals = {n: const("PGTY_" + n) for n in TYPE_NAMES}
+        vals = {n: v for n, v in vals.items() if v is not None}
+        return (lambda v: next((n for n, b in vals.items() if v >> 24 == b), None)), list(vals)
+    base = const("PAGE_TYPE_BASE")
+    if base is not None:
+        vals = {n: const("PG_" + n) for n in TYPE_NAMES}
+        vals = {n: v for n, v in vals.items() if v is not None}
+    else:
+        major, minor = (int(x) for x in release.split(".")[:2])
+        vals = PAGE_TYPES if (major, minor) >= (5, 11) else PAGE_TYPES_5_10
+        base = PAGE_TYPE_BASE
+    return (lambda v: next((n for n, b in vals.items() if v & (base | b) == base), None)
+            if v & base == base else None), list(vals)
 SECTION_FLAGS = [  # vmtriage's names, in its order, and the kernel's enum names
     ("present", "SECTION_MARKED_PRESENT_BIT"),
     ("has_mem_map", "SECTION_HAS_MEM_MAP_BIT"),
@@ -128,6 +158,13 @@ class Memmap:
         self.vmcoreinfo_roots = int(roots) if roots is not None else None
         self.sec_bits = {name: enum_value(prog, kname) for name, kname in SECTION_FLAGS}
         self.map_last_bit = enum_value(prog, "SECTION_MAP_LAST_BIT")
+        if self.map_last_bit is None:
+            # Before the enum (v5.12) these were #defines, absent from debug
+            # info: SECTION_MARKED_PRESENT 1<<0, HAS_MEM_MAP 1<<1, IS_ONLINE
+            # 1<<2, IS_EARLY 1<<3, SECTION_MAP_LAST_BIT 1<<4, no ZONE_DEVICE taint.
+            self.sec_bits = {"present": 0, "has_mem_map": 1, "online": 2, "early": 3,
+                             "zone_device": None}
+            self.map_last_bit = 4
         self.map_mask = ~((1 << self.map_last_bit) - 1) & (2**64 - 1)
         self.subsections_per_section = 1 << (self.section_size_bits - SUBSECTION_SHIFT)
         self.pages_per_subsection = self.pages_per_section // self.subsections_per_section
@@ -138,7 +175,9 @@ class Memmap:
         self.mapcount_off = drgn.offsetof(self.page_type, "_mapcount")
         self.flags_off = drgn.offsetof(self.page_type, "flags")
         self._page_flags_layout()
-        self.want_pages = want_pages and self.arch == drgn.Architecture.X86_64 and self.le
+        self.page_types = page_type_rules(prog, vi.get("OSRELEASE", "0.0"))
+        self.want_pages = want_pages and self.le and self.arch in (
+            drgn.Architecture.X86_64, drgn.Architecture.AARCH64)
 
     def _page_flags_layout(self):
         prog = self.prog
@@ -343,11 +382,11 @@ class Memmap:
                     flags[name] += n
             zones[v >> self.zones_pgoff & self.zones_mask] += n
             nodes[v >> self.nodes_pgoff & self.nodes_mask] += n
-        types = {name: 0 for name in PAGE_TYPES}
+        types = {name: 0 for name in self.page_types[1]}
         for v, n in type_values.items():
-            for name, bit in PAGE_TYPES.items():
-                if v & (PAGE_TYPE_BASE | bit) == PAGE_TYPE_BASE:
-                    types[name] += n
+            name = self.page_types[0](v)
+            if name:
+                types[name] += n
         names = self.zone_names() or []
         zone_counts = {(names[z] if z < len(names) else f"zone{z}"): n
                        for z, n in sorted(zones.items())}
