@@ -423,7 +423,9 @@ const struct vt_command vt_cmd_pgtables = {
 	.summary = "Walk page tables: every process, one process, or the kernel",
 	.help = "Without --pid/--kernel: one line per address space (the tasks' mms)\n"
 		"with page-table counts per level, the bytes of PUD/PMD/PTE tables and\n"
-		"the kernel's own mm->pgtables_bytes (they should agree).\n"
+		"the kernel's own mm->pgtables_bytes (they should agree). A task or mm\n"
+		"the dump lacks (filtered out) is listed as unreadable, with the reason\n"
+		"(JSON: an \"unreadable\" member), and the others still follow; exit 0.\n"
 		"  --pid PID    one process: counts, mapped ranges (merged), broken entries,\n"
 		"               and each table page's struct page (type, _refcount,\n"
 		"               pt_frag_refcount, pt_mm, PG_reserved, fragments in use)\n"
