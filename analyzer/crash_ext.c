@@ -65,6 +65,9 @@ static struct vt_error *open_session(const char *vmcore, struct vt_target **ret)
 #elif defined(PPC64)
 		.arch = VT_ARCH_PPC64,
 		.big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
+#elif defined(ARM64)
+		.arch = VT_ARCH_ARM64,
+		.big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
 #endif
 	};
 	char *vmcoreinfo;
