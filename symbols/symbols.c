@@ -324,11 +324,19 @@ struct vt_arena *vt_symbols_arena(struct vt_symbols *s)
 	return s->arena;
 }
 
+/*
+ * Symbols are asked of the symbol tables first (the vmlinux's .symtab, the
+ * dump's kallsyms, VMCOREINFO) and of DWARF last: a name DWARF is asked for
+ * makes it index every compile unit (hundreds of MiB on a distribution
+ * vmlinux), which a symbol table answers at once.
+ */
+static const int symbol_order[F_COUNT] = { F_ELF, F_KALLSYMS, F_VMCOREINFO, F_BTF, F_DWARF };
+
 struct vt_error *vt_symbols_lookup(struct vt_symbols *s, const char *name,
 				   uint64_t *addr_ret)
 {
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
+	for (int k = 0; k < F_COUNT; k++) {
+		struct vt_finder *f = s->finders[symbol_order[k]];
 		struct vt_error *err;
 
 		if (!f || !f->ops->symbol)
@@ -346,8 +354,8 @@ struct vt_error *vt_symbols_lookup(struct vt_symbols *s, const char *name,
 struct vt_error *vt_symbols_addr(struct vt_symbols *s, uint64_t addr,
 				 const char **name_ret, uint64_t *offset_ret)
 {
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
+	for (int k = 0; k < F_COUNT; k++) {
+		struct vt_finder *f = s->finders[symbol_order[k]];
 		uint64_t a = addr, start, size;
 		struct vt_error *err;
 
@@ -404,10 +412,21 @@ struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
 			goto out;
 		}
 	}
-	for (size_t i = 0; i < sizeof(bare) / sizeof(bare[0]); i++) {
-		err = find_kind(s, bare[i], spec, ret);
-		if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			goto out;
+	/*
+	 * A bare name ("nodemask_t"): every kind of one finder before the next,
+	 * so a typedef BTF has is not first asked of DWARF as a struct (which
+	 * would index all of DWARF for a name it cannot have).
+	 */
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+
+		if (!f || !f->ops->type)
+			continue;
+		for (size_t k = 0; k < sizeof(bare) / sizeof(bare[0]); k++) {
+			err = f->ops->type(f->arg, bare[k], spec, ret);
+			if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+				goto out;
+		}
 	}
 	err = &vt_not_found;
 out:
