@@ -99,6 +99,15 @@ struct vt_error *vt_pagetype_detect(struct vt_symbols *s, const struct vt_vmcore
 		return err;
 	bv = (uint32_t)buddy_value;
 
+	/*
+	 * VMCOREINFO's buddy value is ~0x80 only in the #define era (v4.18-6.9;
+	 * ~PG_buddy 0xbfffffff in 6.10-6.11, PGTY_buddy << 24 from 6.12): then
+	 * no enum is looked up, which on a vmlinux with BTF would fall through
+	 * to indexing all of its DWARF for names that cannot be there.
+	 */
+	if (have_buddy_value && ~bv == 0x80)
+		goto defines;
+
 	/* v6.12+: PGTY_* type bytes. */
 	if ((err = from_enum(s, pgty_names, e, &found)))
 		return err;
@@ -140,6 +149,7 @@ struct vt_error *vt_pagetype_detect(struct vt_symbols *s, const struct vt_vmcore
 			   "and the types have no enum pagetype");
 		return NULL;
 	}
+defines:
 	if (!vt_release_version(release, &major, &minor)) {
 		unknown(e, "no enum pagetype and no kernel release to date the #defines");
 		return NULL;
