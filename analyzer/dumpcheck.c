@@ -90,7 +90,7 @@ struct vt_error *vt_dumpcheck_elf(int fd)
 	return NULL;
 }
 
-struct vt_error *vt_dumpcheck_diskdump(int fd)
+struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret)
 {
 	uint64_t size = file_size(fd), bitmap_off, bitmap_len, pd_off, ndumped = 0;
 	unsigned char h[DDH_SIZE], pd[PAGE_DESC_SIZE];
@@ -109,6 +109,8 @@ struct vt_error *vt_dumpcheck_diskdump(int fd)
 	if (block_size < 512 || block_size > (1u << 20) || (block_size & (block_size - 1)))
 		return vt_error_create(VT_ERR_FORMAT, "kdump header: bad block size %u",
 				       block_size);
+	if (block_size_ret)
+		*block_size_ret = block_size;
 	bitmap_off = (1ull + sub_hdr) * block_size;
 	bitmap_len = (uint64_t)bitmap_blocks * block_size;
 	if (bitmap_len == 0 || bitmap_len > (1ull << 32) ||

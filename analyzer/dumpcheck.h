@@ -5,14 +5,18 @@
 #ifndef VT_DUMPCHECK_H
 #define VT_DUMPCHECK_H
 
+#include <stdint.h>
+
 #include "error.h"
 
 /* ELF core: program headers and every PT_LOAD/PT_NOTE inside the file. */
 struct vt_error *vt_dumpcheck_elf(int fd);
 /*
  * kdump-compressed ("KDUMP   " or "DISKDUMP"): bitmaps, the page descriptor
- * table and the last page's data inside the file.
+ * table and the last page's data inside the file. *block_size_ret (if not
+ * NULL) gets the header's block size, the unit of the file's page frames,
+ * once the header has been read.
  */
-struct vt_error *vt_dumpcheck_diskdump(int fd);
+struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret);
 
 #endif

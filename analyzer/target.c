@@ -233,27 +233,21 @@ static struct vt_error *detect_arch(struct vt_target *t)
 }
 
 /*
- * A kdump file's page frames are numbered in its header's block_size, which
- * need not be the kernel's page size: QEMU writes arm64 dumps in 64 KiB
- * blocks for a 4 KiB kernel. Naming the arch makes libkdumpfile adopt
- * VMCOREINFO's PAGESIZE and read every page at the wrong offset: give it
- * the file's size back, and keep the kernel's for translation.
+ * A kdump file's page frames are numbered in its header's block_size (read
+ * by vt_dumpcheck_diskdump), which need not be the kernel's page size: QEMU
+ * writes arm64 dumps in 64 KiB blocks for a 4 KiB kernel. Naming the arch
+ * makes libkdumpfile adopt VMCOREINFO's PAGESIZE and read every page at the
+ * wrong offset: give it the file's size back, and keep the kernel's for
+ * translation. block_size stays set only where the two differ.
  */
 static struct vt_error *keep_block_size(struct vt_target *t)
 {
-	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
-	unsigned char h[440];
-	uint32_t block;
+	uint32_t block = t->block_size;
 	int64_t kpage;
 	struct vt_error *err;
 
-	if (strcmp(t->format, "diskdump") != 0 ||
-	    pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
-		return NULL;
-	/* header_version (offset 8) is small: it tells the byte order */
-	block = vt_load32(h + 428, vt_load32(h + 8, false) > 0xffff);
-	if (block == t->info.page_size || block < 4096 || block > (1u << 20) ||
-	    (block & (block - 1)))
+	t->block_size = 0;
+	if (!block || block == t->info.page_size || block < 4096)
 		return NULL;
 	if (kdump_set_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, block) != KDUMP_OK)
 		return kdump_error(t, KDUMP_ERR_INVALID, "setting the dump's block size");
@@ -336,7 +330,7 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 				err = vt_dumpcheck_elf(fd);
 			else if (memcmp(magic, "KDUMP   ", 8) == 0 ||
 				 memcmp(magic, "DISKDUMP", 8) == 0)
-				err = vt_dumpcheck_diskdump(fd);
+				err = vt_dumpcheck_diskdump(fd, &t->block_size);
 			if (err)
 				goto fail;
 		}
@@ -588,10 +582,10 @@ static struct vt_error *setup_ppc64(struct vt_target *t)
 
 /*
  * arm64: the kernel's tables are swapper_pg_dir, a kernel-image symbol whose
- * physical address is va - kimage_voffset; VA_BITS (the configured width,
- * which sizes the top table even when the CPU runs 48-bit on a 52-bit
- * build: TTBR1 then points into it) and MAX_PHYSMEM_BITS fix the geometry.
- * Every value comes from VMCOREINFO; a missing one is named, not guessed.
+ * physical address is va - kimage_voffset; VA_BITS (configured), the width
+ * in use (64 - TCR_EL1.T1SZ) and MAX_PHYSMEM_BITS fix the geometry (how
+ * they combine per granule: vt_arm64_geometry_init). Every value comes from
+ * VMCOREINFO; a missing one is named, not guessed.
  */
 static struct vt_error *setup_arm64(struct vt_target *t)
 {

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (fd < 0)
 		return 0;
 	vt_error_destroy(vt_dumpcheck_elf(fd));
-	vt_error_destroy(vt_dumpcheck_diskdump(fd));
+	vt_error_destroy(vt_dumpcheck_diskdump(fd, NULL));
 	close(fd);
 	return 0;
 }
