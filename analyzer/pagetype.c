@@ -66,13 +66,17 @@ static struct vt_error *from_enum(struct vt_symbols *s, const char *const names[
 	return NULL;
 }
 
-static bool has_member(struct vt_symbols *s, const char *type, const char *member)
+/* Does the type have the member (*ret)? Only "not found" means no. */
+static struct vt_error *has_member(struct vt_symbols *s, const char *type, const char *member,
+				   bool *ret)
 {
 	uint64_t off;
 	struct vt_error *err = vt_symbols_offsetof(s, type, member, &off);
 
-	vt_error_destroy(err);
-	return !err;
+	*ret = !err;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return NULL;
+	return err;
 }
 
 static void unknown(struct vt_pagetype_encoding *e, const char *why)
@@ -87,7 +91,7 @@ struct vt_error *vt_pagetype_detect(struct vt_symbols *s, const struct vt_vmcore
 				    const char *release, struct vt_pagetype_encoding *e)
 {
 	int64_t buddy_value, base;
-	bool have_buddy_value, found;
+	bool have_buddy_value, found, memcg_data, mem_cgroup;
 	int major, minor;
 	struct vt_error *err;
 	uint32_t bv;
@@ -172,9 +176,10 @@ defines:
 	 * memcg_data, shifting PG_table and PG_guard down one bit: the struct
 	 * member dates the layout where the types have it, the release otherwise.
 	 */
-	if (has_member(s, "struct page", "memcg_data") ||
-	    (!has_member(s, "struct page", "mem_cgroup") &&
-	     (major > 5 || (major == 5 && minor >= 11)))) {
+	if ((err = has_member(s, "struct page", "memcg_data", &memcg_data)) ||
+	    (err = has_member(s, "struct page", "mem_cgroup", &mem_cgroup)))
+		return err;
+	if (memcg_data || (!mem_cgroup && (major > 5 || (major == 5 && minor >= 11)))) {
 		e->value[VT_PAGE_TYPE_TABLE] = 0x200;
 		e->value[VT_PAGE_TYPE_GUARD] = 0x400;
 		if (major == 6 && minor == 9)

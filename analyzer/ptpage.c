@@ -20,23 +20,26 @@ struct vt_error *vt_ptpage_member(struct vt_symbols *s, const char *member,
 			       "is known", member, member);
 }
 
-bool vt_ptpage_types_complete(struct vt_symbols *s)
+/* Is the type there (*ret); errors other than "not found" are returned. */
+static struct vt_error *type_known(struct vt_symbols *s, const char *name, struct vt_type **t,
+				   bool *ret)
 {
-	struct vt_type *t;
-	struct vt_error *err = vt_symbols_type(s, "struct page", &t);
+	struct vt_error *err = vt_symbols_type(s, name, t);
 
-	vt_error_destroy(err);
-	return !err && !t->partial && !t->incomplete;
+	*ret = !err;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return NULL;
+	return err;
 }
 
-/* Is there a struct ptdesc in the types at all (v6.6+)? */
-static bool have_ptdesc(struct vt_symbols *s)
+struct vt_error *vt_ptpage_types_complete(struct vt_symbols *s, bool *ret)
 {
 	struct vt_type *t;
-	struct vt_error *err = vt_symbols_type(s, "struct ptdesc", &t);
+	struct vt_error *err = type_known(s, "struct page", &t, ret);
 
-	vt_error_destroy(err);
-	return !err;
+	if (!err && *ret)
+		*ret = !t->partial && !t->incomplete;
+	return err;
 }
 
 static struct vt_error *read_frag(struct vt_memmap *m, struct vt_symbols *s,
@@ -44,6 +47,8 @@ static struct vt_error *read_frag(struct vt_memmap *m, struct vt_symbols *s,
 				  struct vt_ptpage *ret)
 {
 	uint64_t off;
+	struct vt_type *t;
+	bool complete, ptdesc;
 	struct vt_error *err = vt_ptpage_member(s, "pt_frag_refcount", &off);
 
 	if (!err) {
@@ -56,8 +61,11 @@ static struct vt_error *read_frag(struct vt_memmap *m, struct vt_symbols *s,
 	}
 	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
 		return err;
-	/* Full types without it and without ptdesc: a kernel before v4.19. */
-	if (vt_ptpage_types_complete(s) && !have_ptdesc(s)) {
+	/* Full types without it and without ptdesc (v6.6+): before v4.19. */
+	if ((err = vt_ptpage_types_complete(s, &complete)) ||
+	    (err = type_known(s, "struct ptdesc", &t, &ptdesc)))
+		return err;
+	if (complete && !ptdesc) {
 		ret->frag_known = true;
 		ret->frag_refcount = p->refcount;
 		return NULL;

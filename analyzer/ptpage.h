@@ -43,6 +43,6 @@ struct vt_error *vt_ptpage_member(struct vt_symbols *s, const char *member,
 				  uint64_t *ret);
 
 /* Do the types describe struct page fully (BTF/DWARF, not VMCOREINFO)? */
-bool vt_ptpage_types_complete(struct vt_symbols *s);
+struct vt_error *vt_ptpage_types_complete(struct vt_symbols *s, bool *ret);
 
 #endif

@@ -96,9 +96,16 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	/* The pgd's owner mm (evidence only): ptdesc/page pt_mm, page->index
 	 * before v4.18; not known is said, not guessed. */
 	err = vt_ptpage_member(ctx->s, "pt_mm", &off_mm);
-	if (err && err->code == VT_ERR_NOT_FOUND && vt_ptpage_types_complete(ctx->s)) {
+	if (err && err->code == VT_ERR_NOT_FOUND) {
+		bool complete;
+
 		vt_error_destroy(err);
-		err = vt_symbols_offsetof(ctx->s, "struct page", "index", &off_mm);
+		err = vt_ptpage_types_complete(ctx->s, &complete);
+		if (!err)
+			err = complete ? vt_symbols_offsetof(ctx->s, "struct page", "index",
+							     &off_mm) :
+			      vt_error_create(VT_ERR_NOT_FOUND, "pt_mm: struct page's layout "
+					      "is not fully known");
 	}
 	mm_known = !err;
 	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND) && err) {
