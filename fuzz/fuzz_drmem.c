@@ -4,8 +4,8 @@
  * entry point; the rest is the blob or property value. Mode 0 also runs the
  * LMB decoders on whatever /ibm,dynamic-reconfiguration-memory the FDT has.
  */
-#include "analyzer/devtree.h"
-#include "analyzer/drmem.h"
+#include "devtree/devtree.h"
+#include "devtree/drmem.h"
 #include "fuzz.h"
 
 static void use_lmbs(const struct vt_lmb_array *a)

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/memmap.h"
-#include "analyzer/oops.h"
-#include "analyzer/printk.h"
-#include "analyzer/target.h"
+#include "models/memmap.h"
+#include "models/oops.h"
+#include "models/printk.h"
+#include "target/target.h"
 #include "fuzz.h"
 #include "plugins/plugin.h"
 #include "symbols/symbols.h"

@@ -3,7 +3,7 @@
  * ELF program headers and kdump-compressed header/bitmaps/page descriptors.
  * Both checks run on every input (each rejects the other's format quickly).
  */
-#include "analyzer/dumpcheck.h"
+#include "target/dumpcheck.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

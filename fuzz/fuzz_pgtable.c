@@ -12,8 +12,8 @@
  */
 #include <string.h>
 
-#include "analyzer/pgtable.h"
-#include "analyzer/pgwalk.h"
+#include "arch/pgtable.h"
+#include "arch/pgwalk.h"
 #include "fuzz.h"
 
 #define HDR 16

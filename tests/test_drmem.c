@@ -10,10 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "analyzer/crashimage.h"
-#include "analyzer/devtree.h"
-#include "analyzer/drmem.h"
-#include "analyzer/lmbcheck.h"
+#include "models/crashimage.h"
+#include "devtree/devtree.h"
+#include "devtree/drmem.h"
+#include "models/lmbcheck.h"
 #include "unit.h"
 
 /* --- a byte builder --- */

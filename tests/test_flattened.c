@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "analyzer/flattened.h"
+#include "target/flattened.h"
 #include "unit.h"
 
 static void put_be64(unsigned char *p, uint64_t v)

@@ -1,7 +1,7 @@
-/* page_type decoding in the three encodings (analyzer/pagetype.h), no dump. */
+/* page_type decoding in the three encodings (analyzer/models/pagetype.h), no dump. */
 #include <string.h>
 
-#include "analyzer/pagetype.h"
+#include "models/pagetype.h"
 #include "unit.h"
 
 int main(void)

@@ -1,8 +1,8 @@
 /* Page-table walkers on hand-built tables in a fake physical memory. */
 #include <string.h>
 
-#include "analyzer/byteorder.h"
-#include "analyzer/pgtable.h"
+#include "core/byteorder.h"
+#include "arch/pgtable.h"
 #include "unit.h"
 
 #define MEM_SIZE (1u << 20)

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "analyzer/byteorder.h"
-#include "analyzer/printk.h"
-#include "analyzer/target.h"
+#include "core/byteorder.h"
+#include "models/printk.h"
+#include "target/target.h"
 #include "symbols/symbols.h"
 #include "unit.h"
 

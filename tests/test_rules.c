@@ -2,7 +2,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "analyzer/error.h"
+#include "core/error.h"
 #include "plugins/rules.h"
 #include "unit.h"
 

@@ -1,0 +1,375 @@
+/*
+ * `vmtriage report`: run every plugin that applies and say which known bug
+ * class the dump shows. JSON schema: docs/report-schema.md (vmtriage-report/1).
+ * `vmtriage plugins`: list the plugins.
+ */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "models/oops.h"
+#include "report/picture.h"
+#include "plugins/plugin.h"
+
+#define TEXT_EVIDENCE 20	/* items printed per finding in text */
+
+struct ran {
+	const struct vt_plugin *p;
+	struct vt_result *res;
+};
+
+static int by_severity(const void *a, const void *b)
+{
+	const struct ran *x = a, *y = b;
+
+	if (x->res->verdict != y->res->verdict)
+		return (int)y->res->verdict - (int)x->res->verdict;
+	return x->p->bug_class - y->p->bug_class;
+}
+
+static void json_result(struct vt_json *j, const struct ran *r)
+{
+	vt_json_object_begin(j, NULL);
+	vt_json_string(j, "plugin", r->p->name);
+	vt_json_string(j, "class", (char[]){ r->p->bug_class, 0 });
+	vt_json_string(j, "summary", r->p->summary);
+	vt_json_string(j, "verdict", vt_verdict_name(r->res->verdict));
+	vt_json_string(j, "reason", r->res->reason);
+	vt_json_string(j, "rule", r->res->rule);
+	vt_json_string(j, "fix", r->p->fix);
+	vt_json_string(j, "affected_versions", r->p->versions);
+	vt_json_string(j, "next_step", r->p->next_step);
+	vt_json_array_begin(j, "evidence");
+	for (size_t i = 0; i < r->res->nevidence; i++) {
+		const struct vt_evidence *e = &r->res->evidence[i];
+
+		vt_json_object_begin(j, NULL);
+		vt_json_string(j, "kind", e->kind);
+		for (size_t f = 0; f < e->nfields; f++)
+			vt_json_string(j, e->fields[f].key, e->fields[f].value);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
+	vt_json_u64(j, "evidence_omitted", r->res->evidence_omitted);
+	vt_json_object_end(j);
+}
+
+static void print_json(struct vt_target *t, const struct vt_oops *o, struct ran *ran,
+		       size_t n)
+{
+	const struct vt_target_info *ti = vt_target_info(t);
+	uint64_t counts[5] = { 0 };
+	struct vt_json j;
+
+	vt_json_init(&j, stdout, true);
+	vt_json_object_begin(&j, NULL);
+	vt_json_string(&j, "schema", "vmtriage-report/1");
+	vt_json_string(&j, "vmtriage_version", PACKAGE_VERSION);
+	vt_json_object_begin(&j, "dump");
+	vt_json_string(&j, "file", ti->path);
+	vt_json_string(&j, "format", ti->format);
+	vt_json_string(&j, "arch", vt_arch_name(ti->arch));
+	vt_json_string(&j, "release", ti->release);
+	vt_json_hex(&j, "kaslr_offset", ti->kaslr_offset);
+	vt_json_object_end(&j);
+	if (o->present) {
+		vt_json_object_begin(&j, "crash");
+		vt_json_string(&j, "panic", o->panic);
+		vt_json_string(&j, "headline", o->headline);
+		vt_json_string(&j, "bug_site", o->bug_site);
+		vt_json_string(&j, "fault_address", o->fault_address);
+		vt_json_string(&j, "ip", o->ip);
+		vt_json_i64(&j, "cpu", o->cpu);
+		vt_json_i64(&j, "pid", o->pid);
+		vt_json_string(&j, "comm", o->comm);
+		vt_json_array_begin(&j, "call_trace");
+		for (int i = 0; i < o->ntrace; i++)
+			vt_json_string(&j, NULL, o->trace[i]);
+		vt_json_array_end(&j);
+		vt_json_object_end(&j);
+	} else {
+		vt_json_null(&j, "crash");
+	}
+	vt_json_array_begin(&j, "results");
+	for (size_t i = 0; i < n; i++) {
+		json_result(&j, &ran[i]);
+		counts[ran[i].res->verdict]++;
+	}
+	vt_json_array_end(&j);
+	vt_json_object_begin(&j, "summary");
+	for (int v = VT_FIRED; v >= VT_NOT_APPLICABLE; v--)
+		vt_json_u64(&j, vt_verdict_name(v), counts[v]);
+	vt_json_object_end(&j);
+	vt_json_object_end(&j);
+	vt_json_finish(&j);
+}
+
+static void print_text(struct vt_target *t, const struct vt_oops *o, struct ran *ran,
+		       size_t n)
+{
+	const struct vt_target_info *ti = vt_target_info(t);
+
+	printf("dump:    %s (%s, %s, %s)\n", ti->path, ti->format, vt_arch_name(ti->arch),
+	       *ti->release ? ti->release : "release unknown");
+	if (o->present) {
+		if (*o->headline)
+			printf("crash:   %s\n", o->headline);
+		if (*o->ip)
+			printf("         IP %s%s%s\n", o->ip, *o->lr ? ", LR " : "", o->lr);
+		if (*o->panic)
+			printf("panic:   %s (CPU %d, PID %d %s)\n", o->panic, o->cpu, o->pid, o->comm);
+	} else {
+		printf("crash:   %s\n", o->have_log ? "no oops or panic in the log" : "no kernel log");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct ran *r = &ran[i];
+
+		if (r->res->verdict < VT_LATENT)
+			continue;
+		printf("\n%s  class %c  %s: %s\n", r->res->verdict == VT_FIRED ? "FIRED " : "LATENT",
+		       r->p->bug_class, r->p->name, r->p->summary);
+		printf("  why:       %s\n", r->res->reason);
+		printf("  rule:      %s\n", r->res->rule);
+		for (size_t k = 0; k < r->res->nevidence && k < TEXT_EVIDENCE; k++) {
+			const struct vt_evidence *e = &r->res->evidence[k];
+
+			printf("  evidence:  %s", e->kind);
+			for (size_t f = 0; f < e->nfields; f++)
+				printf(" %s=%s", e->fields[f].key, e->fields[f].value);
+			printf("\n");
+		}
+		if (r->res->nevidence > TEXT_EVIDENCE || r->res->evidence_omitted)
+			printf("  ... %" PRIu64 " more evidence item(s) (see --json)\n",
+			       r->res->nevidence - (r->res->nevidence > TEXT_EVIDENCE ?
+						    TEXT_EVIDENCE : r->res->nevidence) +
+			       r->res->evidence_omitted);
+		printf("  fix:       %s\n", r->p->fix);
+		printf("  affected:  %s\n", r->p->versions);
+		printf("  next step: %s\n", r->p->next_step);
+	}
+	printf("\n%-15s %-5s %-16s %s\n", "PLUGIN", "CLASS", "VERDICT", "REASON");
+	for (size_t i = 0; i < n; i++)
+		printf("%-15s %-5c %-16s %s\n", ran[i].p->name, ran[i].p->bug_class,
+		       vt_verdict_name(ran[i].res->verdict), ran[i].res->reason);
+}
+
+static double seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* --svg/--html: the memory map with the findings; false on a write error. */
+static bool write_pictures(const struct vt_cli_common *c, struct vt_plugin_ctx *ctx,
+			   const struct ran *ran, size_t n)
+{
+	struct vt_picture_result *pr = calloc(n ? n : 1, sizeof(*pr));
+	const struct vt_error *merr;
+	struct vt_memmap *m = vt_plugin_memmap(ctx, &merr);
+	struct vt_picture pic;
+	struct vt_error *err;
+	bool ok = true;
+
+	if (!pr) {
+		vt_cli_error(&vt_enomem);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		pr[i].p = ran[i].p;
+		pr[i].res = ran[i].res;
+	}
+	err = vt_picture_build(ctx->t, ctx->s, m, pr, n, &pic);
+	free(pr);
+	if (err) {
+		vt_cli_error(err);
+		return false;
+	}
+	for (int k = 0; k < 2 && ok; k++) {
+		const char *path = k ? c->html : c->svg;
+		FILE *fp;
+
+		if (!path)
+			continue;
+		fp = fopen(path, "we");
+		if (!fp) {
+			fprintf(stderr, "vmtriage: %s: %m\n", path);
+			ok = false;
+			break;
+		}
+		if (k)
+			vt_picture_html(&pic, fp);
+		else
+			vt_picture_svg(&pic, fp, true);
+		if (fclose(fp)) {
+			fprintf(stderr, "vmtriage: writing %s: %m\n", path);
+			ok = false;
+		}
+	}
+	vt_picture_deinit(&pic);
+	return ok;
+}
+
+static int run_report(int argc, char **argv)
+{
+	struct vt_cli_common c;
+	struct vt_target *t;
+	struct vt_symbols *s;
+	struct vt_plugin_ctx ctx = { 0 };
+	struct vt_oops oops;
+	struct ran *ran;
+	size_t n = 0;
+	int rc = vt_cli_parse(&vt_cmd_report, argc, argv, VT_OPT_PLUGIN | VT_OPT_PICTURE, &c);
+	bool findings = false, progress = isatty(2), shown = false;
+	double t0 = seconds();
+
+	if (rc >= 0)
+		return rc;
+	if (c.nargs) {
+		fprintf(stderr, "vmtriage report: unexpected argument '%s'\n", c.args[0]);
+		return VT_EXIT_ERROR;
+	}
+	if (c.plugin) {
+		bool known = false;
+
+		for (size_t i = 0; i < vt_nplugins; i++)
+			known |= !strcmp(vt_plugins[i]->name, c.plugin);
+		if (!known) {
+			fprintf(stderr, "vmtriage report: no plugin '%s' (see vmtriage plugins)\n",
+				c.plugin);
+			return VT_EXIT_ERROR;
+		}
+	}
+	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
+		return rc;
+	vt_error_destroy(vt_oops_from_log(t, s, &oops));
+	ctx.t = t;
+	ctx.s = s;
+	ctx.oops = &oops;
+	ran = calloc(vt_nplugins, sizeof(*ran));
+	if (!ran) {
+		vt_cli_error(&vt_enomem);
+		rc = VT_EXIT_ERROR;
+		goto out;
+	}
+	rc = VT_EXIT_OK;
+	for (size_t i = 0; i < vt_nplugins; i++) {
+		struct vt_error *err;
+
+		if (c.plugin && strcmp(vt_plugins[i]->name, c.plugin))
+			continue;
+		ran[n].p = vt_plugins[i];
+		ran[n].res = calloc(1, sizeof(*ran[n].res));
+		if (!ran[n].res) {
+			vt_cli_error(&vt_enomem);
+			rc = VT_EXIT_ERROR;
+			break;
+		}
+		/* Progress on a terminal only, once the report has taken a second. */
+		if (progress && seconds() - t0 >= 1.0) {
+			fprintf(stderr, "\rvmtriage report: plugin %zu/%zu %s...\033[K", i + 1,
+				vt_nplugins, vt_plugins[i]->name);
+			shown = true;
+		}
+		err = vt_plugins[i]->run(&ctx, ran[n].res);
+		if (err) {
+			vt_result_set(ran[n].res, VT_UNKNOWN, "plugin failed: %s", err->message);
+			vt_error_destroy(err);
+		}
+		findings |= ran[n].res->verdict >= VT_LATENT;
+		n++;
+	}
+	if (shown)
+		fprintf(stderr, "\r\033[K");
+	if (rc == VT_EXIT_OK) {
+		qsort(ran, n, sizeof(*ran), by_severity);
+		if ((c.svg || c.html) && !write_pictures(&c, &ctx, ran, n)) {
+			rc = VT_EXIT_ERROR;
+			goto free_ran;
+		}
+		if (c.json)
+			print_json(t, &oops, ran, n);
+		else
+			print_text(t, &oops, ran, n);
+		rc = findings ? VT_EXIT_FINDINGS : VT_EXIT_OK;
+	}
+free_ran:
+	for (size_t i = 0; i < vt_nplugins; i++)
+		free(ran[i].res);
+	free(ran);
+out:
+	vt_memmap_destroy(ctx.memmap_);
+	vt_error_destroy(ctx.memmap_err);
+	vt_symbols_destroy(s);
+	vt_target_destroy(t);
+	return rc;
+}
+
+const struct vt_command vt_cmd_report = {
+	.name = "report",
+	.args = "VMCORE [VMLINUX] [--plugin NAME] [--json] [--svg FILE] [--html FILE]",
+	.summary = "Triage: run the bug-class plugins, lead with fired and latent findings",
+	.help = "Each plugin says fired (the dump is the crash its class causes), latent\n"
+		"(the state that causes it is present), clean, unknown (data missing,\n"
+		"e.g. filtered pages) or not-applicable, with evidence, the fix commit\n"
+		"and the next step. JSON: schema vmtriage-report/1 (docs/report-schema.md).\n"
+		"  --plugin NAME   run one plugin (see vmtriage plugins)\n"
+		"  --svg FILE      also draw the physical memory map (sections, zones,\n"
+		"                  holes, hot-removed ranges, e820/memblock, LMBs) with the\n"
+		"                  findings at their addresses, as a self-contained SVG\n"
+		"  --html FILE     the same picture in an HTML page with a legend and the\n"
+		"                  findings and ranges tables (no network loads)\n"
+		"Progress on stderr when it is a terminal and the report takes over a second.\n"
+		"Exit status: 0 nothing fired or latent, 1 findings, 2 error.\n",
+	.run = run_report,
+};
+
+static int run_plugins(int argc, char **argv)
+{
+	bool json = argc > 1 && !strcmp(argv[1], "--json");
+	struct vt_json j;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		printf("Usage: vmtriage plugins [--json]\n\nList the bug-class plugins.\n");
+		return VT_EXIT_OK;
+	}
+	if (json) {
+		vt_json_init(&j, stdout, true);
+		vt_json_array_begin(&j, NULL);
+	}
+	for (size_t i = 0; i < vt_nplugins; i++) {
+		const struct vt_plugin *p = vt_plugins[i];
+
+		if (json) {
+			vt_json_object_begin(&j, NULL);
+			vt_json_string(&j, "name", p->name);
+			vt_json_string(&j, "class", (char[]){ p->bug_class, 0 });
+			vt_json_string(&j, "summary", p->summary);
+			vt_json_string(&j, "arches", p->arches);
+			vt_json_string(&j, "affected_versions", p->versions);
+			vt_json_string(&j, "fix", p->fix);
+			vt_json_object_end(&j);
+		} else {
+			printf("%-14s %c  %-7s %s\n", p->name, p->bug_class, p->arches, p->summary);
+		}
+	}
+	if (json) {
+		vt_json_array_end(&j);
+		vt_json_finish(&j);
+	}
+	return VT_EXIT_OK;
+}
+
+const struct vt_command vt_cmd_plugins = {
+	.name = "plugins",
+	.args = "[--json]",
+	.summary = "List the bug-class plugins",
+	.run = run_plugins,
+};

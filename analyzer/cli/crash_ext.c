@@ -1,0 +1,164 @@
+/*
+ * The crash extension: `extend vmtriage.so` in a running crash session adds
+ * commands that run vmtriage on whatever crash opened, reading physical
+ * memory through crash's readmem() and the VMCOREINFO note from the
+ * kernel's own vmcoreinfo_data. Types and symbols come from the vmlinux
+ * crash loaded (its namelist), as with the CLI.
+ *
+ * Commands (named to stay clear of crash's own): triage (vmtriage report),
+ * vmemmap (memmap), vpgtables (pgtables), vlog (log), vinfo (info).
+ * crash requires registration from a constructor (DESIGN.md's exception).
+ */
+#include <crash/defs.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "target/target.h"
+
+static struct vt_error *crash_read_phys(void *arg, uint64_t paddr, void *buf, size_t len)
+{
+	if (!readmem((ulonglong)paddr, PHYSADDR, buf, (long)len, "vmtriage",
+		     RETURN_ON_ERROR | QUIET))
+		return vt_error_create(VT_ERR_NODATA,
+				       "crash cannot read physical 0x%llx (%zu bytes)",
+				       (unsigned long long)paddr, len);
+	return NULL;
+}
+
+/* The kernel's VMCOREINFO text: vmcoreinfo_data (a pointer) and its size. */
+static char *read_vmcoreinfo(size_t *len)
+{
+	ulong data = 0;
+	unsigned int size = 0;
+	char *text;
+
+	if (!symbol_exists("vmcoreinfo_data") || !symbol_exists("vmcoreinfo_size") ||
+	    !readmem(symbol_value("vmcoreinfo_data"), KVADDR, &data, sizeof(data),
+		     "vmcoreinfo_data", RETURN_ON_ERROR | QUIET) ||
+	    !readmem(symbol_value("vmcoreinfo_size"), KVADDR, &size, sizeof(size),
+		     "vmcoreinfo_size", RETURN_ON_ERROR | QUIET) ||
+	    !data || !size || size > (1u << 20))
+		return NULL;
+	text = calloc(1, size + 1);
+	if (text && !readmem(data, KVADDR, text, size, "vmcoreinfo text",
+			     RETURN_ON_ERROR | QUIET)) {
+		free(text);
+		return NULL;
+	}
+	*len = size;
+	return text;
+}
+
+static struct vt_error *open_session(const char *vmcore, struct vt_target **ret)
+{
+	struct vt_target_backend b = {
+		.read_phys = crash_read_phys,
+		.name = pc->dumpfile ? pc->dumpfile : "crash session",
+		.page_size = (uint32_t)PAGESIZE(),
+		.ncpus = (unsigned)kt->cpus,
+#if defined(X86_64)
+		.arch = VT_ARCH_X86_64,
+#elif defined(PPC64)
+		.arch = VT_ARCH_PPC64,
+		.big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
+#elif defined(ARM64)
+		.arch = VT_ARCH_ARM64,
+		.big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
+#endif
+	};
+	char *vmcoreinfo;
+	struct vt_error *err;
+
+	vmcoreinfo = read_vmcoreinfo(&b.vmcoreinfo_len);
+	b.vmcoreinfo = vmcoreinfo;
+	err = vt_target_open_backend(&b, ret);
+	free(vmcoreinfo);
+	return err;
+}
+
+/* Run a vmtriage command on the session: argv = NAME <session> <vmlinux> args. */
+static void run_cmd(const struct vt_command *cmd)
+{
+	char *argv[MAXARGS + 4];
+	int n = 0, saved = -1;
+
+	argv[n++] = (char *)cmd->name;
+	argv[n++] = (char *)"(crash-session)";
+	if (pc->namelist)
+		argv[n++] = pc->namelist;
+	for (int i = 1; i < argcnt && n < MAXARGS + 3; i++)
+		argv[n++] = args[i];
+	argv[n] = NULL;
+	/* Our printers write to stdout; crash may have redirected fp (pipes). */
+	fflush(stdout);
+	if (fp && fp != stdout) {
+		fflush(fp);
+		saved = dup(STDOUT_FILENO);
+		dup2(fileno(fp), STDOUT_FILENO);
+	}
+	vt_cli_set_opener(open_session);
+	cmd->run(n, argv);
+	vt_cli_set_opener(NULL);
+	fflush(stdout);
+	if (saved >= 0) {
+		dup2(saved, STDOUT_FILENO);
+		close(saved);
+	}
+}
+
+static void cmd_triage(void) { run_cmd(&vt_cmd_report); }
+static void cmd_vmemmap(void) { run_cmd(&vt_cmd_memmap); }
+static void cmd_vpgtables(void) { run_cmd(&vt_cmd_pgtables); }
+static void cmd_vlog(void) { run_cmd(&vt_cmd_log); }
+static void cmd_vinfo(void) { run_cmd(&vt_cmd_info); }
+
+static char *help_triage[] = {
+	"triage",
+	"run vmtriage's bug-class plugins on this session",
+	"[--plugin NAME] [--json]",
+	"  Runs every vmtriage plugin (see `vmtriage plugins`) on the memory crash",
+	"  opened and prints verdicts (fired, latent, clean, unknown,",
+	"  not-applicable) with evidence, fix commit and next step.",
+	NULL
+};
+static char *help_vmemmap[] = {
+	"vmemmap",
+	"vmtriage memmap: sections, zones, struct page counts",
+	"[--sections | --ranges | --pfn N] [--json]",
+	"  Like `vmtriage memmap` on a dump file.",
+	NULL
+};
+static char *help_vpgtables[] = {
+	"vpgtables",
+	"vmtriage pgtables: page tables per process",
+	"[--pid PID | --kernel] [--summary] [--json]",
+	"  Like `vmtriage pgtables` on a dump file.",
+	NULL
+};
+static char *help_vlog[] = {
+	"vlog", "vmtriage log: the printk ring buffer", "[--json]",
+	"  Like `vmtriage log` on a dump file.", NULL
+};
+static char *help_vinfo[] = {
+	"vinfo", "vmtriage info on this session", "[--json]",
+	"  Like `vmtriage info` on a dump file.", NULL
+};
+
+static struct command_table_entry command_table[] = {
+	{ "triage", cmd_triage, help_triage, 0 },
+	{ "vmemmap", cmd_vmemmap, help_vmemmap, 0 },
+	{ "vpgtables", cmd_vpgtables, help_vpgtables, 0 },
+	{ "vlog", cmd_vlog, help_vlog, 0 },
+	{ "vinfo", cmd_vinfo, help_vinfo, 0 },
+	{ NULL, NULL, NULL, 0 },
+};
+
+void __attribute__((constructor)) vmtriage_crash_init(void);
+void __attribute__((constructor)) vmtriage_crash_init(void)
+{
+	register_extension(command_table);
+}

@@ -1,0 +1,512 @@
+/*
+ * SPARSEMEM sections and the struct page scan (include/linux/mmzone.h facts):
+ * mem_section is an array of NR_SECTION_ROOTS roots, each (with
+ * SPARSEMEM_EXTREME) a pointer to PAGE_SIZE / sizeof(struct mem_section)
+ * sections; section_mem_map holds flag bits and the encoded mem_map
+ * (mem_map - section_start_pfn), usage->subsection_map says which 2 MiB
+ * subsections of a non-early section are valid.
+ */
+#include "models/memmap_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/byteorder.h"
+
+#define MAX_ROOTS (1u << 20)
+#define SUBSECTION_SHIFT 21
+#define SCAN_CHUNK (1u << 20)	/* bytes of struct pages per read */
+
+uint32_t vt_memmap_offset(struct vt_memmap *m, const char *type,
+			  const char *member, uint32_t dflt, bool *known)
+{
+	uint64_t off;
+	struct vt_error *err = vt_symbols_offsetof(m->s, type, member, &off);
+
+	if (err) {
+		vt_error_destroy(err);
+		if (known)
+			*known = false;
+		return dflt;
+	}
+	if (known)
+		*known = true;
+	return (uint32_t)off;
+}
+
+int64_t vt_memmap_constant(struct vt_memmap *m, const char *name, int64_t dflt)
+{
+	int64_t v;
+	struct vt_error *err = vt_symbols_constant(m->s, name, &v);
+
+	if (err) {
+		vt_error_destroy(err);
+		return dflt;
+	}
+	return v;
+}
+
+static int64_t vi_num(struct vt_memmap *m, const char *kind, const char *name,
+		      int64_t dflt)
+{
+	int64_t v;
+	struct vt_error *err = vt_vmcoreinfo_number(vt_target_vmcoreinfo(m->t),
+						   kind, name, &v);
+
+	if (err) {
+		vt_error_destroy(err);
+		return dflt;
+	}
+	return v;
+}
+
+static bool is_kernel_address(const struct vt_memmap *m, uint64_t a)
+{
+	return vt_target_info(m->t)->arch == VT_ARCH_PPC64 ?
+	       a >= 0xc000000000000000ull : a >= 0xff00000000000000ull;
+}
+
+static struct vt_error *load_sections(struct vt_memmap *m)
+{
+	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(m->t);
+	struct vt_memmap_geometry *g = &m->geo;
+	uint64_t roots_addr, sec_size, per_root, nroots, nr_mem_sections, cap = 0;
+	uint64_t off_usage, off_submap, map_mask;
+	int64_t max_phys, len;
+	unsigned bit_present, bit_mem_map, bit_online, bit_early, bit_device;
+	unsigned char *root_buf = NULL;
+	struct vt_error *err;
+	bool usage_known, submap_known;
+
+	g->section_size_bits = (unsigned)vi_num(m, "NUMBER", "SECTION_SIZE_BITS", 0);
+	max_phys = vi_num(m, "NUMBER", "MAX_PHYSMEM_BITS", 0);
+	if (g->section_size_bits < g->page_shift || g->section_size_bits > 40 ||
+	    max_phys <= g->section_size_bits || max_phys > 64)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+			"VMCOREINFO lacks sane SECTION_SIZE_BITS/MAX_PHYSMEM_BITS (%u/%" PRId64
+			"): not a SPARSEMEM kernel?", g->section_size_bits, max_phys);
+	g->pages_per_section = 1ull << (g->section_size_bits - g->page_shift);
+	g->subsections_per_section = g->section_size_bits > SUBSECTION_SHIFT ?
+		1u << (g->section_size_bits - SUBSECTION_SHIFT) : 1;
+	if (g->subsections_per_section > 64)
+		return vt_error_create(VT_ERR_UNSUPPORTED, "more than 64 subsections per section");
+	sec_size = (uint64_t)vi_num(m, "SIZE", "mem_section", 16);
+	if (sec_size < 16 || sec_size > 64)
+		return vt_error_create(VT_ERR_FORMAT, "SIZE(mem_section) = %" PRIu64, sec_size);
+	nr_mem_sections = 1ull << (max_phys - g->section_size_bits);
+	/* makedumpfile's rule: the root count tells EXTREME from classic. */
+	len = vi_num(m, "LENGTH", "mem_section", 0);
+	per_root = vt_target_info(m->t)->page_size / sec_size;
+	if (len > 0 && (uint64_t)len * per_root == nr_mem_sections) {
+		g->extreme = true;
+	} else if (len > 0 && (uint64_t)len == nr_mem_sections) {
+		g->extreme = false;
+		per_root = 1;
+	} else {
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+			"LENGTH(mem_section) = %" PRId64 " fits neither SPARSEMEM layout "
+			"(%" PRIu64 " sections)", len, nr_mem_sections);
+	}
+	nroots = (uint64_t)len;
+	if (nroots > MAX_ROOTS)
+		return vt_error_create(VT_ERR_FORMAT, "%" PRIu64 " section roots", nroots);
+	err = vt_vmcoreinfo_symbol(vi, "mem_section", &roots_addr);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(mem_section)");
+
+	bit_present = (unsigned)vt_memmap_constant(m, "SECTION_MARKED_PRESENT_BIT", 0);
+	bit_mem_map = (unsigned)vt_memmap_constant(m, "SECTION_HAS_MEM_MAP_BIT", 1);
+	bit_online = (unsigned)vt_memmap_constant(m, "SECTION_IS_ONLINE_BIT", 2);
+	bit_early = (unsigned)vt_memmap_constant(m, "SECTION_IS_EARLY_BIT", 3);
+	bit_device = (unsigned)vt_memmap_constant(m, "SECTION_TAINT_ZONE_DEVICE_BIT", 4);
+	map_mask = ~((1ull << vt_memmap_constant(m, "SECTION_MAP_LAST_BIT", 5)) - 1);
+	off_usage = vt_memmap_offset(m, "struct mem_section", "usage", 8, &usage_known);
+	off_submap = vt_memmap_offset(m, "struct mem_section_usage", "subsection_map",
+				      0, &submap_known);
+	g->subsections_known = usage_known && submap_known;
+
+	root_buf = malloc(per_root * sec_size);
+	if (!root_buf)
+		return &vt_enomem;
+	for (uint64_t r = 0; r < nroots; r++) {
+		uint64_t base;
+
+		if (g->extreme) {
+			err = vt_target_read_u64(m->t, roots_addr + 8 * r, &base);
+			if (err)
+				goto fail;
+			if (!base)
+				continue;
+		} else {
+			base = roots_addr + r * sec_size;
+		}
+		err = vt_target_read_kv(m->t, base, root_buf, per_root * sec_size);
+		if (err)
+			goto fail;
+		for (uint64_t i = 0; i < per_root; i++) {
+			const unsigned char *p = root_buf + i * sec_size;
+			uint64_t coded = vt_load64(p, m->be);
+			struct vt_section *s;
+
+			if (!(coded & (1ull << bit_present)))
+				continue;
+			if (m->nsections == cap) {
+				uint64_t ncap = cap ? 2 * cap : 256;
+				void *n = realloc(m->sections, ncap * sizeof(*m->sections));
+
+				if (!n) {
+					err = &vt_enomem;
+					goto fail;
+				}
+				m->sections = n;
+				cap = ncap;
+			}
+			s = &m->sections[m->nsections++];
+			memset(s, 0, sizeof(*s));
+			s->nr = r * per_root + i;
+			s->addr = base + i * sec_size;
+			s->coded = coded;
+			s->flags = VT_SECTION_PRESENT |
+				(coded & (1ull << bit_mem_map) ? VT_SECTION_HAS_MEM_MAP : 0) |
+				(coded & (1ull << bit_online) ? VT_SECTION_ONLINE : 0) |
+				(coded & (1ull << bit_early) ? VT_SECTION_EARLY : 0) |
+				(coded & (1ull << bit_device) ? VT_SECTION_ZONE_DEVICE : 0);
+			/* mem_map is stored minus the section's first pfn. */
+			s->mem_map = (coded & map_mask) +
+				     (s->nr * g->pages_per_section) * g->page_struct_size;
+			if ((s->flags & VT_SECTION_HAS_MEM_MAP) && !is_kernel_address(m, s->mem_map))
+				s->flags |= VT_SECTION_BAD_MAP;
+			s->usage = vt_load64(p + off_usage, m->be);
+			s->subsection_map = ~0ull;
+			if (g->subsections_known && s->usage) {
+				struct vt_error *e = vt_target_read_u64(m->t, s->usage + off_submap,
+									&s->subsection_map);
+				if (e) {	/* usage unreadable: trust the section */
+					vt_error_destroy(e);
+					s->subsection_map = ~0ull;
+				}
+			}
+			if (g->subsections_per_section < 64)
+				s->subsection_map &= (1ull << g->subsections_per_section) - 1;
+		}
+	}
+	free(root_buf);
+	return NULL;
+fail:
+	free(root_buf);
+	return vt_error_prefix(err, "reading mem_section");
+}
+
+/* A struct page member every decode needs: missing is an error naming it. */
+static struct vt_error *required(struct vt_memmap *m, const char *member, uint32_t *ret)
+{
+	uint64_t off;
+	struct vt_error *err = vt_symbols_offsetof(m->s, "struct page", member, &off);
+
+	if (err)
+		return vt_error_prefix(err, "struct page.%s", member);
+	if (off + 4 > m->geo.page_struct_size)
+		return vt_error_create(VT_ERR_FORMAT, "struct page.%s at %" PRIu64
+				       " is past sizeof(struct page) %u", member, off,
+				       m->geo.page_struct_size);
+	*ret = (uint32_t)off;
+	return NULL;
+}
+
+/* A member only some decodes need: *known says whether it was found. */
+static struct vt_error *optional(struct vt_memmap *m, const char *member, uint32_t *ret,
+				 bool *known)
+{
+	struct vt_error *err = required(m, member, ret);
+
+	*known = !err;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		*ret = VT_OFF_UNKNOWN;
+	return err;
+}
+
+static struct vt_error *load_page_layout(struct vt_memmap *m)
+{
+	const struct vt_target_info *ti = vt_target_info(m->t);
+	uint64_t size;
+	bool known;
+	struct vt_error *err = vt_symbols_sizeof(m->s, "struct page", &size);
+
+	if (err)
+		return vt_error_prefix(err, "size of struct page");
+	if (size < 32 || size > 256)
+		return vt_error_create(VT_ERR_FORMAT, "sizeof(struct page) = %" PRIu64, size);
+	m->geo.page_struct_size = (uint32_t)size;
+	if ((err = required(m, "flags", &m->off_flags)) ||
+	    (err = required(m, "_refcount", &m->off_refcount)))
+		return err;
+	/* page_type shares a word with _mapcount (union); either names it. */
+	if ((err = optional(m, "page_type", &m->off_mapcount, &known)))
+		return err;
+	if (!known && (err = required(m, "_mapcount", &m->off_mapcount)))
+		return err;
+	if ((err = optional(m, "compound_head", &m->off_compound_head,
+			    &m->geo.compound_head_known)) ||
+	    (err = optional(m, "mapping", &m->off_mapping, &known)) ||
+	    (err = optional(m, "index", &m->off_index, &known)) ||
+	    (err = optional(m, "private", &m->off_private, &known)))
+		return err;
+	return vt_pagetype_detect(m->s, vt_target_vmcoreinfo(m->t), ti->release, &m->pt);
+}
+
+struct vt_error *vt_memmap_create(struct vt_target *t, struct vt_symbols *s,
+				  struct vt_memmap **ret)
+{
+	struct vt_memmap *m = calloc(1, sizeof(*m));
+	struct vt_error *err;
+
+	if (!m)
+		return &vt_enomem;
+	m->t = t;
+	m->s = s;
+	m->be = vt_target_info(t)->big_endian;
+	m->geo.page_shift = __builtin_ctz(vt_target_info(t)->page_size);
+	if ((err = load_page_layout(m)) || (err = load_sections(m)))
+		goto fail;
+	vt_memmap_load_flag_names(m);
+	if ((err = vt_memmap_load_nodes(m)))
+		goto fail;
+	*ret = m;
+	return NULL;
+fail:
+	vt_memmap_destroy(m);
+	return vt_error_prefix(err, "memmap");
+}
+
+void vt_memmap_destroy(struct vt_memmap *m)
+{
+	if (!m)
+		return;
+	free(m->sections);
+	free(m->nodes);
+	free(m->buf);
+	free(m);
+}
+
+bool vt_memmap_big_endian(const struct vt_memmap *m)
+{
+	return m->be;
+}
+
+size_t vt_memmap_sections(const struct vt_memmap *m, const struct vt_section **ret)
+{
+	*ret = m->sections;
+	return m->nsections;
+}
+
+size_t vt_memmap_nodes(const struct vt_memmap *m, const struct vt_node **ret)
+{
+	*ret = m->nodes;
+	return m->nnodes;
+}
+
+const struct vt_memmap_geometry *vt_memmap_geometry(const struct vt_memmap *m)
+{
+	return &m->geo;
+}
+
+const struct vt_section *vt_memmap_section_of(const struct vt_memmap *m,
+					      uint64_t pfn)
+{
+	uint64_t nr = pfn >> (m->geo.section_size_bits - m->geo.page_shift);
+	size_t lo = 0, hi = m->nsections;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (m->sections[mid].nr < nr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < m->nsections && m->sections[lo].nr == nr ? &m->sections[lo] : NULL;
+}
+
+static bool section_pfn_valid(const struct vt_memmap *m, const struct vt_section *s,
+			      uint64_t pfn)
+{
+	unsigned sub;
+
+	if (!(s->flags & VT_SECTION_HAS_MEM_MAP) || (s->flags & VT_SECTION_BAD_MAP))
+		return false;
+	if (s->flags & VT_SECTION_EARLY)
+		return true;
+	sub = (unsigned)((pfn & (m->geo.pages_per_section - 1)) >>
+			 (SUBSECTION_SHIFT - m->geo.page_shift));
+	return (s->subsection_map >> sub) & 1;
+}
+
+bool vt_memmap_pfn_valid(const struct vt_memmap *m, uint64_t pfn)
+{
+	const struct vt_section *s = vt_memmap_section_of(m, pfn);
+
+	return s && section_pfn_valid(m, s, pfn);
+}
+
+struct vt_error *vt_memmap_page_addr(const struct vt_memmap *m, uint64_t pfn,
+				     uint64_t *ret)
+{
+	const struct vt_section *s = vt_memmap_section_of(m, pfn);
+
+	if (!s || !section_pfn_valid(m, s, pfn))
+		return vt_error_create(VT_ERR_NOT_FOUND,
+				       "pfn 0x%" PRIx64 " is not valid (no memmap)", pfn);
+	*ret = s->mem_map + (pfn - s->nr * m->geo.pages_per_section) *
+			    m->geo.page_struct_size;
+	return NULL;
+}
+
+struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
+				  uint64_t *pfn_ret)
+{
+	uint64_t span = m->geo.pages_per_section * m->geo.page_struct_size;
+
+	for (size_t i = 0; i < m->nsections; i++) {
+		const struct vt_section *s = &m->sections[i];
+
+		if (addr >= s->mem_map && addr - s->mem_map < span &&
+		    (addr - s->mem_map) % m->geo.page_struct_size == 0) {
+			*pfn_ret = s->nr * m->geo.pages_per_section +
+				   (addr - s->mem_map) / m->geo.page_struct_size;
+			return NULL;
+		}
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND,
+			       "0x%" PRIx64 " is not a struct page in any section's memmap", addr);
+}
+
+struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
+				     struct vt_page *ret, unsigned char *raw)
+{
+	uint64_t addr;
+	struct vt_error *err = vt_memmap_page_addr(m, pfn, &addr);
+
+	if (!err)
+		err = vt_target_read_kv(m->t, addr, raw, m->geo.page_struct_size);
+	if (err)
+		return err;
+	vt_memmap_decode(m, pfn, addr, raw, ret);
+	return NULL;
+}
+
+enum vt_page_type vt_memmap_page_type(const struct vt_memmap *m,
+				      const struct vt_page *p)
+{
+	return vt_pagetype_decode(&m->pt, p->page_type);
+}
+
+const struct vt_pagetype_encoding *vt_memmap_pagetype_encoding(const struct vt_memmap *m)
+{
+	return &m->pt;
+}
+
+/*
+ * Read the struct pages of npfns pfns at addr into m->buf. When the dump
+ * lacks part of it (filtered), retry per 4 KiB of memmap and clear known[]
+ * for the pfns whose struct pages stay missing, reporting them once.
+ */
+static struct vt_error *read_chunk(struct vt_memmap *m, uint64_t first_pfn,
+				   uint64_t npfns, uint64_t addr, bool *known,
+				   const struct vt_memmap_scan_ops *ops, void *arg)
+{
+	uint32_t psz = m->geo.page_struct_size;
+	struct vt_error *err = vt_target_read_kv(m->t, addr, m->buf, npfns * psz);
+
+	for (uint64_t i = 0; i < npfns; i++)
+		known[i] = true;
+	if (!err)
+		return NULL;
+	if (err->code != VT_ERR_NODATA && err->code != VT_ERR_FAULT)
+		return err;
+	vt_error_destroy(err);
+	for (uint64_t i = 0; i < npfns;) {
+		uint64_t a = addr + i * psz;
+		/* pfns whose struct page starts in this 4 KiB of memmap */
+		uint64_t end = ((a | 4095) + 1 - addr + psz - 1) / psz;
+
+		if (end > npfns)
+			end = npfns;
+		if (end <= i)
+			end = i + 1;
+		err = vt_target_read_kv(m->t, a, m->buf + i * psz, (end - i) * psz);
+		if (err) {
+			if (ops->unknown)
+				ops->unknown(arg, first_pfn + i, first_pfn + end, err);
+			vt_error_destroy(err);
+			for (uint64_t q = i; q < end; q++)
+				known[q] = false;
+		}
+		i = end;
+	}
+	return NULL;
+}
+
+struct vt_error *vt_memmap_scan(struct vt_memmap *m,
+				const struct vt_memmap_scan_ops *ops, void *arg)
+{
+	uint32_t psz = m->geo.page_struct_size;
+	uint64_t per_chunk = SCAN_CHUNK / psz, total = 0, done = 0;
+	struct vt_page *pages;
+	bool *known;
+	struct vt_error *err = NULL;
+
+	if (!m->buf) {
+		m->buf = malloc(per_chunk * psz);
+		if (!m->buf)
+			return &vt_enomem;
+		m->buf_size = per_chunk * psz;
+	}
+	pages = malloc(per_chunk * sizeof(*pages));
+	known = malloc(per_chunk * sizeof(*known));
+	if (!pages || !known) {
+		err = &vt_enomem;
+		goto out;
+	}
+	for (size_t i = 0; i < m->nsections; i++)
+		total += m->geo.pages_per_section;
+	for (size_t i = 0; i < m->nsections && !err; i++) {
+		const struct vt_section *s = &m->sections[i];
+		uint64_t start = s->nr * m->geo.pages_per_section;
+
+		if (!(s->flags & VT_SECTION_HAS_MEM_MAP) || (s->flags & VT_SECTION_BAD_MAP)) {
+			done += m->geo.pages_per_section;
+			continue;
+		}
+		for (uint64_t off = 0; off < m->geo.pages_per_section; off += per_chunk) {
+			uint64_t n = m->geo.pages_per_section - off, nvalid = 0;
+
+			if (n > per_chunk)
+				n = per_chunk;
+			err = read_chunk(m, start + off, n, s->mem_map + off * psz, known,
+					 ops, arg);
+			if (err)
+				break;
+			for (uint64_t j = 0; j < n; j++) {
+				uint64_t pfn = start + off + j;
+
+				if (!known[j] || !section_pfn_valid(m, s, pfn))
+					continue;
+				pages[nvalid].raw = m->buf + j * psz;
+				vt_memmap_decode(m, pfn, s->mem_map + (off + j) * psz,
+						 m->buf + j * psz, &pages[nvalid]);
+				nvalid++;
+			}
+			if (nvalid && ops->visit && ops->visit(arg, pages, nvalid))
+				goto out;
+			done += n;
+			if (ops->progress)
+				ops->progress(arg, done, total);
+		}
+	}
+out:
+	free(pages);
+	free(known);
+	return err;
+}

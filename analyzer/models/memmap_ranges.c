@@ -1,0 +1,207 @@
+/*
+ * `vmtriage memmap --ranges`: one physical map merged from the sections,
+ * the zones, the e820 table (x86) and memblock.memory (ppc64), with holes.
+ * Every boundary of any source cuts the address space; consecutive pieces
+ * with the same attributes are merged again.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "models/bootlog.h"
+#include "models/memmap.h"
+#include "models/physmap.h"
+#include "models/memmap_ranges.h"
+
+struct piece {
+	uint64_t start, end;
+	char e820[16], memblock[4], section[8], zone[16];
+};
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void attrs(const struct vt_memmap *m, const struct vt_map *e820,
+		  const struct vt_map *mb, uint64_t addr, struct piece *p)
+{
+	const struct vt_memmap_geometry *g = vt_memmap_geometry(m);
+	const struct vt_section *s = vt_memmap_section_of(m, addr >> g->page_shift);
+	const struct vt_node *nodes;
+	size_t nn = vt_memmap_nodes(m, &nodes);
+	static const char letters[] = "PMOED";
+
+	strcpy(p->e820, e820 ? "hole" : "-");
+	for (size_t i = 0; e820 && i < e820->n; i++)
+		if (addr >= e820->entries[i].start && addr < e820->entries[i].end)
+			snprintf(p->e820, sizeof(p->e820), "%s",
+				 vt_e820_type_name(e820->entries[i].type));
+	strcpy(p->memblock, mb ? "no" : "-");
+	for (size_t i = 0; mb && i < mb->n; i++)
+		if (addr >= mb->entries[i].start && addr < mb->entries[i].end)
+			strcpy(p->memblock, "yes");
+	strcpy(p->section, "none");
+	if (s) {
+		int n = 0;
+
+		for (int i = 0; i < 5; i++)
+			if (s->flags & (1u << i))
+				p->section[n++] = letters[i];
+		p->section[n] = '\0';
+		if (!vt_memmap_pfn_valid(m, addr >> g->page_shift))
+			strcat(p->section, "-");	/* invalid subsection */
+	}
+	strcpy(p->zone, "-");
+	for (size_t n = 0; n < nn; n++)
+		for (int z = 0; z < nodes[n].nzones; z++) {
+			const struct vt_zone *zn = &nodes[n].zones[z];
+			uint64_t pfn = addr >> g->page_shift;
+
+			if (zn->spanned && pfn >= zn->start_pfn && pfn < zn->start_pfn + zn->spanned)
+				snprintf(p->zone, sizeof(p->zone), "%s", zn->name);
+		}
+}
+
+static bool same(const struct piece *a, const struct piece *b)
+{
+	return !strcmp(a->e820, b->e820) && !strcmp(a->memblock, b->memblock) &&
+	       !strcmp(a->section, b->section) && !strcmp(a->zone, b->zone);
+}
+
+int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
+			   struct vt_memmap *m, bool json)
+{
+	const struct vt_memmap_geometry *g = vt_memmap_geometry(m);
+	const struct vt_section *sec;
+	const struct vt_node *nodes;
+	size_t ns = vt_memmap_sections(m, &sec), nn = vt_memmap_nodes(m, &nodes);
+	struct vt_map e820 = { 0 }, mb = { 0 };
+	bool have_e820 = false, have_mb = false;
+	uint64_t *cuts;
+	size_t ncuts = 0, cap, npieces = 0;
+	struct piece *pieces;
+	struct vt_error *err;
+	const char *mb_note = NULL;
+
+	if (vt_target_info(t)->arch == VT_ARCH_X86_64) {
+		err = vt_e820_read(t, s, "e820_table", &e820);
+		have_e820 = !err;
+		vt_error_destroy(err);
+		/* x86 discards memblock after boot: rebuild it from the log. */
+		err = vt_bootlog_map(t, s, "memblock", &mb);
+		have_mb = !err;
+		mb_note = have_mb ? "x86 discards memblock after boot: memory regions rebuilt "
+				    "from the boot log's node ranges" :
+				    "x86 discards memblock after boot, and the log no longer "
+				    "holds its node ranges";
+		vt_error_destroy(err);
+	} else {
+		err = vt_memblock_read(t, s, "memory", &mb);
+		have_mb = !err;
+		if (err)
+			mb_note = "memblock layout unknown (give the vmlinux)";
+		vt_error_destroy(err);
+	}
+	cap = 2 * (ns + e820.n + mb.n + nn * VT_MAX_ZONES) + 2;
+	cuts = malloc(cap * sizeof(*cuts));
+	pieces = malloc(cap * sizeof(*pieces));
+	if (!cuts || !pieces) {
+		free(cuts);
+		free(pieces);
+		vt_map_deinit(&e820);
+		vt_map_deinit(&mb);
+		vt_cli_error(&vt_enomem);
+		return VT_EXIT_ERROR;
+	}
+	for (size_t i = 0; i < ns; i++) {
+		uint64_t a = (sec[i].nr * g->pages_per_section) << g->page_shift;
+
+		cuts[ncuts++] = a;
+		cuts[ncuts++] = a + (g->pages_per_section << g->page_shift);
+	}
+	for (size_t i = 0; i < e820.n; i++) {
+		cuts[ncuts++] = e820.entries[i].start;
+		cuts[ncuts++] = e820.entries[i].end;
+	}
+	for (size_t i = 0; i < mb.n; i++) {
+		cuts[ncuts++] = mb.entries[i].start;
+		cuts[ncuts++] = mb.entries[i].end;
+	}
+	for (size_t n = 0; n < nn; n++)
+		for (int z = 0; z < nodes[n].nzones; z++)
+			if (nodes[n].zones[z].spanned) {
+				cuts[ncuts++] = nodes[n].zones[z].start_pfn << g->page_shift;
+				cuts[ncuts++] = (nodes[n].zones[z].start_pfn +
+						 nodes[n].zones[z].spanned) << g->page_shift;
+			}
+	qsort(cuts, ncuts, sizeof(*cuts), cmp_u64);
+	for (size_t i = 0; i + 1 < ncuts; i++) {
+		struct piece p;
+
+		if (cuts[i] == cuts[i + 1])
+			continue;
+		attrs(m, have_e820 ? &e820 : NULL, have_mb ? &mb : NULL, cuts[i], &p);
+		p.start = cuts[i];
+		p.end = cuts[i + 1];
+		if (npieces && pieces[npieces - 1].end == p.start && same(&pieces[npieces - 1], &p))
+			pieces[npieces - 1].end = p.end;
+		else
+			pieces[npieces++] = p;
+	}
+	if (json) {
+		struct vt_json j;
+
+		vt_json_init(&j, stdout, true);
+		vt_json_object_begin(&j, NULL);
+		vt_json_array_begin(&j, "sources");
+		vt_json_string(&j, NULL, "sections");
+		vt_json_string(&j, NULL, "zones");
+		if (have_e820)
+			vt_json_string(&j, NULL, "e820_table");
+		if (have_mb)
+			vt_json_string(&j, NULL, mb.name);
+		vt_json_array_end(&j);
+		if (mb_note)
+			vt_json_string(&j, "memblock_note", mb_note);
+		vt_json_array_begin(&j, "ranges");
+		for (size_t i = 0; i < npieces; i++) {
+			vt_json_object_begin(&j, NULL);
+			vt_json_hex(&j, "start", pieces[i].start);
+			vt_json_hex(&j, "end", pieces[i].end);
+			vt_json_string(&j, "e820", pieces[i].e820);
+			vt_json_string(&j, "memblock", pieces[i].memblock);
+			vt_json_string(&j, "section", pieces[i].section);
+			vt_json_string(&j, "zone", pieces[i].zone);
+			vt_json_object_end(&j);
+		}
+		vt_json_array_end(&j);
+		vt_json_object_end(&j);
+		vt_json_finish(&j);
+	} else {
+		printf("%-18s %-18s %10s  %-13s %-8s %-7s %s\n", "START", "END", "SIZE",
+		       "E820", "MEMBLOCK", "SECTION", "ZONE");
+		for (size_t i = 0; i < npieces; i++) {
+			uint64_t sz = pieces[i].end - pieces[i].start;
+
+			printf("0x%016" PRIx64 " 0x%016" PRIx64 " %8" PRIu64 "%s  %-13s %-8s %-7s %s\n",
+			       pieces[i].start, pieces[i].end,
+			       sz >= (1u << 20) ? sz >> 20 : sz >> 10, sz >= (1u << 20) ? "M" : "K",
+			       pieces[i].e820, pieces[i].memblock, pieces[i].section,
+			       pieces[i].zone);
+		}
+		printf("section: P present, M mem_map, O online, E early, D zone-device, "
+		       "'-' invalid subsection, none = no section (hole)\n");
+		if (mb_note)
+			printf("memblock: %s\n", mb_note);
+	}
+	free(cuts);
+	free(pieces);
+	vt_map_deinit(&e820);
+	vt_map_deinit(&mb);
+	return VT_EXIT_OK;
+}

@@ -1,0 +1,171 @@
+#include "models/oops.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "models/printk.h"
+
+struct scan {
+	struct vt_oops *o;
+	bool in_trace;
+	bool done;		/* the first oops's trace has ended */
+	bool seen_trigger;	/* "sysrq: Trigger a crash" */
+};
+
+/* Copy "sym+0x1/0x2" (skipping "? " and "[addr] " prefixes) into dst. */
+static void take_symbol(const char *p, char *dst, size_t len)
+{
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (p[0] == '?' && p[1] == ' ')
+		p += 2;
+	while (*p == '[') {		/* ppc64: "[c000...] [c000...] sym+0x.." */
+		const char *e = strchr(p, ']');
+
+		if (!e)
+			break;
+		p = e + 1;
+		while (*p == ' ')
+			p++;
+	}
+	snprintf(dst, len, "%s", p);
+	dst[strcspn(dst, " \t")] = '\0';
+}
+
+static bool startswith(const char *s, const char *prefix)
+{
+	return strncmp(s, prefix, strlen(prefix)) == 0;
+}
+
+/*
+ * The dump_stack_print_info() header: "CPU: 1 PID: 986 Comm: init ..." up
+ * to 6.9, "CPU: 1 UID: 0 PID: 986 Comm: init ..." from 6.10 (the UID field
+ * is optional; what follows Comm is the taint and release, not parsed here).
+ */
+static bool parse_cpu_header(const char *t, int *cpu, int *pid, char comm[32])
+{
+	unsigned uid;
+	int n = 0;
+
+	if (sscanf(t, "CPU: %d %n", cpu, &n) != 1 || !n)
+		return false;
+	t += n;
+	if (sscanf(t, "UID: %u %n", &uid, &n) == 1 && n)
+		t += n;
+	return sscanf(t, "PID: %d Comm: %31s", pid, comm) == 2;
+}
+
+static int scan_record(void *arg, const struct vt_log_record *r)
+{
+	struct scan *sc = arg;
+	struct vt_oops *o = sc->o;
+	const char *t = r->text, *p;
+	int cpu, pid;
+	char comm[32];
+
+	/* The first "CPU: N PID: P Comm: C" once an oops or panic began. */
+	if (o->cpu < 0 && (o->present || *o->panic || sc->seen_trigger) &&
+	    parse_cpu_header(t, &cpu, &pid, comm)) {
+		o->cpu = cpu;
+		o->pid = pid;
+		snprintf(o->comm, sizeof(o->comm), "%s", comm);
+	}
+	if ((p = strstr(t, "Kernel panic - not syncing: "))) {
+		/* the closing "---[ end Kernel panic - not syncing: X ]---" too */
+		size_t n = strlen(p + 28);
+
+		if (n >= 5 && !strcmp(p + 28 + n - 5, " ]---"))
+			n -= 5;
+		snprintf(o->panic, sizeof(o->panic), "%.*s", (int)n, p + 28);
+		o->present = true;
+		sc->in_trace = false;
+		sc->done = true;
+	}
+	if (strstr(t, "sysrq: Trigger a crash"))
+		sc->seen_trigger = true;
+	if (sc->done)
+		return 0;
+	if (!*o->headline && (startswith(t, "kernel BUG at ") || startswith(t, "BUG: ") ||
+			      startswith(t, "Oops: ") || startswith(t, "Unable to handle kernel") ||
+			      startswith(t, "general protection fault"))) {
+		snprintf(o->headline, sizeof(o->headline), "%s", t);
+		o->present = true;
+		if (sscanf(t, "kernel BUG at %159[^!]!", o->bug_site) != 1)
+			o->bug_site[0] = '\0';
+		if ((p = strstr(t, "address: ")) || (p = strstr(t, "request at ")) ||
+		    (p = strstr(t, " at 0x"))) {
+			p = strchr(p, ' ') + 1;
+			if (p[0] == '0' && p[1] == 'x')
+				p += 2;
+			snprintf(o->fault_address, sizeof(o->fault_address), "%s", p);
+			o->fault_address[strcspn(o->fault_address, " \t")] = '\0';
+		}
+	}
+	if (!*o->ip && (p = strstr(t, "RIP: ")) && (p = strchr(p + 5, ':')))
+		take_symbol(p + 1, o->ip, sizeof(o->ip));
+	if (!*o->ip && startswith(t, "NIP ") && (p = strchr(t, ']')))
+		take_symbol(p + 1, o->ip, sizeof(o->ip));
+	if (!*o->lr && startswith(t, "LR ") && (p = strchr(t, ']')))
+		take_symbol(p + 1, o->lr, sizeof(o->lr));
+	if (startswith(t, "Call Trace:")) {
+		sc->in_trace = true;
+		return 0;
+	}
+	if (sc->in_trace) {
+		if (startswith(t, " <") || startswith(t, "<")) /* <TASK>, <IRQ> markers */
+			return 0;
+		if (t[0] != ' ' && t[0] != '[') {
+			sc->in_trace = false;
+			if (o->ntrace)
+				sc->done = true;
+			return 0;
+		}
+		if (o->ntrace < VT_OOPS_MAX_TRACE)
+			take_symbol(t, o->trace[o->ntrace++], sizeof(o->trace[0]));
+	}
+	return 0;
+}
+
+struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
+				  struct vt_oops *ret)
+{
+	struct scan sc = { .o = ret };
+	struct vt_error *err;
+
+	memset(ret, 0, sizeof(*ret));
+	ret->cpu = ret->pid = -1;
+	err = vt_log_read(t, s, scan_record, &sc, NULL);
+	if (err) {
+		if (err->code == VT_ERR_NOMEM)
+			return err;
+		snprintf(ret->log_error, sizeof(ret->log_error), "%s", err->message);
+		vt_error_destroy(err);
+		return NULL;
+	}
+	ret->have_log = true;
+	return NULL;
+}
+
+static bool sym_is(const char *entry, const char *sym)
+{
+	size_t n = strlen(sym);
+
+	/* "name+0x.." or "name.cold+0x.." or exactly "name" */
+	return strncmp(entry, sym, n) == 0 &&
+	       (entry[n] == '+' || entry[n] == '\0' || entry[n] == '.');
+}
+
+bool vt_oops_ip_is(const struct vt_oops *o, const char *sym)
+{
+	return sym_is(o->ip, sym);
+}
+
+bool vt_oops_mentions(const struct vt_oops *o, const char *sym)
+{
+	if (sym_is(o->ip, sym) || sym_is(o->lr, sym))
+		return true;
+	for (int i = 0; i < o->ntrace; i++)
+		if (sym_is(o->trace[i], sym))
+			return true;
+	return false;
+}

@@ -1,0 +1,87 @@
+/*
+ * Plugins: one per bug class of BUGCLASSES.md. A plugin reads the models
+ * and symbols through its context and records a verdict and evidence in
+ * its result; it never prints and never touches the dump file directly.
+ */
+#ifndef VT_PLUGIN_H
+#define VT_PLUGIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "models/memmap.h"
+#include "models/oops.h"
+#include "target/target.h"
+#include "symbols/symbols.h"
+
+/* Ordered by severity: a report leads with the highest. */
+enum vt_verdict {
+	VT_NOT_APPLICABLE,
+	VT_CLEAN,
+	VT_UNKNOWN,
+	VT_LATENT,
+	VT_FIRED,
+};
+const char *vt_verdict_name(enum vt_verdict v);
+
+#define VT_MAX_EVIDENCE 256	/* items kept; the rest are counted */
+#define VT_MAX_FIELDS 12
+
+/* One piece of evidence: a kind ("pgd-slot", "pfn-range"...) and fields. */
+struct vt_evidence {
+	char kind[24];
+	size_t nfields;
+	struct { char key[24]; char value[96]; } fields[VT_MAX_FIELDS];
+};
+
+struct vt_result {
+	enum vt_verdict verdict;
+	char reason[512];		/* one line: why this verdict */
+	char rule[512];			/* the rule applied */
+	size_t nevidence;
+	uint64_t evidence_omitted;
+	struct vt_evidence evidence[VT_MAX_EVIDENCE];
+};
+
+/* What a plugin may read. Models are built on first use and shared. */
+struct vt_plugin_ctx {
+	struct vt_target *t;
+	struct vt_symbols *s;
+	const struct vt_oops *oops;	/* the crash the log shows, if any */
+	struct vt_memmap *memmap_;	/* use vt_plugin_memmap() */
+	struct vt_error *memmap_err;
+};
+
+/* The memmap model, built once; NULL with *err set when it cannot be. */
+struct vt_memmap *vt_plugin_memmap(struct vt_plugin_ctx *ctx,
+				   const struct vt_error **err);
+
+struct vt_plugin {
+	const char *name;		/* "pgd-desync" */
+	char bug_class;			/* 'A'..'E' */
+	const char *summary;
+	const char *arches;		/* "x86_64", "ppc64", "any" */
+	const char *versions;		/* affected kernel versions */
+	const char *fix;		/* fix commit(s) */
+	const char *next_step;		/* what a support engineer does next */
+	/* Fills res; returns an error only when it could not run at all. */
+	struct vt_error *(*run)(struct vt_plugin_ctx *ctx, struct vt_result *res);
+};
+
+extern const struct vt_plugin *const vt_plugins[];
+extern const size_t vt_nplugins;
+
+/* Result helpers (analyzer/plugins/result.c). */
+void vt_result_set(struct vt_result *res, enum vt_verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Raise the verdict to v if higher; keep the first reason at that level. */
+void vt_result_raise(struct vt_result *res, enum vt_verdict v, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Start an evidence item; NULL when full (then it is only counted). */
+struct vt_evidence *vt_result_evidence(struct vt_result *res, const char *kind);
+void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,210 @@
+/*
+ * Class A (BUGCLASSES.md, seed 000): ppc64 radix, early page tables and
+ * pt_frag_refcount underflow on memory hot-unplug. Fix 645d5ce2f7d6 (v5.9)
+ * made early tables whole memblock pages and frees PageReserved tables with
+ * free_reserved_page() before the BUG_ON. Affected v4.19..v5.8, radix only.
+ *
+ * Latent rule: a kernel (init_mm) PMD or PTE table page that maps a
+ * hot-removable range (a present, non-early section, through the linear map
+ * or the vmemmap) with pt_frag_refcount <= 0 and not PG_reserved: unplug of
+ * that range hits the BUG_ON on every version. Before v5.9 PG_reserved
+ * early tables with pt_frag_refcount <= 0 are latent too; from v5.9 they
+ * are legitimate.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/mm.h"
+#include "models/ptpage.h"
+#include "plugins/plugin.h"
+#include "plugins/rules.h"
+
+#define PPC64_PAGE_OFFSET 0xc000000000000000ull
+#define PPC64_VMALLOC_START 0xc008000000000000ull
+#define PPC64_VMEMMAP_START 0xc00c000000000000ull
+#define MAX_PAGES 65536
+
+struct table_page {
+	uint64_t pfn;
+	uint64_t first_table, va_lo, va_hi;
+	const char *level;
+	unsigned ntables;
+};
+
+struct state {
+	struct vt_plugin_ctx *ctx;
+	struct vt_memmap *m;
+	const struct vt_memmap_geometry *g;
+	struct table_page *pages;
+	size_t npages;
+	uint64_t omitted;
+};
+
+/* Does [va, va+len) map memory of a present, non-early (hot-added) section? */
+static bool maps_hotplug(const struct state *st, uint64_t va, uint64_t len)
+{
+	uint64_t lo_pfn, hi_pfn, psz = st->g->page_struct_size;
+
+	if (va >= PPC64_VMEMMAP_START) {
+		lo_pfn = (va - PPC64_VMEMMAP_START) / psz;
+		hi_pfn = (va + len - PPC64_VMEMMAP_START + psz - 1) / psz;
+	} else if (va >= PPC64_PAGE_OFFSET && va < PPC64_VMALLOC_START) {
+		lo_pfn = (va - PPC64_PAGE_OFFSET) >> st->g->page_shift;
+		hi_pfn = (va + len - PPC64_PAGE_OFFSET) >> st->g->page_shift;
+	} else {
+		return false;
+	}
+	const struct vt_section *sec;
+	size_t ns = vt_memmap_sections(st->m, &sec);
+
+	for (size_t i = 0; i < ns; i++) {
+		uint64_t s0 = sec[i].nr * st->g->pages_per_section;
+
+		if (!(sec[i].flags & VT_SECTION_EARLY) && s0 < hi_pfn &&
+		    s0 + st->g->pages_per_section > lo_pfn)
+			return true;
+	}
+	return false;
+}
+
+static int on_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes, uint64_t va)
+{
+	struct state *st = arg;
+	uint64_t pfn = paddr >> st->g->page_shift, span;
+	unsigned entries = bytes / 8;
+
+	if (strcmp(level, "PMD") && strcmp(level, "PTE"))
+		return 0;
+	/* What one entry maps: a page (PTE), or a PTE table's 2 MiB (PMD; both
+	 * radix geometries, 64K/5 bits and 4K/9 bits, give 2 MiB). */
+	span = !strcmp(level, "PTE") ? 1ull << st->g->page_shift : 1ull << 21;
+	if (!maps_hotplug(st, va, span * entries))
+		return 0;
+	for (size_t i = 0; i < st->npages; i++)
+		if (st->pages[i].pfn == pfn) {
+			st->pages[i].ntables++;
+			if (va + span * entries - 1 > st->pages[i].va_hi)
+				st->pages[i].va_hi = va + span * entries - 1;
+			return 0;
+		}
+	if (st->npages >= MAX_PAGES) {
+		st->omitted++;
+		return 0;
+	}
+	st->pages[st->npages++] = (struct table_page){ pfn, paddr, va, va + span * entries - 1,
+						       level, 1 };
+	return 0;
+}
+
+static int version_below(const char *release, int major, int minor)
+{
+	int a = 0, b = 0;
+
+	if (sscanf(release, "%d.%d", &a, &b) != 2)
+		return -1;
+	return a < major || (a == major && b < minor);
+}
+
+static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
+{
+	const struct vt_target_info *ti = vt_target_info(ctx->t);
+	struct vt_pgwalk_ops ops = { .table = on_table };
+	struct state st = { .ctx = ctx };
+	const struct vt_error *merr;
+	struct vt_mm init_mm;
+	uint64_t bad = 0;
+	int pre59 = version_below(ti->release, 5, 9);
+	struct vt_error *err;
+
+	if (ti->arch != VT_ARCH_PPC64) {
+		vt_result_set(res, VT_NOT_APPLICABLE, "ppc64 radix only; this dump is %s",
+			      vt_arch_name(ti->arch));
+		return NULL;
+	}
+	snprintf(res->rule, sizeof(res->rule),
+		 "init_mm PMD/PTE table pages mapping hot-added (non-early) sections, via "
+		 "the linear map or vmemmap: pt_frag_refcount <= 0 and not PG_reserved%s",
+		 pre59 == 1 ? ", or PG_reserved with pt_frag_refcount <= 0 (before v5.9)" : "");
+	st.m = vt_plugin_memmap(ctx, &merr);
+	if (!st.m) {
+		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
+		return NULL;
+	}
+	st.g = vt_memmap_geometry(st.m);
+	st.pages = calloc(MAX_PAGES, sizeof(*st.pages));
+	if (!st.pages)
+		return &vt_enomem;
+	err = vt_mm_init_mm(ctx->t, ctx->s, &init_mm);
+	if (!err)
+		err = vt_target_walk_tables(ctx->t, init_mm.pgd_paddr, false, 1u << 22, &ops, &st);
+	if (err) {
+		vt_result_set(res, VT_UNKNOWN, "cannot walk init_mm's page tables: %s",
+			      err->message);
+		vt_error_destroy(err);
+		free(st.pages);
+		return NULL;
+	}
+	for (size_t i = 0; i < st.npages; i++) {
+		struct vt_ptpage pp;
+		struct vt_evidence *e;
+
+		err = vt_ptpage_read(st.m, ctx->s, st.pages[i].pfn, &pp);
+		if (err) {
+			vt_result_raise(res, VT_UNKNOWN, "struct page of table pfn 0x%" PRIx64
+					" unreadable: %s", st.pages[i].pfn, err->message);
+			vt_error_destroy(err);
+			continue;
+		}
+		if (!pp.frag_known) {
+			vt_result_raise(res, VT_UNKNOWN, "table pfn 0x%" PRIx64 ": %s",
+					st.pages[i].pfn, pp.frag_why);
+			continue;
+		}
+		if (!vt_rule_a_bad(pp.frag_refcount, pp.reserved, pre59 == 1))
+			continue;
+		bad++;
+		e = vt_result_evidence(res, "table-page");
+		vt_evidence_add(e, "level", "%s", st.pages[i].level);
+		vt_evidence_add(e, "table", "0x%" PRIx64, st.pages[i].first_table);
+		vt_evidence_add(e, "pfn", "0x%" PRIx64, pp.pfn);
+		vt_evidence_add(e, "page", "0x%" PRIx64, pp.page);
+		vt_evidence_add(e, "pt_frag_refcount", "%d", pp.frag_refcount);
+		vt_evidence_add(e, "reserved", "%s", pp.reserved ? "yes" : "no");
+		vt_evidence_add(e, "maps", "0x%" PRIx64 "-0x%" PRIx64, st.pages[i].va_lo,
+				st.pages[i].va_hi);
+		vt_evidence_add(e, "tables_in_page", "%u", st.pages[i].ntables);
+	}
+	if (bad)
+		vt_result_set(res, VT_LATENT, "%" PRIu64 " kernel page-table page(s) mapping "
+			      "hot-removable memory have pt_frag_refcount <= 0 without PG_reserved: "
+			      "unplugging that memory hits BUG_ON in pte/pmd_fragment_free", bad);
+	else if (res->verdict != VT_UNKNOWN)
+		vt_result_set(res, VT_CLEAN, "%zu kernel table page(s) map hot-removable memory, "
+			      "all with a positive pt_frag_refcount or PG_reserved", st.npages);
+	if (ctx->oops && (vt_oops_ip_is(ctx->oops, "pte_fragment_free") ||
+			  vt_oops_ip_is(ctx->oops, "pmd_fragment_free") ||
+			  vt_oops_ip_is(ctx->oops, "__pud_free")) &&
+	    (vt_oops_mentions(ctx->oops, "remove_pagetable") ||
+	     vt_oops_mentions(ctx->oops, "radix__remove_section_mapping") ||
+	     vt_oops_mentions(ctx->oops, "vmemmap_free") ||
+	     vt_oops_mentions(ctx->oops, "arch_remove_memory")))
+		vt_result_set(res, VT_FIRED, "%s, NIP %s via the hot-unplug path",
+			      ctx->oops->headline, ctx->oops->ip);
+	free(st.pages);
+	return NULL;
+}
+
+const struct vt_plugin vt_plugin_ptfrag_early = {
+	.name = "ptfrag-early",
+	.bug_class = 'A',
+	.summary = "ppc64 radix kernel page-table pt_frag_refcount underflow on hot-unplug",
+	.arches = "ppc64",
+	.versions = "v4.19 to v5.8 (radix MMU only; hash removes no page tables on unplug)",
+	.fix = "645d5ce2f7d6 \"powerpc/mm/radix: Fix PTE/PMD fragment count for early page "
+	       "table mappings\" (v5.9)",
+	.next_step = "Do not hot-remove the memory the listed tables map; check the kernel "
+		     "has 645d5ce2f7d6 and look for what dropped the table's count.",
+	.run = run,
+};

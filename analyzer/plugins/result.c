@@ -1,0 +1,73 @@
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "plugins/plugin.h"
+
+const char *vt_verdict_name(enum vt_verdict v)
+{
+	static const char *const names[] = {
+		"not-applicable", "clean", "unknown", "latent", "fired",
+	};
+
+	return (unsigned)v < 5 ? names[v] : "?";
+}
+
+void vt_result_set(struct vt_result *res, enum vt_verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	res->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+void vt_result_raise(struct vt_result *res, enum vt_verdict v, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (v <= res->verdict)
+		return;
+	res->verdict = v;
+	va_start(ap, fmt);
+	vsnprintf(res->reason, sizeof(res->reason), fmt, ap);
+	va_end(ap);
+}
+
+struct vt_evidence *vt_result_evidence(struct vt_result *res, const char *kind)
+{
+	struct vt_evidence *e;
+
+	if (res->nevidence >= VT_MAX_EVIDENCE) {
+		res->evidence_omitted++;
+		return NULL;
+	}
+	e = &res->evidence[res->nevidence++];
+	memset(e, 0, sizeof(*e));
+	snprintf(e->kind, sizeof(e->kind), "%s", kind);
+	return e;
+}
+
+void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!e || e->nfields >= VT_MAX_FIELDS)
+		return;
+	snprintf(e->fields[e->nfields].key, sizeof(e->fields[0].key), "%s", key);
+	va_start(ap, fmt);
+	vsnprintf(e->fields[e->nfields].value, sizeof(e->fields[0].value), fmt, ap);
+	va_end(ap);
+	e->nfields++;
+}
+
+struct vt_memmap *vt_plugin_memmap(struct vt_plugin_ctx *ctx,
+				   const struct vt_error **err)
+{
+	if (!ctx->memmap_ && !ctx->memmap_err) {
+		ctx->memmap_err = vt_memmap_create(ctx->t, ctx->s, &ctx->memmap_);
+	}
+	*err = ctx->memmap_err;
+	return ctx->memmap_;
+}

@@ -1,0 +1,431 @@
+/*
+ * ELF finder (libelf): symbols from a vmlinux's .symtab, at link-time
+ * addresses (the caller adds the KASLR offset), and the vmlinux's
+ * identity (build-id, release) used to refuse a vmlinux that does not
+ * match the dump.
+ *
+ * The whole symtab is read once at create time: ~120k symbols, a few MB,
+ * tens of milliseconds, and both directions (name -> address, address ->
+ * name) need all of it anyway. Names point into the mmapped .strtab.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <gelf.h>
+
+#include "symbols/finders.h"
+#include "symbols/strmap.h"
+
+struct elf_sym {
+	uint64_t addr;
+	uint64_t size;
+	const char *name;
+	unsigned char bind;	/* STB_* */
+	unsigned char type;	/* STT_* */
+};
+
+struct elf_finder {
+	int fd;
+	Elf *elf;
+	struct elf_sym *syms;	/* every named symbol, symtab order */
+	size_t nsyms;
+	struct vt_strmap by_name;	/* name -> index into syms */
+	struct elf_sym *sorted;	/* FUNC/OBJECT/NOTYPE by address, deduplicated */
+	size_t nsorted;
+	struct vt_finder finder;
+};
+
+/* Open path as ELF (read-only, mmapped); *fd and *elf set on success. */
+static struct vt_error *open_elf(const char *path, int *fd, Elf **elf)
+{
+	*elf = NULL;
+	*fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (*fd < 0)
+		return vt_error_create(VT_ERR_IO, "%s: %s", path, strerror(errno));
+	elf_version(EV_CURRENT);
+	*elf = elf_begin(*fd, ELF_C_READ_MMAP, NULL);
+	if (!*elf || elf_kind(*elf) != ELF_K_ELF) {
+		elf_end(*elf);
+		*elf = NULL;
+		close(*fd);
+		*fd = -1;
+		return vt_error_create(VT_ERR_FORMAT, "%s: not an ELF file", path);
+	}
+	return NULL;
+}
+
+static Elf_Scn *find_symtab(Elf *elf, GElf_Shdr *shdr)
+{
+	Elf_Scn *scn = NULL;
+
+	while ((scn = elf_nextscn(elf, scn)))
+		if (gelf_getshdr(scn, shdr) && shdr->sh_type == SHT_SYMTAB)
+			return scn;
+	return NULL;
+}
+
+static int bind_rank(unsigned char bind)
+{
+	return bind == STB_GLOBAL ? 2 : bind == STB_WEAK ? 1 : 0;
+}
+
+/*
+ * Order for address lookup: by address; among aliases the most useful
+ * first (a size says what the symbol covers, a global name is the one
+ * people know), then by name so the choice is deterministic.
+ */
+static int sym_cmp(const void *pa, const void *pb)
+{
+	const struct elf_sym *a = pa, *b = pb;
+
+	if (a->addr != b->addr)
+		return a->addr < b->addr ? -1 : 1;
+	if (!a->size != !b->size)
+		return a->size ? -1 : 1;
+	if (bind_rank(a->bind) != bind_rank(b->bind))
+		return bind_rank(a->bind) > bind_rank(b->bind) ? -1 : 1;
+	if ((a->type == STT_NOTYPE) != (b->type == STT_NOTYPE))
+		return a->type == STT_NOTYPE ? 1 : -1;
+	return strcmp(a->name, b->name);
+}
+
+static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
+{
+	Elf_Scn *scn;
+	GElf_Shdr shdr;
+	Elf_Data *data;
+	size_t n, j = 0;
+
+	scn = find_symtab(ef->elf, &shdr);
+	if (!scn)
+		return vt_error_create(VT_ERR_NOT_FOUND, "%s: no .symtab", path);
+	data = elf_getdata(scn, NULL);
+	if (!data || !shdr.sh_entsize)
+		return vt_error_create(VT_ERR_FORMAT, "%s: unreadable .symtab (%s)",
+				       path, elf_errmsg(-1));
+	/* Bounded by the section data libelf actually has. */
+	n = data->d_size / gelf_fsize(ef->elf, ELF_T_SYM, 1, EV_CURRENT);
+	ef->syms = calloc(n ? n : 1, sizeof(*ef->syms));
+	ef->sorted = calloc(n ? n : 1, sizeof(*ef->sorted));
+	if (!ef->syms || !ef->sorted)
+		return &vt_enomem;
+	for (size_t i = 1; i < n; i++) {
+		struct elf_sym *s = &ef->syms[ef->nsyms];
+		uint64_t prev;
+		GElf_Sym sym;
+		const char *name;
+		unsigned char type;
+
+		if (!gelf_getsym(data, (int)i, &sym))
+			break;
+		type = GELF_ST_TYPE(sym.st_info);
+		if (type == STT_SECTION || type == STT_FILE ||
+		    sym.st_shndx == SHN_UNDEF)
+			continue;
+		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
+		if (!name || !*name)
+			continue;
+		s->addr = sym.st_value;
+		s->size = sym.st_size;
+		s->name = name;
+		s->bind = GELF_ST_BIND(sym.st_info);
+		s->type = type;
+		/* A repeated name: a global beats a local of the same name. */
+		if (vt_strmap_get(&ef->by_name, name, &prev)) {
+			if (bind_rank(s->bind) > bind_rank(ef->syms[prev].bind) &&
+			    !vt_strmap_set(&ef->by_name, name, ef->nsyms))
+				return &vt_enomem;
+		} else if (!vt_strmap_add(&ef->by_name, name, ef->nsyms)) {
+			return &vt_enomem;
+		}
+		ef->nsyms++;
+		/*
+		 * Absolute symbols (__crc_*, build constants) are numbers, not
+		 * places: keep them out of address lookup.
+		 */
+		if ((type == STT_FUNC || type == STT_OBJECT || type == STT_NOTYPE) &&
+		    sym.st_shndx != SHN_ABS)
+			ef->sorted[ef->nsorted++] = *s;
+	}
+	qsort(ef->sorted, ef->nsorted, sizeof(*ef->sorted), sym_cmp);
+	/* One entry per address: the first of each run is the best alias. */
+	for (size_t i = 0; i < ef->nsorted; i++)
+		if (!j || ef->sorted[j - 1].addr != ef->sorted[i].addr)
+			ef->sorted[j++] = ef->sorted[i];
+	ef->nsorted = j;
+	return NULL;
+}
+
+static struct vt_error *elf_symbol(void *arg, const char *name, uint64_t *ret)
+{
+	struct elf_finder *ef = arg;
+	uint64_t i;
+
+	if (!vt_strmap_get(&ef->by_name, name, &i))
+		return &vt_not_found;
+	*ret = ef->syms[i].addr;
+	return NULL;
+}
+
+static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
+				    uint64_t *start, uint64_t *size)
+{
+	struct elf_finder *ef = arg;
+	size_t lo = 0, hi = ef->nsorted;
+	const struct elf_sym *s;
+
+	/* The last symbol starting at or below addr. */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ef->sorted[mid].addr <= addr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return &vt_not_found;
+	s = &ef->sorted[lo - 1];
+	/* Sized: must contain addr. Unsized (asm labels): nearest lower wins. */
+	if (s->size && addr - s->addr >= s->size)
+		return &vt_not_found;
+	*name = s->name;
+	*start = s->addr;
+	*size = s->size;
+	return NULL;
+}
+
+static void elf_finder_free(struct elf_finder *ef)
+{
+	elf_end(ef->elf);
+	if (ef->fd >= 0)
+		close(ef->fd);
+	vt_strmap_deinit(&ef->by_name);
+	free(ef->syms);
+	free(ef->sorted);
+	free(ef);
+}
+
+static void elf_destroy(void *arg)
+{
+	if (arg)
+		elf_finder_free(arg);
+}
+
+static const struct vt_finder_ops elf_ops = {
+	.name = "elf",
+	.symbol = elf_symbol,
+	.address = elf_address,
+	.destroy = elf_destroy,
+};
+
+struct vt_error *vt_elf_finder_create(const char *path, struct vt_arena *arena,
+				      struct vt_finder **ret)
+{
+	struct elf_finder *ef = calloc(1, sizeof(*ef));
+	struct vt_error *err;
+
+	(void)arena;	/* names live in the mmapped .strtab, not the arena */
+	if (!ef)
+		return &vt_enomem;
+	vt_strmap_init(&ef->by_name);
+	err = open_elf(path, &ef->fd, &ef->elf);
+	if (!err)
+		err = load_symtab(ef, path);
+	if (err) {
+		elf_finder_free(ef);
+		return err;
+	}
+	ef->finder.ops = &elf_ops;
+	ef->finder.arg = ef;
+	ef->finder.runtime_addresses = false;
+	*ret = &ef->finder;
+	return NULL;
+}
+
+/* ---- identity ---- */
+
+static void hex(const unsigned char *p, size_t n, char *out, size_t outsz)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n && 2 * i + 2 < outsz; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * i] = '\0';
+}
+
+static void find_build_id(Elf *elf, struct vt_vmlinux_id *id)
+{
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	while ((scn = elf_nextscn(elf, scn))) {
+		Elf_Data *data;
+		GElf_Nhdr nhdr;
+		size_t off = 0, noff, doff, next;
+
+		if (!gelf_getshdr(scn, &shdr) || shdr.sh_type != SHT_NOTE)
+			continue;
+		data = elf_getdata(scn, NULL);
+		if (!data)
+			continue;
+		/* gelf_getnote checks every note against d_size. */
+		while ((next = gelf_getnote(data, off, &nhdr, &noff, &doff)) > off) {
+			const char *d = data->d_buf;
+
+			if (nhdr.n_type == NT_GNU_BUILD_ID && nhdr.n_namesz == 4 &&
+			    memcmp(d + noff, "GNU", 4) == 0 && nhdr.n_descsz) {
+				hex((const unsigned char *)d + doff, nhdr.n_descsz,
+				    id->build_id, sizeof(id->build_id));
+				return;
+			}
+			off = next;
+		}
+	}
+}
+
+/* Linear symtab search: vt_elf_vmlinux_id runs once, no index needed. */
+static bool find_symbol(Elf *elf, const char *want, GElf_Sym *ret)
+{
+	GElf_Shdr shdr;
+	Elf_Scn *scn = find_symtab(elf, &shdr);
+	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
+	size_t n;
+
+	if (!data || !shdr.sh_entsize)
+		return false;
+	n = data->d_size / gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+	for (size_t i = 1; i < n; i++) {
+		const char *name;
+
+		if (!gelf_getsym(data, (int)i, ret))
+			return false;
+		name = elf_strptr(elf, shdr.sh_link, ret->st_name);
+		if (name && strcmp(name, want) == 0 &&
+		    ret->st_shndx != SHN_UNDEF && ret->st_shndx < SHN_LORESERVE)
+			return true;
+	}
+	return false;
+}
+
+/*
+ * Up to len bytes of a symbol's initial contents from the file; returns
+ * how many were available (0 when the section has no file data).
+ */
+static size_t symbol_bytes(Elf *elf, const GElf_Sym *sym, char *buf,
+			   size_t len)
+{
+	Elf_Scn *scn = elf_getscn(elf, sym->st_shndx);
+	GElf_Shdr shdr;
+	Elf_Data *data;
+	uint64_t off;
+	size_t n;
+
+	if (!scn || !gelf_getshdr(scn, &shdr) || shdr.sh_type == SHT_NOBITS)
+		return 0;
+	data = elf_rawdata(scn, NULL);
+	if (!data || !data->d_buf)
+		return 0;
+	/* Executables hold addresses, relocatable objects section offsets. */
+	off = sym->st_value;
+	if (shdr.sh_addr && off >= shdr.sh_addr)
+		off -= shdr.sh_addr;
+	if (off >= data->d_size)
+		return 0;
+	n = data->d_size - off < len ? data->d_size - off : len;
+	memcpy(buf, (const char *)data->d_buf + off, n);
+	return n;
+}
+
+static void copy_word(char *dst, size_t dstsz, const char *src, size_t n)
+{
+	size_t i = 0;
+
+	while (i < n && i + 1 < dstsz && src[i] && src[i] != ' ' &&
+	       src[i] != '\n')
+		dst[i] = src[i], i++;
+	dst[i] = '\0';
+}
+
+static void find_release(Elf *elf, struct vt_vmlinux_id *id, bool *banner)
+{
+	static const char prefix[] = "Linux version ";
+	char buf[256];
+	GElf_Sym sym;
+	size_t n;
+
+	*banner = find_symbol(elf, "linux_banner", &sym);
+	if (*banner) {
+		n = symbol_bytes(elf, &sym, buf, sizeof(buf));
+		if (n > sizeof(prefix) - 1 &&
+		    memcmp(buf, prefix, sizeof(prefix) - 1) == 0) {
+			copy_word(id->release, sizeof(id->release),
+				  buf + sizeof(prefix) - 1,
+				  n - (sizeof(prefix) - 1));
+			return;
+		}
+	}
+	/*
+	 * Fallback: init_uts_ns.name is struct new_utsname (six char[65]:
+	 * sysname, nodename, release...), at offset 0 since 5.11 and after
+	 * a 4-byte kref before that.
+	 */
+	if (!find_symbol(elf, "init_uts_ns", &sym))
+		return;
+	n = symbol_bytes(elf, &sym, buf, sizeof(buf));
+	for (size_t base = 0; base <= 4; base += 4) {
+		if (n >= base + 3 * 65 && memcmp(buf + base, "Linux", 6) == 0) {
+			copy_word(id->release, sizeof(id->release),
+				  buf + base + 2 * 65, 65);
+			return;
+		}
+	}
+}
+
+static bool has_section(Elf *elf, const char *want)
+{
+	size_t shstrndx;
+	Elf_Scn *scn = NULL;
+	GElf_Shdr shdr;
+
+	if (elf_getshdrstrndx(elf, &shstrndx))
+		return false;
+	while ((scn = elf_nextscn(elf, scn))) {
+		const char *name;
+
+		if (!gelf_getshdr(scn, &shdr))
+			continue;
+		name = elf_strptr(elf, shstrndx, shdr.sh_name);
+		if (name && strcmp(name, want) == 0)
+			return true;
+	}
+	return false;
+}
+
+struct vt_error *vt_elf_vmlinux_id(const char *path, struct vt_vmlinux_id *ret)
+{
+	struct vt_error *err;
+	bool banner;
+	Elf *elf;
+	int fd;
+
+	memset(ret, 0, sizeof(*ret));
+	err = open_elf(path, &fd, &elf);
+	if (err)
+		return err;
+	find_build_id(elf, ret);
+	find_release(elf, ret, &banner);
+	if (!banner && !has_section(elf, ".debug_info"))
+		err = vt_error_create(VT_ERR_FORMAT,
+				      "%s: not a Linux kernel image (no linux_banner symbol and no .debug_info)",
+				      path);
+	elf_end(elf);
+	close(fd);
+	return err;
+}

@@ -1,0 +1,641 @@
+/* The finder chain: order, KASLR, the vmlinux match check. */
+#include "symbols/symbols.h"
+
+#include "core/byteorder.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <bpf/libbpf.h>
+
+#include "symbols/finders.h"
+
+#define MAX_BTF_BYTES (64u << 20)
+
+enum { F_BTF, F_DWARF, F_ELF, F_KALLSYMS, F_VMCOREINFO, F_COUNT };
+
+struct vt_symbols {
+	struct vt_target *target;
+	struct vt_arena *arena;
+	struct vt_finder *finders[F_COUNT];	/* in asking order; NULL = absent */
+	struct vt_symbols_finder_status status[F_COUNT];
+	char *details[F_COUNT];
+	uint64_t kaslr;
+};
+
+static const char *const finder_names[F_COUNT] = {
+	"btf", "dwarf", "elf", "kallsyms", "vmcoreinfo"
+};
+
+static void set_status(struct vt_symbols *s, int slot, bool loaded,
+		       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void set_status(struct vt_symbols *s, int slot, bool loaded,
+		       const char *fmt, ...)
+{
+	va_list ap;
+
+	free(s->details[slot]);
+	va_start(ap, fmt);
+	if (vasprintf(&s->details[slot], fmt, ap) < 0)
+		s->details[slot] = NULL;
+	va_end(ap);
+	s->status[slot].name = finder_names[slot];
+	s->status[slot].loaded = loaded;
+	s->status[slot].detail = s->details[slot] ? s->details[slot] : "";
+}
+
+/* Silence libbpf's own stderr chatter; we report errors ourselves. */
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt,
+			va_list ap)
+{
+	return 0;
+}
+
+/* Bytes of the read-only data scanned for a BTF header, and per read. */
+#define BTF_SCAN_MAX (64u << 20)
+#define BTF_SCAN_CHUNK (1u << 20)
+
+/*
+ * Where __start_BTF is not in kallsyms (a kernel without KALLSYMS_ALL, as
+ * Debian's arm64 and ppc64el builds), find the .BTF section by its header
+ * in the read-only data between _etext and _sinittext, where vmlinux.lds.h
+ * puts it: magic 0xeB9F, version 1, hdr_len 24, type_off 0, str_off ==
+ * type_len. A candidate counts only if libbpf then parses it whole.
+ */
+static struct vt_error *btf_scan(struct vt_symbols *s, struct vt_finder *kf,
+				 uint64_t *start_ret, uint64_t *stop_ret)
+{
+	bool be = vt_target_info(s->target)->big_endian;
+	uint64_t lo, hi;
+	unsigned char *buf;
+	struct vt_error *err;
+
+	if ((err = kf->ops->symbol(kf->arg, "_etext", &lo)) ||
+	    (err = kf->ops->symbol(kf->arg, "_sinittext", &hi)))
+		return vt_error_prefix(err, "no __start_BTF in kallsyms and no _etext.._sinittext "
+				       "to scan for it; types need a vmlinux");
+	if (hi <= lo || hi - lo > BTF_SCAN_MAX)
+		return vt_error_create(VT_ERR_FORMAT, "_etext 0x%" PRIx64 ".._sinittext 0x%"
+				       PRIx64 ": not a read-only data range to scan", lo, hi);
+	buf = malloc(BTF_SCAN_CHUNK + 24);
+	if (!buf)
+		return &vt_enomem;
+	for (uint64_t at = lo & ~3ull; at < hi; at += BTF_SCAN_CHUNK) {
+		size_t len = hi - at < BTF_SCAN_CHUNK + 24 ? hi - at : BTF_SCAN_CHUNK + 24;
+
+		err = vt_target_read_kv(s->target, at, buf, len);
+		if (err && err->code != VT_ERR_NOMEM) {	/* a hole: try the next chunk */
+			vt_error_destroy(err);
+			continue;
+		}
+		if (err)
+			break;
+		for (size_t i = 0; i + 24 <= len && i < BTF_SCAN_CHUNK; i += 4) {
+			const unsigned char *h = buf + i;
+			uint32_t hdr_len = vt_load32(h + 4, be), type_off = vt_load32(h + 8, be);
+			uint32_t type_len = vt_load32(h + 12, be), str_off = vt_load32(h + 16, be);
+			uint32_t str_len = vt_load32(h + 20, be);
+			uint64_t size = 24ull + type_len + str_len;
+
+			if (vt_load16(h, be) != 0xeb9f || h[2] != 1 || hdr_len != 24 ||
+			    type_off != 0 || str_off != type_len || size > MAX_BTF_BYTES ||
+			    at + i + size > hi)
+				continue;
+			*start_ret = at + i;
+			*stop_ret = at + i + size;
+			free(buf);
+			return NULL;
+		}
+	}
+	free(buf);
+	if (err)
+		return err;
+	return vt_error_create(VT_ERR_NOT_FOUND, "this kernel has no BTF in memory (no "
+			       "__start_BTF in kallsyms, no BTF header in _etext.._sinittext); "
+			       "types need a vmlinux");
+}
+
+static struct vt_error *btf_from_dump(struct vt_symbols *s)
+{
+	struct vt_finder *kf = s->finders[F_KALLSYMS];
+	uint64_t start, stop;
+	const char *how = "";
+	struct vt_error *err;
+	void *data;
+
+	if (!kf)
+		return vt_error_create(VT_ERR_NOT_FOUND,
+				       "no kallsyms to locate __start_BTF");
+	err = kf->ops->symbol(kf->arg, "__start_BTF", &start);
+	if (!err)
+		err = kf->ops->symbol(kf->arg, "__stop_BTF", &stop);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND)) {
+		err = btf_scan(s, kf, &start, &stop);
+		how = " (found by its header: no __start_BTF in kallsyms)";
+	}
+	if (err)
+		return err;
+	if (stop <= start || stop - start > MAX_BTF_BYTES)
+		return vt_error_create(VT_ERR_FORMAT,
+				       "BTF section 0x%" PRIx64 "..0x%" PRIx64 " has a bad size",
+				       start, stop);
+	data = malloc(stop - start);
+	if (!data)
+		return &vt_enomem;
+	err = vt_target_read_kv(s->target, start, data, stop - start);
+	if (!err)
+		err = vt_btf_finder_from_data(data, stop - start, s->arena,
+					      &s->finders[F_BTF]);
+	free(data);
+	if (!err)
+		set_status(s, F_BTF, true, "from the dump, %" PRIu64 " bytes at 0x%" PRIx64 "%s",
+			   stop - start, start, how);
+	return err;
+}
+
+static struct vt_error *check_vmlinux(struct vt_symbols *s, const char *path,
+				      bool force)
+{
+	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(s->target);
+	const char *dump_rel = vt_target_info(s->target)->release;
+	const char *dump_id = vt_vmcoreinfo_get(vi, "BUILD-ID");
+	struct vt_vmlinux_id id;
+	struct vt_error *err = vt_elf_vmlinux_id(path, &id);
+
+	if (err)
+		return vt_error_prefix(err, "%s", path);
+	if (force)
+		return NULL;
+	if (*dump_rel && *id.release && strcmp(dump_rel, id.release) != 0)
+		return vt_error_create(VT_ERR_MISMATCH,
+			"%s is kernel %s but the dump %s is kernel %s (use --force to use it anyway)",
+			path, id.release, vt_target_info(s->target)->path, dump_rel);
+	/* VMCOREINFO's BUILD-ID may be truncated to 20 bytes of hex. */
+	if (dump_id && *dump_id && *id.build_id &&
+	    strncmp(dump_id, id.build_id, strlen(dump_id) < strlen(id.build_id) ?
+		    strlen(dump_id) : strlen(id.build_id)) != 0)
+		return vt_error_create(VT_ERR_MISMATCH,
+			"%s has build-id %s but the dump %s has build-id %s (use --force to use it anyway)",
+			path, id.build_id, vt_target_info(s->target)->path, dump_id);
+	return NULL;
+}
+
+/* kallsyms must agree with VMCOREINFO where both know a symbol. */
+static struct vt_error *check_kallsyms(struct vt_symbols *s)
+{
+	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(s->target);
+	struct vt_finder *kf = s->finders[F_KALLSYMS];
+	/* Not mem_section: VMCOREINFO gives the array it points to. */
+	static const char *const probes[] = { "_stext", "init_uts_ns", "node_online_map" };
+
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		uint64_t a, b;
+		struct vt_error *err = vt_vmcoreinfo_symbol(vi, probes[i], &a);
+
+		if (err) {
+			vt_error_destroy(err);
+			continue;
+		}
+		err = kf->ops->symbol(kf->arg, probes[i], &b);
+		if (err) {
+			vt_error_destroy(err);
+			continue;
+		}
+		if (a != b)
+			return vt_error_create(VT_ERR_FORMAT,
+				"kallsyms says %s = 0x%" PRIx64 " but VMCOREINFO says 0x%" PRIx64,
+				probes[i], b, a);
+	}
+	return NULL;
+}
+
+struct vt_error *vt_symbols_create(struct vt_target *t,
+				   const struct vt_symbols_options *opts,
+				   struct vt_symbols **ret)
+{
+	struct vt_symbols *s = calloc(1, sizeof(*s));
+	const char *vmlinux = opts ? opts->vmlinux : NULL;
+	struct vt_error *err;
+
+	if (!s)
+		return &vt_enomem;
+	libbpf_set_print(quiet_libbpf);
+	s->target = t;
+	s->kaslr = vt_target_info(t)->kaslr_offset;
+	s->arena = vt_arena_create();
+	if (!s->arena) {
+		free(s);
+		return &vt_enomem;
+	}
+	for (int i = 0; i < F_COUNT; i++)
+		set_status(s, i, false, "not tried");
+
+	if (vmlinux) {
+		if ((err = check_vmlinux(s, vmlinux, opts->force)))
+			goto fail;
+		err = opts->no_btf ? vt_error_create(VT_ERR_NOT_FOUND, "disabled by --no-btf") :
+		      vt_btf_finder_from_elf(vmlinux, s->arena, &s->finders[F_BTF]);
+		if (!err)
+			set_status(s, F_BTF, true, "%s .BTF", vmlinux);
+		else {
+			set_status(s, F_BTF, false, "%s", err->message);
+			vt_error_destroy(err);
+		}
+		err = vt_dwarf_finder_create(vmlinux, s->arena, &s->finders[F_DWARF]);
+		if (!err)
+			set_status(s, F_DWARF, true, "%s (indexed lazily)", vmlinux);
+		else {
+			set_status(s, F_DWARF, false, "%s", err->message);
+			vt_error_destroy(err);
+		}
+		err = vt_elf_finder_create(vmlinux, s->arena, &s->finders[F_ELF]);
+		if (err)
+			goto fail;
+		set_status(s, F_ELF, true, "%s .symtab, KASLR offset 0x%" PRIx64,
+			   vmlinux, s->kaslr);
+	} else {
+		set_status(s, F_DWARF, false, "no vmlinux given");
+		set_status(s, F_ELF, false, "no vmlinux given");
+	}
+
+	if (vt_target_info(t)->has_vmcoreinfo) {
+		err = vt_kallsyms_finder_create(t, s->arena, &s->finders[F_KALLSYMS]);
+		if (!err)
+			err = check_kallsyms(s);
+		if (!err) {
+			set_status(s, F_KALLSYMS, true, "decoded from the dump");
+		} else {
+			vt_finder_destroy(s->finders[F_KALLSYMS]);
+			s->finders[F_KALLSYMS] = NULL;
+			set_status(s, F_KALLSYMS, false, "%s", err->message);
+			vt_error_destroy(err);
+		}
+		err = vt_vmcoreinfo_finder_create(vt_target_vmcoreinfo(t), s->arena,
+						  &s->finders[F_VMCOREINFO]);
+		if (err)
+			goto fail;
+		set_status(s, F_VMCOREINFO, true, "%zu entries",
+			   vt_target_vmcoreinfo(t)->nentries);
+	} else {
+		set_status(s, F_KALLSYMS, false, "the dump has no VMCOREINFO");
+		set_status(s, F_VMCOREINFO, false, "the dump has no VMCOREINFO");
+	}
+
+	if (opts && opts->no_btf) {
+		set_status(s, F_BTF, false, "disabled by --no-btf");
+	} else if (!s->finders[F_BTF] && !vmlinux) {
+		err = btf_from_dump(s);
+		if (err) {
+			set_status(s, F_BTF, false, "%s", err->message);
+			vt_error_destroy(err);
+		}
+	}
+	*ret = s;
+	return NULL;
+fail:
+	vt_symbols_destroy(s);
+	return err;
+}
+
+void vt_symbols_destroy(struct vt_symbols *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < F_COUNT; i++) {
+		vt_finder_destroy(s->finders[i]);
+		free(s->details[i]);
+	}
+	vt_arena_destroy(s->arena);
+	free(s);
+}
+
+size_t vt_symbols_finder_status(const struct vt_symbols *s,
+				const struct vt_symbols_finder_status **ret)
+{
+	*ret = s->status;
+	return F_COUNT;
+}
+
+struct vt_arena *vt_symbols_arena(struct vt_symbols *s)
+{
+	return s->arena;
+}
+
+/*
+ * Symbols are asked of the symbol tables first (the vmlinux's .symtab, the
+ * dump's kallsyms, VMCOREINFO) and of DWARF last: a name DWARF is asked for
+ * makes it index every compile unit (hundreds of MiB on a distribution
+ * vmlinux), which a symbol table answers at once.
+ */
+static const int symbol_order[F_COUNT] = { F_ELF, F_KALLSYMS, F_VMCOREINFO, F_BTF, F_DWARF };
+
+struct vt_error *vt_symbols_lookup(struct vt_symbols *s, const char *name,
+				   uint64_t *addr_ret)
+{
+	for (int k = 0; k < F_COUNT; k++) {
+		struct vt_finder *f = s->finders[symbol_order[k]];
+		struct vt_error *err;
+
+		if (!f || !f->ops->symbol)
+			continue;
+		err = f->ops->symbol(f->arg, name, addr_ret);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;
+		if (!err && !f->runtime_addresses)
+			*addr_ret += s->kaslr;
+		return err;
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "symbol %s not found", name);
+}
+
+struct vt_error *vt_symbols_addr(struct vt_symbols *s, uint64_t addr,
+				 const char **name_ret, uint64_t *offset_ret)
+{
+	for (int k = 0; k < F_COUNT; k++) {
+		struct vt_finder *f = s->finders[symbol_order[k]];
+		uint64_t a = addr, start, size;
+		struct vt_error *err;
+
+		if (!f || !f->ops->address)
+			continue;
+		if (!f->runtime_addresses)
+			a -= s->kaslr;
+		err = f->ops->address(f->arg, a, name_ret, &start, &size);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;
+		if (!err)
+			*offset_ret = a - start;
+		return err;
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "no symbol at 0x%" PRIx64, addr);
+}
+
+static struct vt_error *find_kind(struct vt_symbols *s, enum vt_type_kind kind,
+				  const char *name, struct vt_type **ret)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+		struct vt_error *err;
+
+		if (!f || !f->ops->type)
+			continue;
+		err = f->ops->type(f->arg, kind, name, ret);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;
+		return err;
+	}
+	return &vt_not_found;
+}
+
+struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
+				 struct vt_type **ret)
+{
+	static const struct { const char *prefix; enum vt_type_kind kind; } tags[] = {
+		{ "struct ", VT_TYPE_STRUCT },
+		{ "union ", VT_TYPE_UNION },
+		{ "enum ", VT_TYPE_ENUM },
+	};
+	static const enum vt_type_kind bare[] = {
+		VT_TYPE_STRUCT, VT_TYPE_UNION, VT_TYPE_TYPEDEF, VT_TYPE_ENUM,
+		VT_TYPE_INT, VT_TYPE_FLOAT,
+	};
+	struct vt_error *err;
+
+	for (size_t i = 0; i < sizeof(tags) / sizeof(tags[0]); i++) {
+		size_t n = strlen(tags[i].prefix);
+
+		if (strncmp(spec, tags[i].prefix, n) == 0) {
+			err = find_kind(s, tags[i].kind, spec + n, ret);
+			goto out;
+		}
+	}
+	/*
+	 * A bare name ("nodemask_t"): every kind of one finder before the next,
+	 * so a typedef BTF has is not first asked of DWARF as a struct (which
+	 * would index all of DWARF for a name it cannot have).
+	 */
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+
+		if (!f || !f->ops->type)
+			continue;
+		for (size_t k = 0; k < sizeof(bare) / sizeof(bare[0]); k++) {
+			err = f->ops->type(f->arg, bare[k], spec, ret);
+			if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+				goto out;
+		}
+	}
+	err = &vt_not_found;
+out:
+	if (err && err->code == VT_ERR_NOT_FOUND) {
+		vt_error_destroy(err);
+		if (!s->finders[F_BTF] && !s->finders[F_DWARF])
+			return vt_error_create(VT_ERR_NOT_FOUND,
+				"type %s not found: this dump has no BTF and no vmlinux was given, "
+				"so only the structs VMCOREINFO describes are known; "
+				"give the vmlinux (with DWARF) for full types", spec);
+		return vt_error_create(VT_ERR_NOT_FOUND, "type %s not found", spec);
+	}
+	return err;
+}
+
+/* Strip "struct "/"union " for VMCOREINFO keys, which use bare names. */
+static const char *bare_name(const char *spec)
+{
+	const char *sp = strchr(spec, ' ');
+
+	return sp ? sp + 1 : spec;
+}
+
+/*
+ * Corrupt type data (a fuzzed or damaged BTF) can make a struct its own
+ * anonymous member: bound the descent rather than recurse until the stack
+ * overflows, and the number of structs searched, since anonymous members
+ * that share one type make the search tree exponential. Real kernels nest
+ * anonymous members a few levels deep and search a few hundred members.
+ */
+#define MAX_MEMBER_DEPTH 32
+#define MAX_MEMBER_VISITS 100000
+
+static struct vt_error *type_member(struct vt_type *t, const char *path,
+				    uint64_t *bit_offset_ret,
+				    struct vt_member **member_ret, int depth,
+				    unsigned *visits)
+{
+	char comp[256];
+	const char *dot = strchr(path, '.');
+	size_t len = dot ? (size_t)(dot - path) : strlen(path);
+
+	if (depth > MAX_MEMBER_DEPTH || ++*visits > MAX_MEMBER_VISITS)
+		return vt_error_create(VT_ERR_FORMAT,
+				       "%s: members nest deeper than %d or loop (corrupt types)",
+				       path, MAX_MEMBER_DEPTH);
+	t = vt_type_unqualified(t);
+	if (!t || (t->kind != VT_TYPE_STRUCT && t->kind != VT_TYPE_UNION))
+		return vt_error_create(VT_ERR_NOT_FOUND, "%s: not a struct or union", path);
+	if (len >= sizeof(comp))
+		return vt_error_create(VT_ERR_USAGE, "member name too long");
+	memcpy(comp, path, len);
+	comp[len] = '\0';
+	for (size_t i = 0; i < t->nmembers; i++) {
+		struct vt_member *m = &t->members[i];
+		uint64_t sub = 0;
+		struct vt_error *err;
+
+		if (*m->name && strcmp(m->name, comp) == 0) {
+			if (!dot) {
+				*bit_offset_ret = m->bit_offset;
+				if (member_ret)
+					*member_ret = m;
+				return NULL;
+			}
+			err = type_member(m->type, dot + 1, &sub, member_ret, depth + 1,
+					  visits);
+			if (!err)
+				*bit_offset_ret = m->bit_offset + sub;
+			return err;
+		}
+		if (!*m->name) {	/* anonymous struct/union: look inside */
+			err = type_member(m->type, path, &sub, member_ret, depth + 1,
+					  visits);
+			if (!err) {
+				*bit_offset_ret = m->bit_offset + sub;
+				return NULL;
+			}
+			if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+				return err;
+		}
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "no member %s in %s %s", comp,
+			       vt_type_kind_name(t->kind), t->name);
+}
+
+struct vt_error *vt_type_member(struct vt_type *t, const char *path,
+				uint64_t *bit_offset_ret,
+				struct vt_member **member_ret)
+{
+	unsigned visits = 0;
+
+	return type_member(t, path, bit_offset_ret, member_ret, 0, &visits);
+}
+
+struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,
+				     const char *path, uint64_t *ret)
+{
+	struct vt_type *t;
+	uint64_t bits;
+	struct vt_error *err = vt_symbols_type(s, type, &t);
+
+	if (!err) {
+		err = vt_type_member(t, path, &bits, NULL);
+		if (!err)
+			*ret = bits / 8;
+		return err;
+	}
+	if (err->code != VT_ERR_NOT_FOUND)
+		return err;
+	vt_error_destroy(err);
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+
+		if (!f || !f->ops->offset)
+			continue;
+		err = f->ops->offset(f->arg, bare_name(type), path, &bits);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;
+		if (!err)
+			*ret = bits / 8;
+		return err;
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "offset of %s.%s not known", type, path);
+}
+
+struct vt_error *vt_symbols_member(struct vt_symbols *s, const char *type,
+				   const char *path, struct vt_member_info *ret)
+{
+	struct vt_type *t;
+	struct vt_member *m;
+	uint64_t bits;
+	struct vt_error *err = vt_symbols_type(s, type, &t);
+
+	if (!err) {
+		err = vt_type_member(t, path, &bits, &m);
+		if (err)
+			return err;
+		ret->offset = bits / 8;
+		ret->type = vt_type_unqualified(m->type);
+		ret->size = ret->type ? ret->type->size : 0;
+		return NULL;
+	}
+	if (err->code != VT_ERR_NOT_FOUND)
+		return err;
+	vt_error_destroy(err);
+	ret->size = 0;
+	ret->type = NULL;
+	return vt_symbols_offsetof(s, type, path, &ret->offset);
+}
+
+struct vt_error *vt_symbols_sizeof(struct vt_symbols *s, const char *type,
+				   uint64_t *ret)
+{
+	struct vt_type *t;
+	struct vt_error *err = vt_symbols_type(s, type, &t);
+
+	if (!err) {
+		*ret = vt_type_unqualified(t)->size;
+		return NULL;
+	}
+	if (err->code != VT_ERR_NOT_FOUND)
+		return err;
+	vt_error_destroy(err);
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+
+		if (!f || !f->ops->size)
+			continue;
+		err = f->ops->size(f->arg, bare_name(type), ret);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;
+		return err;
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "size of %s not known", type);
+}
+
+struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
+				     int64_t *ret)
+{
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+		struct vt_error *err;
+
+		if (!f || !f->ops->constant)
+			continue;
+		err = f->ops->constant(f->arg, name, ret);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;
+		return err;
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "constant %s not found", name);
+}
+
+struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret)
+{
+	struct vt_error *err;
+
+	ptr = vt_type_unqualified(ptr);
+	if (!ptr || ptr->kind != VT_TYPE_POINTER)
+		return vt_error_create(VT_ERR_USAGE, "not a pointer type");
+	if (!ptr->target) {
+		if (!ptr->finder || !ptr->finder->ops->resolve)
+			return vt_error_create(VT_ERR_NOT_FOUND, "pointee unknown");
+		err = ptr->finder->ops->resolve(ptr->finder->arg, ptr->ref,
+						&ptr->target);
+		if (err)
+			return err;
+	}
+	*ret = ptr->target;
+	return NULL;
+}

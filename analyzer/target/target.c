@@ -1,0 +1,955 @@
+#include "target/target.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <elf.h>
+#include <libkdumpfile/kdumpfile.h>
+
+#include "core/byteorder.h"
+#include "target/dumpcheck.h"
+#include "target/flattened.h"
+
+#define X86_START_KERNEL_MAP 0xffffffff80000000ull
+#define PPC64_PAGE_OFFSET 0xc000000000000000ull
+#define PPC64_VMALLOC_START 0xc008000000000000ull
+
+/* A tiny direct-mapped cache of 4 KiB translations (dumps never change). */
+#define TLB_SIZE 1024
+
+struct tlb_entry {
+	uint64_t vpage;		/* vaddr >> 12, plus one; 0 = empty */
+	uint64_t ppage;
+};
+
+struct vt_target {
+	struct vt_target_info info;
+	char *path;
+	int fd;
+	int flat_fd;		/* reassembled flattened stream, or -1 */
+	kdump_ctx_t *kdump;
+	char format[64];
+	uint32_t block_size;	/* kdump page frames, when not the kernel's page size */
+	struct vt_vmcoreinfo vmcoreinfo;
+	char release[65];
+
+	/* kernel translation, set up on first use */
+	bool xlat_ready;
+	struct vt_error *xlat_err;	/* why it cannot be set up */
+	uint64_t kernel_pgd;		/* physical */
+	bool la57;
+	uint64_t sme_mask;
+	uint64_t phys_base;
+	struct vt_radix_geometry radix;
+	struct vt_arm64_geometry arm64;
+	const char *xlat_method;
+	char xlat_desc[160];
+	struct tlb_entry tlb[TLB_SIZE];
+
+	struct vt_target_backend backend;	/* read_phys set: not a file */
+
+	/* ELF dumps: PT_LOAD segments read with pread(2), bypassing libkdumpfile */
+	struct elf_seg { uint64_t paddr, filesz, offset; } *segs;
+	size_t nsegs;
+
+	struct vt_phys_range *ranges;
+	size_t nranges;
+	uint64_t nranges_omitted;
+	bool ranges_ready;
+};
+
+const char *vt_arch_name(enum vt_arch arch)
+{
+	switch (arch) {
+	case VT_ARCH_X86_64: return "x86_64";
+	case VT_ARCH_PPC64: return "ppc64";
+	case VT_ARCH_ARM64: return "arm64";
+	default: return "unknown";
+	}
+}
+
+static struct vt_error *kdump_error(struct vt_target *t, kdump_status st,
+				    const char *what)
+{
+	const char *msg = t->kdump ? kdump_get_err(t->kdump) : NULL;
+
+	return vt_error_create(st == KDUMP_ERR_NODATA ? VT_ERR_NODATA :
+			       st == KDUMP_ERR_SYSTEM ? VT_ERR_IO :
+			       VT_ERR_FORMAT,
+			       "%s: %s", what, msg ? msg : kdump_strerror(st));
+}
+
+static int open_tmpfile(void)
+{
+	const char *dir = getenv("TMPDIR");
+	char tmpl[4096];
+	int fd;
+
+	if (!dir || !*dir)
+		dir = "/var/tmp";	/* dumps can be large: avoid tmpfs /tmp */
+	fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		return fd;
+	snprintf(tmpl, sizeof(tmpl), "%s/vmtriage-flat-XXXXXX", dir);
+	fd = mkostemp(tmpl, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(tmpl);
+	return fd;
+}
+
+/* QEMU's kdump-zlib names no architecture: infer it from VMCOREINFO. */
+static enum vt_arch arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi)
+{
+	if (vt_vmcoreinfo_get(vi, "SYMBOL(init_top_pgt)") ||
+	    vt_vmcoreinfo_get(vi, "SYMBOL(init_level4_pgt)"))
+		return VT_ARCH_X86_64;
+	if (vt_vmcoreinfo_get(vi, "SYMBOL(mmu_psize_defs)") ||
+	    vt_vmcoreinfo_get(vi, "NUMBER(RADIX_MMU)"))
+		return VT_ARCH_PPC64;
+	if (vt_vmcoreinfo_get(vi, "NUMBER(kimage_voffset)") ||
+	    vt_vmcoreinfo_get(vi, "NUMBER(TCR_EL1_T1SZ)"))
+		return VT_ARCH_ARM64;
+	return VT_ARCH_UNKNOWN;
+}
+
+/*
+ * libkdumpfile keeps the note as a blob under linux.vmcoreinfo.raw whether
+ * or not an OS type was set (kdump_vmcoreinfo_raw() needs one).
+ */
+static struct vt_error *load_vmcoreinfo(struct vt_target *t)
+{
+	kdump_attr_t attr;
+	struct vt_error *err;
+	void *data;
+	size_t size;
+
+	attr.type = KDUMP_BLOB;
+	if (kdump_get_typed_attr(t->kdump, "linux.vmcoreinfo.raw", &attr) != KDUMP_OK)
+		return NULL;	/* a dump may lack it; callers check */
+	data = kdump_blob_pin(attr.val.blob);
+	size = kdump_blob_size(attr.val.blob);
+	err = data ? vt_vmcoreinfo_parse(data, size, &t->vmcoreinfo) : NULL;
+	kdump_blob_unpin(attr.val.blob);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO");
+	t->info.has_vmcoreinfo = data != NULL;
+	return NULL;
+}
+
+static int cmp_seg(const void *a, const void *b)
+{
+	const struct elf_seg *x = a, *y = b;
+
+	return x->paddr < y->paddr ? -1 : x->paddr > y->paddr;
+}
+
+/*
+ * The PT_LOAD table of a 64-bit ELF dump, sorted by physical address, for
+ * direct reads. Segments were checked to lie inside the file at open.
+ * Failure here only means reads go through libkdumpfile.
+ */
+static void load_elf_segments(struct vt_target *t)
+{
+	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+	Elf64_Ehdr eh;
+	bool be;
+	uint16_t phnum;
+	uint64_t phoff;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) != 0 || eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return;
+	be = eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	phnum = vt_load16(&eh.e_phnum, be);
+	phoff = vt_load64(&eh.e_phoff, be);
+	if (phnum == 0 || phnum == PN_XNUM)
+		return;
+	t->segs = calloc(phnum, sizeof(*t->segs));
+	if (!t->segs)
+		return;
+	for (unsigned i = 0; i < phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(phoff + i * sizeof(ph))) != (ssize_t)sizeof(ph)) {
+			free(t->segs);
+			t->segs = NULL;
+			t->nsegs = 0;
+			return;
+		}
+		if (vt_load32(&ph.p_type, be) != PT_LOAD || !vt_load64(&ph.p_filesz, be))
+			continue;
+		t->segs[t->nsegs].paddr = vt_load64(&ph.p_paddr, be);
+		t->segs[t->nsegs].filesz = vt_load64(&ph.p_filesz, be);
+		t->segs[t->nsegs].offset = vt_load64(&ph.p_offset, be);
+		t->nsegs++;
+	}
+	/* Stable order by address; with overlaps (paging dumps) any copy will do. */
+	qsort(t->segs, t->nsegs, sizeof(*t->segs), cmp_seg);
+}
+
+static struct vt_error *detect_arch(struct vt_target *t)
+{
+	const char *name = NULL;
+	kdump_num_t num;
+
+	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, &name) != KDUMP_OK ||
+	    !name) {
+		enum vt_arch arch = arch_from_vmcoreinfo(&t->vmcoreinfo);
+
+		if (arch == VT_ARCH_UNKNOWN)
+			return vt_error_create(VT_ERR_UNSUPPORTED,
+				"the dump names no architecture and VMCOREINFO does not tell");
+		/* libkdumpfile's names */
+		name = arch == VT_ARCH_X86_64 ? "x86_64" : arch == VT_ARCH_PPC64 ? "ppc64" :
+		       "aarch64";
+		if (kdump_set_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, name) != KDUMP_OK)
+			return kdump_error(t, KDUMP_ERR_INVALID, "setting arch.name");
+	}
+	if (strcmp(name, "x86_64") == 0)
+		t->info.arch = VT_ARCH_X86_64;
+	else if (strcmp(name, "ppc64") == 0)
+		t->info.arch = VT_ARCH_PPC64;
+	else if (strcmp(name, "aarch64") == 0)
+		t->info.arch = VT_ARCH_ARM64;
+	else
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "architecture %s is not supported (x86_64, ppc64, aarch64)",
+				       name);
+	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_BYTE_ORDER, &num) == KDUMP_OK)
+		t->info.big_endian = num == KDUMP_BIG_ENDIAN;
+	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
+		t->info.page_size = (uint32_t)num;
+	else
+		t->info.page_size = 4096;
+	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
+		t->info.ncpus = (unsigned)num;
+	return NULL;
+}
+
+/*
+ * A kdump file's page frames are numbered in its header's block_size (read
+ * by vt_dumpcheck_diskdump), which need not be the kernel's page size: QEMU
+ * writes arm64 dumps in 64 KiB blocks for a 4 KiB kernel. Naming the arch
+ * makes libkdumpfile adopt VMCOREINFO's PAGESIZE and read every page at the
+ * wrong offset: give it the file's size back, and keep the kernel's for
+ * translation. block_size stays set only where the two differ.
+ */
+static struct vt_error *keep_block_size(struct vt_target *t)
+{
+	uint32_t block = t->block_size;
+	int64_t kpage;
+	struct vt_error *err;
+
+	t->block_size = 0;
+	if (!block || block == t->info.page_size || block < 4096)
+		return NULL;
+	if (kdump_set_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, block) != KDUMP_OK)
+		return kdump_error(t, KDUMP_ERR_INVALID, "setting the dump's block size");
+	err = vt_vmcoreinfo_number(&t->vmcoreinfo, "", "PAGESIZE", &kpage);
+	if (err || kpage < 4096 || kpage > block || (kpage & (kpage - 1))) {
+		vt_error_destroy(err);
+		kpage = t->info.page_size;
+	}
+	t->info.page_size = (uint32_t)kpage;
+	t->block_size = block;
+	return NULL;
+}
+
+/* A target with nothing open yet, named for messages; NULL on ENOMEM. */
+static struct vt_target *target_alloc(const char *name)
+{
+	struct vt_target *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->fd = t->flat_fd = -1;
+	t->path = strdup(name);
+	if (!t->path) {
+		free(t);
+		return NULL;
+	}
+	t->info.path = t->path;
+	t->info.release = t->release;
+	t->info.format = t->format;
+	return t;
+}
+
+struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
+{
+	unsigned char head[VT_FLAT_HEADER_SIZE];
+	struct vt_target *t;
+	struct vt_error *err = NULL;
+	const char *str;
+	kdump_status st;
+	struct stat sb;
+	ssize_t n;
+
+	t = target_alloc(path);
+	if (!t)
+		return &vt_enomem;
+	t->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (t->fd < 0) {
+		err = vt_error_create(VT_ERR_IO, "%s", strerror(errno));
+		goto fail;
+	}
+	if (fstat(t->fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		err = vt_error_create(VT_ERR_IO, "is a directory");
+		goto fail;
+	}
+	n = pread(t->fd, head, sizeof(head), 0);
+	if (n <= 0) {
+		err = vt_error_create(VT_ERR_FORMAT, n == 0 ? "empty file" :
+				      "cannot read: %s", strerror(errno));
+		goto fail;
+	}
+	if (vt_flattened_is(head, (size_t)n)) {
+		t->flat_fd = open_tmpfile();
+		if (t->flat_fd < 0) {
+			err = vt_error_create(VT_ERR_IO,
+				"cannot create a temporary file to reassemble the flattened dump (set TMPDIR): %s",
+				strerror(errno));
+			goto fail;
+		}
+		err = vt_flattened_reassemble(t->fd, t->flat_fd, NULL);
+		if (err)
+			goto fail;
+		t->info.flattened = true;
+	}
+	{
+		int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+		unsigned char magic[8];
+
+		if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic)) {
+			if (memcmp(magic, ELFMAG, SELFMAG) == 0)
+				err = vt_dumpcheck_elf(fd);
+			else if (memcmp(magic, "KDUMP   ", 8) == 0 ||
+				 memcmp(magic, "DISKDUMP", 8) == 0)
+				err = vt_dumpcheck_diskdump(fd, &t->block_size);
+			if (err)
+				goto fail;
+		}
+	}
+	t->kdump = kdump_new();
+	if (!t->kdump) {
+		err = &vt_enomem;
+		goto fail;
+	}
+	/* Let a missing-data read fail rather than return zeros. */
+	kdump_set_number_attr(t->kdump, KDUMP_ATTR_ZERO_EXCLUDED, 0);
+	/*
+	 * read(2), not mmap(2): a file shrinking under us must not SIGBUS, and
+	 * mapped dump pages would make the RSS grow with the dump. ELF dumps
+	 * are read with pread(2) directly (load_elf_segments), which is fast.
+	 */
+	kdump_set_number_attr(t->kdump, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	st = kdump_open_fd(t->kdump, t->flat_fd >= 0 ? t->flat_fd : t->fd);
+	if (st != KDUMP_OK) {
+		err = vt_error_create(VT_ERR_FORMAT, "not a dump libkdumpfile can read (%s)",
+				      kdump_get_err(t->kdump));
+		goto fail;
+	}
+	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_FILE_FORMAT, &str) == KDUMP_OK && str)
+		snprintf(t->format, sizeof(t->format), "%s", str);
+	err = load_vmcoreinfo(t);
+	if (err)
+		goto fail;
+	err = detect_arch(t);
+	if (!err)
+		err = keep_block_size(t);
+	if (err)
+		goto fail;
+	str = vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE");
+	if (!str && kdump_get_string_attr(t->kdump, "linux.uts.release", &str) != KDUMP_OK)
+		str = NULL;
+	snprintf(t->release, sizeof(t->release), "%s", str ? str : "");
+	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
+	if (strcmp(t->format, "elf") == 0)
+		load_elf_segments(t);
+	*ret = t;
+	return NULL;
+fail:
+	err = vt_error_prefix(err, "%s", path);
+	vt_target_destroy(t);
+	return err;
+}
+
+struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
+					struct vt_target **ret)
+{
+	struct vt_target *t = target_alloc(b->name ? b->name : "(backend)");
+	struct vt_error *err;
+
+	if (!t)
+		return &vt_enomem;
+	t->backend = *b;
+	snprintf(t->format, sizeof(t->format), "%s", "live session");
+	t->info.arch = b->arch;
+	t->info.big_endian = b->big_endian;
+	t->info.page_size = b->page_size ? b->page_size : 4096;
+	t->info.ncpus = b->ncpus;
+	if (b->vmcoreinfo && b->vmcoreinfo_len) {
+		err = vt_vmcoreinfo_parse(b->vmcoreinfo, b->vmcoreinfo_len, &t->vmcoreinfo);
+		if (err) {
+			vt_target_destroy(t);
+			return vt_error_prefix(err, "VMCOREINFO");
+		}
+		t->info.has_vmcoreinfo = true;
+	}
+	snprintf(t->release, sizeof(t->release), "%s",
+		 vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE") ?
+		 vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE") : "");
+	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
+	*ret = t;
+	return NULL;
+}
+
+void vt_target_destroy(struct vt_target *t)
+{
+	if (!t)
+		return;
+	if (t->kdump)
+		kdump_free(t->kdump);
+	if (t->fd >= 0)
+		close(t->fd);
+	if (t->flat_fd >= 0)
+		close(t->flat_fd);
+	vt_vmcoreinfo_deinit(&t->vmcoreinfo);
+	vt_error_destroy(t->xlat_err);
+	free(t->segs);
+	free(t->ranges);
+	free(t->path);
+	free(t);
+}
+
+const struct vt_target_info *vt_target_info(const struct vt_target *t)
+{
+	return &t->info;
+}
+
+const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t)
+{
+	return &t->vmcoreinfo;
+}
+
+/* The segment holding paddr, or NULL (binary search; last start <= paddr). */
+static const struct elf_seg *find_seg(const struct vt_target *t, uint64_t paddr)
+{
+	size_t lo = 0, hi = t->nsegs;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t->segs[mid].paddr <= paddr)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	/* Overlapping segments: scan back for one that covers paddr. */
+	for (size_t i = lo; i-- > 0;)
+		if (paddr - t->segs[i].paddr < t->segs[i].filesz)
+			return &t->segs[i];
+		else if (i + 8 < lo)
+			break;
+	return NULL;
+}
+
+struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
+				     void *buf, size_t len)
+{
+	size_t done = 0;
+
+	if (t->backend.read_phys)
+		return t->backend.read_phys(t->backend.arg, paddr, buf, len);
+
+	/* ELF: pread the segments directly, as long as they cover the range. */
+	while (t->nsegs && done < len) {
+		const struct elf_seg *sg = find_seg(t, paddr + done);
+		uint64_t in = paddr + done - (sg ? sg->paddr : 0), n;
+		ssize_t got;
+
+		if (!sg)
+			break;
+		n = sg->filesz - in < len - done ? sg->filesz - in : len - done;
+		got = pread(t->flat_fd >= 0 ? t->flat_fd : t->fd, (char *)buf + done, n,
+			    (off_t)(sg->offset + in));
+		if (got <= 0)
+			break;
+		done += (size_t)got;
+	}
+
+	while (done < len) {
+		size_t n = len - done;
+		kdump_status st = kdump_read(t->kdump, KDUMP_MACHPHYSADDR,
+					     paddr + done, (char *)buf + done, &n);
+
+		if (st != KDUMP_OK || n == 0) {
+			if (st == KDUMP_ERR_NODATA || n == 0)
+				return vt_error_create(VT_ERR_NODATA,
+					"no data in the dump at physical 0x%" PRIx64
+					" (filtered out, or not RAM)", paddr + done);
+			/*
+			 * One page's data unusable (bad compression, descriptor
+			 * past EOF): like a filtered page, so models and plugins
+			 * degrade to "unknown" rather than abort on one bad page.
+			 */
+			if (st == KDUMP_ERR_CORRUPT || st == KDUMP_ERR_EOF)
+				return vt_error_create(VT_ERR_NODATA,
+					"page data at physical 0x%" PRIx64 " is corrupt: %s",
+					paddr + done, kdump_get_err(t->kdump));
+			return kdump_error(t, st, "physical read");
+		}
+		done += n;
+	}
+	return NULL;
+}
+
+static struct vt_error *read_phys_cb(void *arg, uint64_t paddr, void *buf,
+				     size_t len)
+{
+	return vt_target_read_phys(arg, paddr, buf, len);
+}
+
+static struct vt_error *vi_number(struct vt_target *t, const char *name,
+				  int64_t dflt, int64_t *ret)
+{
+	struct vt_error *err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER",
+						    name, ret);
+
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		*ret = dflt;
+	return err;
+}
+
+static struct vt_error *setup_x86_64(struct vt_target *t)
+{
+	uint64_t pgd_va;
+	int64_t num;
+	struct vt_error *err;
+
+	err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "init_top_pgt", &pgd_va);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "init_level4_pgt", &pgd_va);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(init_top_pgt)");
+	if ((err = vi_number(t, "phys_base", 0, &num)))
+		return err;
+	t->phys_base = (uint64_t)num;
+	if ((err = vi_number(t, "pgtable_l5_enabled", 0, &num)))
+		return err;
+	t->la57 = num != 0;
+	if ((err = vi_number(t, "sme_mask", 0, &num)))
+		return err;
+	t->sme_mask = (uint64_t)num;
+	if (pgd_va < X86_START_KERNEL_MAP)
+		return vt_error_create(VT_ERR_FORMAT,
+			"init_top_pgt 0x%" PRIx64 " is not a kernel-image address", pgd_va);
+	t->kernel_pgd = pgd_va - X86_START_KERNEL_MAP + t->phys_base;
+	t->xlat_method = t->la57 ? "x86_64 5-level walk from init_top_pgt" :
+				   "x86_64 4-level walk from init_top_pgt";
+	return NULL;
+}
+
+static struct vt_error *setup_ppc64(struct vt_target *t)
+{
+	uint64_t pgd_va;
+	int64_t radix;
+	unsigned shift = __builtin_ctz(t->info.page_size);
+	struct vt_error *err;
+
+	err = vi_number(t, "RADIX_MMU", 1, &radix);
+	if (err)
+		return err;
+	if (!radix)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+			"ppc64 hash MMU: only the radix MMU is supported");
+	err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "swapper_pg_dir", &pgd_va);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
+	if (pgd_va < PPC64_PAGE_OFFSET || pgd_va >= PPC64_VMALLOC_START)
+		return vt_error_create(VT_ERR_FORMAT,
+			"swapper_pg_dir 0x%" PRIx64 " is not a linear-map address", pgd_va);
+	t->kernel_pgd = pgd_va - PPC64_PAGE_OFFSET;
+	vt_radix_geometry_default(shift, &t->radix);
+	t->xlat_method = "ppc64 radix walk from swapper_pg_dir (linear map direct)";
+	return NULL;
+}
+
+/*
+ * arm64: the kernel's tables are swapper_pg_dir, a kernel-image symbol whose
+ * physical address is va - kimage_voffset; VA_BITS (configured), the width
+ * in use (64 - TCR_EL1.T1SZ) and MAX_PHYSMEM_BITS fix the geometry (how
+ * they combine per granule: vt_arm64_geometry_init). Every value comes from
+ * VMCOREINFO; a missing one is named, not guessed.
+ */
+static struct vt_error *setup_arm64(struct vt_target *t)
+{
+	int64_t va_bits, voff, pa_bits, t1sz;
+	uint64_t pgd_va;
+	unsigned shift = __builtin_ctz(t->info.page_size);
+	struct vt_error *err;
+
+	if ((err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER", "VA_BITS", &va_bits)))
+		return vt_error_prefix(err, "VMCOREINFO NUMBER(VA_BITS)");
+	if ((err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER", "kimage_voffset", &voff)))
+		return vt_error_prefix(err, "VMCOREINFO NUMBER(kimage_voffset)");
+	if ((err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "swapper_pg_dir", &pgd_va)))
+		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
+	if ((err = vi_number(t, "MAX_PHYSMEM_BITS", 48, &pa_bits)) ||
+	    (err = vi_number(t, "TCR_EL1_T1SZ", 64 - va_bits, &t1sz)))
+		return err;
+	if (64 - t1sz > va_bits)
+		return vt_error_create(VT_ERR_FORMAT, "TCR_EL1.T1SZ %" PRId64 " gives more VA "
+				       "bits than VA_BITS %" PRId64, t1sz, va_bits);
+	err = vt_arm64_geometry_init(shift, (unsigned)va_bits, (unsigned)(64 - t1sz),
+				     (unsigned)pa_bits, t->info.big_endian, &t->arm64);
+	if (err)
+		return err;
+	if (pgd_va < (uint64_t)voff)
+		return vt_error_create(VT_ERR_FORMAT, "swapper_pg_dir 0x%" PRIx64 " is below "
+				       "kimage_voffset 0x%" PRIx64, pgd_va, (uint64_t)voff);
+	t->kernel_pgd = pgd_va - (uint64_t)voff;
+	snprintf(t->xlat_desc, sizeof(t->xlat_desc), "arm64 %u-level walk from swapper_pg_dir "
+		 "(%uK pages, VA_BITS %" PRId64 ", %" PRId64 " at run time%s)", t->arm64.levels,
+		 1u << (shift - 10), va_bits, 64 - t1sz, t->arm64.lpa2 ? ", LPA2" : "");
+	t->xlat_method = t->xlat_desc;
+	return NULL;
+}
+
+static struct vt_error *xlat_setup(struct vt_target *t)
+{
+	struct vt_error *err;
+
+	if (t->xlat_ready)
+		return NULL;
+	if (t->xlat_err)
+		return vt_error_create(t->xlat_err->code, "%s", t->xlat_err->message);
+	if (!t->info.has_vmcoreinfo)
+		err = vt_error_create(VT_ERR_UNSUPPORTED,
+			"the dump has no VMCOREINFO: kernel virtual addresses cannot be translated");
+	else if (t->info.arch == VT_ARCH_X86_64)
+		err = setup_x86_64(t);
+	else if (t->info.arch == VT_ARCH_ARM64)
+		err = setup_arm64(t);
+	else
+		err = setup_ppc64(t);
+	if (err) {
+		t->xlat_err = err;
+		return vt_error_create(err->code, "%s", err->message);
+	}
+	t->xlat_ready = true;
+	return NULL;
+}
+
+struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
+				      bool *la57_ret, uint64_t *sme_mask_ret)
+{
+	struct vt_error *err = xlat_setup(t);
+
+	if (err)
+		return err;
+	*paddr_ret = t->kernel_pgd;
+	if (la57_ret)
+		*la57_ret = t->la57;
+	if (sme_mask_ret)
+		*sme_mask_ret = t->sme_mask;
+	return NULL;
+}
+
+struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
+				       bool user, uint64_t max_tables,
+				       const struct vt_pgwalk_ops *ops, void *arg)
+{
+	struct vt_pgwalk_limits lim = { .max_tables = max_tables, .max_phys = 1ull << 52 };
+	const struct vt_phys_range *r;
+	size_t nr;
+	struct vt_error *err = xlat_setup(t);
+
+	if (err)
+		return err;
+	err = vt_target_phys_ranges(t, &r, &nr, NULL);
+	if (!err && nr)
+		lim.max_phys = r[nr - 1].end;
+	vt_error_destroy(err);
+	if (t->info.arch == VT_ARCH_X86_64) {
+		unsigned top = t->la57 ? 56 : 47;
+
+		lim.va_lo = user ? 0 : ~((1ull << top) - 1);
+		lim.va_hi = user ? (1ull << top) - 1 : ~0ull;
+		return vt_pgwalk_x86_64(read_phys_cb, t, pgd_paddr, t->la57, t->sme_mask,
+					&lim, ops, arg);
+	}
+	if (t->info.arch == VT_ARCH_ARM64) {
+		uint64_t half = 1ull << t->arm64.va_bits;	/* TTBR0: [0, half) */
+
+		lim.va_base = user ? 0 : 0 - half;
+		lim.va_lo = lim.va_base;
+		lim.va_hi = user ? half - 1 : ~0ull;
+		return vt_pgwalk_arm64(read_phys_cb, t, pgd_paddr, &t->arm64, &lim, ops, arg);
+	}
+	lim.va_base = user ? 0 : PPC64_PAGE_OFFSET;
+	lim.va_lo = lim.va_base;
+	lim.va_hi = user ? PPC64_PAGE_OFFSET - 1 : ~0ull;
+	return vt_pgwalk_radix(read_phys_cb, t, pgd_paddr, &t->radix, &lim, ops, arg);
+}
+
+const char *vt_target_xlat_method(struct vt_target *t)
+{
+	struct vt_error *err = xlat_setup(t);
+
+	vt_error_destroy(err);
+	return t->xlat_ready ? t->xlat_method : "none";
+}
+
+struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
+				    uint64_t vaddr, uint64_t *paddr_ret,
+				    struct vt_xlat_path *path)
+{
+	struct vt_xlat_path local;
+	struct vt_error *err;
+
+	if (!path)
+		path = &local;
+	if ((err = xlat_setup(t)))
+		return err;
+	if (t->info.arch == VT_ARCH_X86_64)
+		err = vt_x86_64_walk(read_phys_cb, t, pgd_paddr, t->la57,
+				     t->sme_mask, vaddr, path);
+	else if (t->info.arch == VT_ARCH_ARM64)
+		err = vt_arm64_walk(read_phys_cb, t, &t->arm64, pgd_paddr, vaddr, path);
+	else
+		err = vt_radix_walk(read_phys_cb, t, &t->radix, pgd_paddr,
+				    vaddr, path);
+	if (!err)
+		*paddr_ret = path->paddr;
+	return err;
+}
+
+struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
+				uint64_t *paddr_ret, struct vt_xlat_path *path)
+{
+	struct tlb_entry *e = &t->tlb[(vaddr >> 12) % TLB_SIZE];
+	struct vt_error *err;
+
+	if (!path && e->vpage == (vaddr >> 12) + 1) {
+		*paddr_ret = (e->ppage << 12) | (vaddr & 0xfff);
+		return NULL;
+	}
+	if ((err = xlat_setup(t)))
+		return err;
+	/* ppc64 radix: the kernel linear map is fixed, no walk needed. */
+	if (t->info.arch == VT_ARCH_PPC64 && vaddr >= PPC64_PAGE_OFFSET &&
+	    vaddr < PPC64_VMALLOC_START) {
+		*paddr_ret = vaddr - PPC64_PAGE_OFFSET;
+		if (path) {
+			path->nsteps = 0;
+			path->paddr = *paddr_ret;
+			path->page_size = 0;
+		}
+		return NULL;
+	}
+	err = vt_target_vtop_pgd(t, t->kernel_pgd, vaddr, paddr_ret, path);
+	if (!err) {
+		e->vpage = (vaddr >> 12) + 1;
+		e->ppage = *paddr_ret >> 12;
+	}
+	return err;
+}
+
+struct vt_error *vt_target_read_kv(struct vt_target *t, uint64_t vaddr,
+				   void *buf, size_t len)
+{
+	size_t done = 0;
+
+	/* Translate page by page, but read physically contiguous runs at once. */
+	while (done < len) {
+		uint64_t va = vaddr + done, pa, run_pa;
+		size_t run = 0;
+		struct vt_error *err = vt_target_vtop(t, va, &pa, NULL);
+
+		if (err)
+			return err;
+		run_pa = pa;
+		for (;;) {
+			size_t n = 4096 - ((va + run) & 4095);
+			uint64_t next;
+
+			if (n > len - done - run)
+				n = len - done - run;
+			run += n;
+			if (done + run >= len)
+				break;
+			err = vt_target_vtop(t, va + run, &next, NULL);
+			if (err || next != run_pa + run) {
+				vt_error_destroy(err);
+				break;
+			}
+		}
+		err = vt_target_read_phys(t, run_pa, (char *)buf + done, run);
+		if (err)
+			return err;
+		done += run;
+	}
+	return NULL;
+}
+
+struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
+				    uint64_t *ret)
+{
+	unsigned char raw[8];
+	struct vt_error *err = vt_target_read_kv(t, vaddr, raw, 8);
+
+	if (!err)
+		*ret = vt_load64(raw, t->info.big_endian);
+	return err;
+}
+
+struct vt_error *vt_target_read_u32(struct vt_target *t, uint64_t vaddr,
+				    uint32_t *ret)
+{
+	unsigned char raw[4];
+	struct vt_error *err = vt_target_read_kv(t, vaddr, raw, 4);
+
+	if (!err)
+		*ret = vt_load32(raw, t->info.big_endian);
+	return err;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	const struct vt_phys_range *x = a, *y = b;
+
+	return x->start < y->start ? -1 : x->start > y->start;
+}
+
+static void add_range(struct vt_target *t, uint64_t start, uint64_t end)
+{
+	if (end <= start)
+		return;
+	if (t->nranges < VT_MAX_PHYS_RANGES) {
+		t->ranges[t->nranges].start = start;
+		t->ranges[t->nranges].end = end;
+		t->nranges++;
+	} else {
+		t->nranges_omitted++;
+	}
+}
+
+/* Sort and merge overlapping or touching ranges in place. */
+static void merge_ranges(struct vt_target *t)
+{
+	size_t out = 0;
+
+	qsort(t->ranges, t->nranges, sizeof(*t->ranges), cmp_range);
+	for (size_t i = 0; i < t->nranges; i++) {
+		if (out && t->ranges[i].start <= t->ranges[out - 1].end) {
+			if (t->ranges[i].end > t->ranges[out - 1].end)
+				t->ranges[out - 1].end = t->ranges[i].end;
+		} else {
+			t->ranges[out++] = t->ranges[i];
+		}
+	}
+	t->nranges = out;
+}
+
+/*
+ * ELF dumps: the PT_LOAD physical ranges, read from the program headers
+ * (QEMU's paging dumps list the same physical page under several virtual
+ * addresses, out of order, which libkdumpfile's page map does not merge).
+ */
+static struct vt_error *elf_ranges(struct vt_target *t)
+{
+	Elf64_Ehdr eh;
+	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
+
+	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    eh.e_ident[EI_CLASS] != ELFCLASS64)
+		return vt_error_create(VT_ERR_FORMAT, "not a 64-bit ELF file");
+	if (eh.e_ident[EI_DATA] != ELFDATA2LSB)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "big-endian ELF headers: ranges from the page map");
+	if (eh.e_phentsize != sizeof(Elf64_Phdr) || eh.e_phnum == 0 ||
+	    eh.e_phnum == PN_XNUM)
+		return vt_error_create(VT_ERR_FORMAT, "bad ELF program header table");
+	for (unsigned i = 0; i < eh.e_phnum; i++) {
+		Elf64_Phdr ph;
+
+		if (pread(fd, &ph, sizeof(ph), (off_t)(eh.e_phoff + i * sizeof(ph))) !=
+		    (ssize_t)sizeof(ph))
+			return vt_error_create(VT_ERR_FORMAT,
+					       "ELF program header %u is truncated", i);
+		if (ph.p_type == PT_LOAD && ph.p_filesz &&
+		    ph.p_paddr + ph.p_filesz > ph.p_paddr)
+			add_range(t, ph.p_paddr, ph.p_paddr + ph.p_filesz);
+	}
+	return NULL;
+}
+
+/* Other formats: walk libkdumpfile's page map (filtered pages are clear). */
+static struct vt_error *pagemap_ranges(struct vt_target *t)
+{
+	unsigned shift = __builtin_ctz(t->block_size ? t->block_size : t->info.page_size);
+	kdump_addr_t idx = 0;
+	kdump_attr_t attr;
+	kdump_status st;
+
+	if (!t->kdump)
+		return vt_error_create(VT_ERR_UNSUPPORTED,
+				       "the physical ranges are not known for a live session");
+	attr.type = KDUMP_BITMAP;
+	st = kdump_get_typed_attr(t->kdump, KDUMP_ATTR_FILE_PAGEMAP, &attr);
+	if (st != KDUMP_OK)
+		return kdump_error(t, st, "file.pagemap");
+	/* Bounded: each step moves idx forward. */
+	for (;;) {
+		kdump_addr_t start = idx, end;
+
+		if (kdump_bmp_find_set(attr.val.bitmap, &start) != KDUMP_OK ||
+		    start < idx)
+			break;
+		end = start;
+		if (kdump_bmp_find_clear(attr.val.bitmap, &end) != KDUMP_OK)
+			end = KDUMP_ADDR_MAX >> shift;
+		if (end <= start)
+			end = start + 1;
+		add_range(t, (uint64_t)start << shift, (uint64_t)end << shift);
+		if (end >= (KDUMP_ADDR_MAX >> shift))
+			break;
+		idx = end;
+	}
+	return NULL;
+}
+
+struct vt_error *vt_target_phys_ranges(struct vt_target *t,
+				       const struct vt_phys_range **ranges,
+				       size_t *nranges, uint64_t *nomitted)
+{
+	struct vt_error *err = NULL;
+
+	if (!t->ranges_ready) {
+		t->ranges = calloc(VT_MAX_PHYS_RANGES, sizeof(*t->ranges));
+		if (!t->ranges)
+			return &vt_enomem;
+		if (strcmp(t->format, "elf") == 0)
+			err = elf_ranges(t);
+		if (strcmp(t->format, "elf") != 0 || err) {
+			vt_error_destroy(err);
+			t->nranges = 0;
+			err = pagemap_ranges(t);
+		}
+		if (err)
+			return err;
+		merge_ranges(t);
+		t->ranges_ready = true;
+	}
+	*ranges = t->ranges;
+	*nranges = t->nranges;
+	if (nomitted)
+		*nomitted = t->nranges_omitted;
+	return NULL;
+}

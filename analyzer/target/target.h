@@ -1,0 +1,120 @@
+/*
+ * The target: where bytes come from. A dump file opened read-only through
+ * libkdumpfile (ELF, kdump-compressed, and more), with makedumpfile's
+ * flattened format reassembled to an unlinked temporary file first.
+ * Physical reads come from libkdumpfile; kernel-virtual reads go through
+ * the project's own page-table walk (analyzer/arch/).
+ */
+#ifndef VT_TARGET_H
+#define VT_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "arch/pgtable.h"
+#include "arch/pgwalk.h"
+#include "target/vmcoreinfo.h"
+
+enum vt_arch {
+	VT_ARCH_UNKNOWN,
+	VT_ARCH_X86_64,
+	VT_ARCH_PPC64,
+	VT_ARCH_ARM64,
+};
+
+const char *vt_arch_name(enum vt_arch arch);
+
+struct vt_phys_range {
+	uint64_t start, end;	/* [start, end) */
+};
+
+/* Cap on listed physical ranges; the rest are counted, not stored. */
+#define VT_MAX_PHYS_RANGES 4096
+
+struct vt_target;
+
+struct vt_target_info {
+	const char *path;
+	const char *format;		/* libkdumpfile's file.format */
+	bool flattened;			/* reassembled from makedumpfile -F */
+	enum vt_arch arch;
+	bool big_endian;
+	uint32_t page_size;
+	bool has_vmcoreinfo;
+	const char *release;		/* OSRELEASE, or "" */
+	uint64_t kaslr_offset;		/* KERNELOFFSET */
+	unsigned ncpus;
+};
+
+struct vt_error *vt_target_open(const char *path, struct vt_target **ret);
+
+/*
+ * A target whose physical memory comes from elsewhere: a running crash
+ * session (the extension reads through crash's readmem, so it works on
+ * whatever crash opened). Everything above physical reads is ours.
+ */
+struct vt_target_backend {
+	struct vt_error *(*read_phys)(void *arg, uint64_t paddr, void *buf, size_t len);
+	void *arg;
+	const char *name;		/* shown as the "file" */
+	enum vt_arch arch;
+	bool big_endian;
+	uint32_t page_size;
+	unsigned ncpus;
+	const char *vmcoreinfo;		/* the VMCOREINFO text */
+	size_t vmcoreinfo_len;
+};
+struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
+					struct vt_target **ret);
+void vt_target_destroy(struct vt_target *t);
+
+const struct vt_target_info *vt_target_info(const struct vt_target *t);
+const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t);
+
+/* Physical read; VT_ERR_NODATA for filtered pages, VT_ERR_FAULT if absent. */
+struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
+				     void *buf, size_t len);
+
+/*
+ * Kernel-virtual address translation and reads (init_mm's tables).
+ * Set up lazily from VMCOREINFO on first use.
+ */
+struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
+				uint64_t *paddr_ret, struct vt_xlat_path *path);
+struct vt_error *vt_target_read_kv(struct vt_target *t, uint64_t vaddr,
+				   void *buf, size_t len);
+/* Walk another page-table root (a process's pgd), given physically. */
+struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
+				    uint64_t vaddr, uint64_t *paddr_ret,
+				    struct vt_xlat_path *path);
+
+/* Typed kernel-virtual loads in the dump's byte order. */
+struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
+				    uint64_t *ret);
+struct vt_error *vt_target_read_u32(struct vt_target *t, uint64_t vaddr,
+				    uint32_t *ret);
+
+/* The kernel page-table root (physical) and, on x86_64, 5-level and SME. */
+struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
+				      bool *la57_ret, uint64_t *sme_mask_ret);
+
+/*
+ * Walk a whole page-table tree (the arch's format, the dump's paging mode).
+ * user: the user half (x86: slots 0..255; ppc64: quadrant 0), else the
+ * kernel half (x86: 256..511; ppc64: quadrant 3, 0xc000...).
+ */
+struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
+				       bool user, uint64_t max_tables,
+				       const struct vt_pgwalk_ops *ops, void *arg);
+
+/* Describe how the kernel translation is done (for `info`). */
+const char *vt_target_xlat_method(struct vt_target *t);
+
+/* Physical ranges the dump holds data for (filtered pages excluded). */
+struct vt_error *vt_target_phys_ranges(struct vt_target *t,
+				       const struct vt_phys_range **ranges,
+				       size_t *nranges, uint64_t *nomitted);
+
+#endif
