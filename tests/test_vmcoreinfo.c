@@ -1,7 +1,7 @@
 /* VMCOREINFO parsing: well-formed text, odd values, garbage. */
 #include <string.h>
 
-#include "target/vmcoreinfo.h"
+#include "core/vmcoreinfo.h"
 #include "unit.h"
 
 int main(void)

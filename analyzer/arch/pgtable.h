@@ -1,6 +1,7 @@
 /*
- * Page-table walkers. Pure functions over a "read physical memory" callback,
- * so they run on a dump, a crash session, or hand-built tables in a test.
+ * Page-table formats and walks. Pure functions over a "read physical memory"
+ * callback, so they run on a dump, a crash session, or hand-built tables in
+ * a test.
  */
 #ifndef VT_PGTABLE_H
 #define VT_PGTABLE_H
@@ -31,7 +32,41 @@ struct vt_xlat_path {
 	uint64_t page_size;	/* size of the mapping that matched */
 };
 
+/*
+ * One page-table format: the levels from the top, how an entry is loaded
+ * and decoded. The per-arch files (x86_64.c, ppc64.c, arm64.c) fill it;
+ * the single-address walk (pgtable.c) and the whole-tree walk (pgwalk.c)
+ * are the same code for every arch.
+ */
+struct vt_ptentry {
+	bool present, leaf;
+	uint64_t target;	/* leaf: page base; table: next table */
+	const char *bad;	/* a broken entry, with why */
+};
+
+struct vt_ptfmt {
+	const char *family;		/* "x86_64", "radix", "arm64": in messages */
+	unsigned levels;
+	const char *names[5];
+	unsigned shift[5], bits[5];
+	bool big_endian;		/* entries' byte order */
+	bool sign_extend;		/* the top level's va is sign-extended */
+	uint64_t root_mask;		/* bits of a root pointer that address it */
+	const char *absent;		/* how a clear entry is said: "not present" */
+	uint64_t sme_mask;		/* x86_64 */
+	const struct vt_arm64_geometry *arm64;
+	void (*decode)(const struct vt_ptfmt *f, unsigned lvl, uint64_t entry,
+		       uint64_t size, struct vt_ptentry *ret);
+	/* NULL, or why va cannot be translated by these tables at all. */
+	struct vt_error *(*check_va)(const struct vt_ptfmt *f, uint64_t va);
+};
+
+/* Translate vaddr through the tables at pgd_paddr. */
+struct vt_error *vt_ptfmt_vtop(vt_read_phys_fn read, void *arg, const struct vt_ptfmt *f,
+			       uint64_t pgd_paddr, uint64_t vaddr, struct vt_xlat_path *ret);
+
 /* x86_64: 4-level, or 5-level when la57. sme_mask is cleared from entries. */
+void vt_x86_64_format(bool la57, uint64_t sme_mask, struct vt_ptfmt *ret);
 struct vt_error *vt_x86_64_walk(vt_read_phys_fn read, void *arg,
 				uint64_t pgd_paddr, bool la57,
 				uint64_t sme_mask, uint64_t vaddr,
@@ -56,6 +91,7 @@ struct vt_radix_geometry {
 
 void vt_radix_geometry_default(unsigned page_shift,
 			       struct vt_radix_geometry *ret);
+void vt_radix_format(const struct vt_radix_geometry *geo, struct vt_ptfmt *ret);
 
 /* Radix entries are stored big-endian whatever the kernel's byte order. */
 #define VT_RADIX_PRESENT 0x8000000000000000ull
@@ -87,6 +123,9 @@ struct vt_arm64_geometry {
 struct vt_error *vt_arm64_geometry_init(unsigned page_shift, unsigned va_bits,
 					unsigned va_bits_runtime, unsigned pa_bits,
 					bool big_endian, struct vt_arm64_geometry *ret);
+
+/* geo must outlive the format (it is pointed to). */
+void vt_arm64_format(const struct vt_arm64_geometry *geo, struct vt_ptfmt *ret);
 
 enum vt_arm64_desc {
 	VT_ARM64_INVALID,		/* bit 0 clear */

@@ -44,19 +44,13 @@ static int seen_add(struct seen *s, uint64_t pa)	/* 1 new, 0 seen, -1 nomem */
 struct walk {
 	vt_read_phys_fn read;
 	void *arg;
+	const struct vt_ptfmt *f;
 	const struct vt_pgwalk_limits *lim;
 	const struct vt_pgwalk_ops *ops;
 	void *opsarg;
 	struct seen seen;
 	uint64_t ntables;
 	bool stop;
-	/* arch */
-	enum { PGW_X86_64, PGW_RADIX, PGW_ARM64 } kind;
-	uint64_t sme;
-	const struct vt_arm64_geometry *arm;
-	unsigned nlevels;
-	const char *names[5];
-	unsigned shift[5], bits[5];
 	unsigned char *bufs[5];
 };
 
@@ -67,56 +61,10 @@ static uint64_t sign_extend(uint64_t va, unsigned top_bit)
 	return va;
 }
 
-/* One entry, decoded by the walk's arch. */
-struct entry {
-	bool present, leaf;
-	uint64_t target;	/* leaf: page base; table: next table */
-	const char *bad;	/* set: a broken entry, with why */
-};
-
-static void decode(const struct walk *w, unsigned lvl, uint64_t e, uint64_t size,
-		   struct entry *d)
-{
-	memset(d, 0, sizeof(*d));
-	switch (w->kind) {
-	case PGW_RADIX:
-		d->present = e & VT_RADIX_PRESENT;
-		d->leaf = (e & VT_RADIX_LEAF) || lvl == w->nlevels - 1;
-		if (d->leaf && !(e & VT_RADIX_LEAF))
-			d->bad = "PTE without the leaf bit";
-		else if (!d->leaf && (e & 0x1f) != w->bits[lvl + 1])
-			d->bad = "next-level size does not match";
-		d->target = d->leaf ? e & VT_RADIX_RPN_MASK & ~(size - 1) : e & VT_RADIX_NLB_MASK;
-		return;
-	case PGW_X86_64:
-		d->present = e & VT_X86_PRESENT;
-		d->leaf = lvl == w->nlevels - 1 || ((e & VT_X86_PSE) && lvl >= w->nlevels - 3);
-		d->target = vt_x86_64_entry_paddr(e, w->sme, d->leaf ? size : 4096);
-		return;
-	case PGW_ARM64:
-		switch (vt_arm64_desc_kind(w->arm, lvl, e)) {
-		case VT_ARM64_INVALID:
-			return;
-		case VT_ARM64_RESERVED:
-			d->present = true;
-			d->bad = "block descriptor where the granule allows none";
-			return;
-		case VT_ARM64_LEAF:
-			d->leaf = true;
-			break;
-		case VT_ARM64_TABLE:
-			break;
-		}
-		d->present = true;
-		d->target = vt_arm64_desc_addr(w->arm, e, d->leaf ? size :
-					       1ull << w->arm->page_shift);
-		return;
-	}
-}
-
 static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, uint64_t va_base)
 {
-	uint32_t n = 1u << w->bits[lvl], bytes = n * 8;
+	const struct vt_ptfmt *f = w->f;
+	uint32_t n = 1u << f->bits[lvl], bytes = n * 8;
 	unsigned char *buf = w->bufs[lvl];
 	struct vt_error *err;
 
@@ -130,32 +78,30 @@ static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, ui
 	err = w->read(w->arg, pa, buf, bytes);
 	if (err)
 		return err;
-	if (w->ops->table && w->ops->table(w->opsarg, w->names[lvl], pa, bytes, va_base)) {
+	if (w->ops->table && w->ops->table(w->opsarg, f->names[lvl], pa, bytes, va_base)) {
 		w->stop = true;
 		return NULL;
 	}
 	for (uint32_t i = 0; i < n && !w->stop; i++) {
-		uint64_t size = 1ull << w->shift[lvl];
+		uint64_t size = 1ull << f->shift[lvl];
 		uint64_t va = va_base + (uint64_t)i * size, e, child;
-		struct entry d;
+		struct vt_ptentry d;
 
-		if (w->kind == PGW_X86_64 && lvl == 0)
-			va = sign_extend(va, w->shift[0] + w->bits[0] - 1);
+		if (f->sign_extend && lvl == 0)
+			va = sign_extend(va, f->shift[0] + f->bits[0] - 1);
 		if (va + (size - 1) < w->lim->va_lo || va > w->lim->va_hi)
 			continue;
-		e = w->kind == PGW_RADIX ? vt_be64(buf + 8 * i) :
-		    w->kind == PGW_ARM64 ? vt_load64(buf + 8 * i, w->arm->big_endian) :
-		    vt_le64(buf + 8 * i);
-		decode(w, lvl, e, size, &d);
+		e = vt_load64(buf + 8 * i, f->big_endian);
+		f->decode(f, lvl, e, size, &d);
 		if (!d.present)
 			continue;
 		if (d.bad) {
 			if (w->ops->bad)
-				w->ops->bad(w->opsarg, w->names[lvl], pa, i, e, d.bad);
+				w->ops->bad(w->opsarg, f->names[lvl], pa, i, e, d.bad);
 			continue;
 		}
 		if (d.leaf) {
-			if (w->ops->leaf && w->ops->leaf(w->opsarg, w->names[lvl], va, size,
+			if (w->ops->leaf && w->ops->leaf(w->opsarg, f->names[lvl], va, size,
 							 d.target, e))
 				w->stop = true;
 			continue;
@@ -163,7 +109,7 @@ static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, ui
 		child = d.target;
 		if (child >= w->lim->max_phys) {
 			if (w->ops->bad)
-				w->ops->bad(w->opsarg, w->names[lvl], pa, i, e,
+				w->ops->bad(w->opsarg, f->names[lvl], pa, i, e,
 					    "table beyond physical memory");
 			continue;
 		}
@@ -172,14 +118,14 @@ static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, ui
 			return &vt_enomem;
 		case 0:
 			if (w->ops->bad)
-				w->ops->bad(w->opsarg, w->names[lvl], pa, i, e,
+				w->ops->bad(w->opsarg, f->names[lvl], pa, i, e,
 					    "table reached twice (cycle or shared)");
 			continue;
 		}
 		err = walk_table(w, lvl + 1, child, va);
 		if (err && (err->code == VT_ERR_NODATA || err->code == VT_ERR_FAULT)) {
 			if (w->ops->bad)
-				w->ops->bad(w->opsarg, w->names[lvl], pa, i, e, err->message);
+				w->ops->bad(w->opsarg, f->names[lvl], pa, i, e, err->message);
 			vt_error_destroy(err);
 			continue;
 		}
@@ -189,22 +135,27 @@ static struct vt_error *walk_table(struct walk *w, unsigned lvl, uint64_t pa, ui
 	return NULL;
 }
 
-static struct vt_error *run(struct walk *w, uint64_t pgd)
+struct vt_error *vt_ptfmt_walk(vt_read_phys_fn read, void *arg, const struct vt_ptfmt *f,
+			       uint64_t pgd, const struct vt_pgwalk_limits *lim,
+			       const struct vt_pgwalk_ops *ops, void *opsarg)
 {
+	struct walk w = { .read = read, .arg = arg, .f = f, .lim = lim, .ops = ops,
+			  .opsarg = opsarg };
 	struct vt_error *err = NULL;
 
-	for (unsigned l = 0; l < w->nlevels; l++) {
-		w->bufs[l] = malloc((size_t)8 << w->bits[l]);
-		if (!w->bufs[l])
+	pgd &= f->root_mask;
+	for (unsigned l = 0; l < f->levels; l++) {
+		w.bufs[l] = malloc((size_t)8 << f->bits[l]);
+		if (!w.bufs[l])
 			err = &vt_enomem;
 	}
-	if (!err && seen_add(&w->seen, pgd) < 0)
+	if (!err && seen_add(&w.seen, pgd) < 0)
 		err = &vt_enomem;
 	if (!err)
-		err = walk_table(w, 0, pgd, w->kind == PGW_X86_64 ? 0 : w->lim->va_base);
-	for (unsigned l = 0; l < w->nlevels; l++)
-		free(w->bufs[l]);
-	free(w->seen.slots);
+		err = walk_table(&w, 0, pgd, lim->va_base);
+	for (unsigned l = 0; l < f->levels; l++)
+		free(w.bufs[l]);
+	free(w.seen.slots);
 	return err;
 }
 
@@ -213,18 +164,12 @@ struct vt_error *vt_pgwalk_x86_64(vt_read_phys_fn read, void *arg, uint64_t pgd,
 				  const struct vt_pgwalk_limits *lim,
 				  const struct vt_pgwalk_ops *ops, void *opsarg)
 {
-	static const char *const names5[] = { "PGD", "P4D", "PUD", "PMD", "PTE" };
-	static const char *const names4[] = { "PGD", "PUD", "PMD", "PTE" };
-	struct walk w = { .read = read, .arg = arg, .lim = lim, .ops = ops,
-			  .opsarg = opsarg, .sme = sme_mask, .kind = PGW_X86_64 };
+	struct vt_ptfmt f;
+	struct vt_pgwalk_limits l = *lim;
 
-	w.nlevels = la57 ? 5 : 4;
-	for (unsigned l = 0; l < w.nlevels; l++) {
-		w.names[l] = la57 ? names5[l] : names4[l];
-		w.bits[l] = 9;
-		w.shift[l] = 12 + 9 * (w.nlevels - 1 - l);
-	}
-	return run(&w, pgd & VT_X86_ADDR_MASK);
+	vt_x86_64_format(la57, sme_mask, &f);
+	l.va_base = 0;	/* the top level is sign-extended */
+	return vt_ptfmt_walk(read, arg, &f, pgd, &l, ops, opsarg);
 }
 
 struct vt_error *vt_pgwalk_radix(vt_read_phys_fn read, void *arg, uint64_t pgd,
@@ -232,21 +177,10 @@ struct vt_error *vt_pgwalk_radix(vt_read_phys_fn read, void *arg, uint64_t pgd,
 				 const struct vt_pgwalk_limits *lim,
 				 const struct vt_pgwalk_ops *ops, void *opsarg)
 {
-	static const char *const names[] = { "PGD", "PUD", "PMD", "PTE" };
-	struct walk w = { .read = read, .arg = arg, .lim = lim, .ops = ops,
-			  .opsarg = opsarg, .kind = PGW_RADIX, .nlevels = 4 };
+	struct vt_ptfmt f;
 
-	w.bits[0] = geo->pgd_bits;
-	w.bits[1] = geo->pud_bits;
-	w.bits[2] = geo->pmd_bits;
-	w.bits[3] = geo->pte_bits;
-	w.shift[3] = geo->page_shift;
-	w.shift[2] = w.shift[3] + w.bits[3];
-	w.shift[1] = w.shift[2] + w.bits[2];
-	w.shift[0] = w.shift[1] + w.bits[1];
-	for (unsigned l = 0; l < 4; l++)
-		w.names[l] = names[l];
-	return run(&w, pgd);
+	vt_radix_format(geo, &f);
+	return vt_ptfmt_walk(read, arg, &f, pgd, lim, ops, opsarg);
 }
 
 struct vt_error *vt_pgwalk_arm64(vt_read_phys_fn read, void *arg, uint64_t pgd,
@@ -254,14 +188,8 @@ struct vt_error *vt_pgwalk_arm64(vt_read_phys_fn read, void *arg, uint64_t pgd,
 				 const struct vt_pgwalk_limits *lim,
 				 const struct vt_pgwalk_ops *ops, void *opsarg)
 {
-	struct walk w = { .read = read, .arg = arg, .lim = lim, .ops = ops,
-			  .opsarg = opsarg, .kind = PGW_ARM64, .arm = geo };
+	struct vt_ptfmt f;
 
-	w.nlevels = geo->levels;
-	for (unsigned l = 0; l < w.nlevels; l++) {
-		w.names[l] = geo->names[l];
-		w.bits[l] = geo->bits[l];
-		w.shift[l] = geo->shift[l];
-	}
-	return run(&w, pgd);
+	vt_arm64_format(geo, &f);
+	return vt_ptfmt_walk(read, arg, &f, pgd, lim, ops, opsarg);
 }

@@ -34,6 +34,12 @@ struct vt_pgwalk_limits {
 	uint64_t max_tables;		/* stop after this many tables */
 };
 
+/* Walk the tree at pgd in format f (what the arch ops use). */
+struct vt_error *vt_ptfmt_walk(vt_read_phys_fn read, void *arg, const struct vt_ptfmt *f,
+			       uint64_t pgd, const struct vt_pgwalk_limits *lim,
+			       const struct vt_pgwalk_ops *ops, void *opsarg);
+
+/* The same for one arch's format (tests and fuzzing build tables by hand). */
 struct vt_error *vt_pgwalk_x86_64(vt_read_phys_fn read, void *arg, uint64_t pgd,
 				  bool la57, uint64_t sme_mask,
 				  const struct vt_pgwalk_limits *lim,

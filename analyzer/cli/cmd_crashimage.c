@@ -185,7 +185,7 @@ static int run_crashimage(int argc, char **argv)
 					   &st->bad_omitted);
 		}
 	}
-	st->x86 = vt_target_info(t)->arch == VT_ARCH_X86_64;
+	st->x86 = vt_target_info(t)->arch_ops->firmware_e820;
 	for (size_t i = 0; st->x86 && i < NTABLES; i++) {
 		err = vt_e820_read(t, s, e820_tables[i], &st->e820[i]);
 		if (err) {

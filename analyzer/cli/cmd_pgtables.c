@@ -35,7 +35,7 @@ struct range {
 };
 
 struct walk_stats {
-	bool radix;
+	uint64_t (*leaf_flags)(uint64_t entry);	/* the arch's */
 	uint64_t tables[5];
 	const char *level_names[5];
 	unsigned nlevels;
@@ -89,19 +89,13 @@ static int on_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes
 	return 0;
 }
 
-static uint64_t entry_flags(const struct walk_stats *w, uint64_t e)
-{
-	/* Ignore accessed/dirty (x86 0x60; radix R/C 0x100/0x80) when merging. */
-	return w->radix ? e & ~VT_RADIX_RPN_MASK & ~0x180ull :
-			  e & ~VT_X86_ADDR_MASK & ~0x60ull;
-}
 
 static int on_leaf(void *arg, const char *level, uint64_t va, uint64_t size,
 		   uint64_t paddr, uint64_t entry)
 {
 	struct walk_stats *w = arg;
 	struct range *last = w->nranges ? &w->ranges[w->nranges - 1] : NULL;
-	uint64_t flags = entry_flags(w, entry);
+	uint64_t flags = w->leaf_flags(entry);
 
 	w->leaves++;
 	if (!w->keep_ranges)
@@ -167,7 +161,7 @@ static void print_table_pages(struct vt_target *t, struct vt_symbols *s,
 	struct vt_error *err = vt_memmap_create(t, s, &m);
 	/* pt_frag_refcount is a ppc64 fragment count; elsewhere the union
 	 * holds pt_mm (x86 pgds) or nothing. */
-	bool frags = vt_target_info(t)->arch == VT_ARCH_PPC64;
+	bool frags = vt_target_info(t)->arch_ops->pt_fragments;
 
 	if (err) {
 		if (j)
@@ -233,7 +227,7 @@ static void print_table_pages(struct vt_target *t, struct vt_symbols *s,
 static int walk_one(struct vt_target *t, struct vt_symbols *s, const struct vt_mm *mm,
 		    bool user, bool json, bool summary)
 {
-	struct walk_stats w = { .radix = vt_target_info(t)->arch == VT_ARCH_PPC64,
+	struct walk_stats w = { .leaf_flags = vt_target_info(t)->arch_ops->leaf_flags,
 				.keep_ranges = !summary,
 				.page_shift = __builtin_ctz(vt_target_info(t)->page_size) };
 	struct vt_json j;
@@ -328,7 +322,7 @@ static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
 		       "TABLES", "BYTES", "PGTABLES_BYTES");
 	}
 	for (size_t i = 0; i < n; i++) {
-		struct walk_stats w = { .radix = vt_target_info(t)->arch == VT_ARCH_PPC64 };
+		struct walk_stats w = { .leaf_flags = vt_target_info(t)->arch_ops->leaf_flags };
 		char tabs[64] = "";
 		size_t len = 0;
 

@@ -60,18 +60,17 @@ static struct vt_error *open_session(const char *vmcore, struct vt_target **ret)
 		.name = pc->dumpfile ? pc->dumpfile : "crash session",
 		.page_size = (uint32_t)PAGESIZE(),
 		.ncpus = (unsigned)kt->cpus,
-#if defined(X86_64)
-		.arch = VT_ARCH_X86_64,
-#elif defined(PPC64)
-		.arch = VT_ARCH_PPC64,
+		/* crash reads dumps of the arch it was built for. */
 		.big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
-#elif defined(ARM64)
-		.arch = VT_ARCH_ARM64,
-		.big_endian = __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__,
-#endif
 	};
+	const struct vt_arch_ops *arch = vt_arch_by_name(MACHINE_TYPE);
 	char *vmcoreinfo;
 	struct vt_error *err;
+
+	if (!arch)
+		return vt_error_create(VT_ERR_UNSUPPORTED, "crash's machine type %s is not "
+				       "supported (%s)", MACHINE_TYPE, vt_arch_supported());
+	b.arch = arch->arch;
 
 	vmcoreinfo = read_vmcoreinfo(&b.vmcoreinfo_len);
 	b.vmcoreinfo = vmcoreinfo;

@@ -64,8 +64,7 @@ static int64_t vi_num(struct vt_memmap *m, const char *kind, const char *name,
 
 static bool is_kernel_address(const struct vt_memmap *m, uint64_t a)
 {
-	return vt_target_info(m->t)->arch == VT_ARCH_PPC64 ?
-	       a >= 0xc000000000000000ull : a >= 0xff00000000000000ull;
+	return a >= vt_target_info(m->t)->arch_ops->kernel_space_start;
 }
 
 static struct vt_error *load_sections(struct vt_memmap *m)

@@ -88,7 +88,7 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 	struct vt_error *err;
 	const char *mb_note = NULL;
 
-	if (vt_target_info(t)->arch == VT_ARCH_X86_64) {
+	if (vt_target_info(t)->arch_ops->firmware_e820) {
 		err = vt_e820_read(t, s, "e820_table", &e820);
 		have_e820 = !err;
 		vt_error_destroy(err);

@@ -21,7 +21,7 @@
 
 #include "core/error.h"
 #include "symbols/symbols.h"
-#include "target/vmcoreinfo.h"
+#include "core/vmcoreinfo.h"
 
 enum vt_page_type {
 	VT_PAGE_TYPE_NONE,		/* no type (or a mapcount) */

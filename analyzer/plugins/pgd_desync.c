@@ -66,6 +66,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	uint64_t conflicts = 0, latents = 0, unreadable = 0;
 	unsigned char R[4096], P[4096];
 	unsigned ldt, shift;
+	const struct vt_arch_mmu *mmu;
 	bool la57, mm_known;
 	struct vt_error *err;
 
@@ -83,7 +84,8 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
 		return NULL;
 	}
-	if ((err = vt_target_kernel_pgd(ctx->t, &root_pa, &la57, &sme)) ||
+	if ((err = vt_target_mmu(ctx->t, &mmu)) ||
+	    (root_pa = mmu->kernel_pgd, la57 = mmu->la57, sme = mmu->sme_mask, false) ||
 	    (err = vt_target_read_phys(ctx->t, root_pa, R, sizeof(R))) ||
 	    (err = vt_symbols_lookup(ctx->s, "pgd_list", &head)) ||
 	    (err = vt_symbols_offsetof(ctx->s, "struct page", "lru", &off_lru)) ||

@@ -264,7 +264,7 @@ static void firmware_bands(struct vt_picture *pic, struct vt_target *t, struct v
 	struct vt_error *err;
 	struct vt_pic_band *b;
 
-	if (vt_target_info(t)->arch == VT_ARCH_X86_64) {
+	if (vt_target_info(t)->arch_ops->firmware_e820) {
 		err = vt_e820_read(t, s, "e820_table", &map);
 		if (err) {
 			note(pic, "e820 table unreadable", err->message);
@@ -289,7 +289,7 @@ static void firmware_bands(struct vt_picture *pic, struct vt_target *t, struct v
 		vt_error_destroy(err);
 		return;
 	}
-	b = band(pic, vt_target_info(t)->arch == VT_ARCH_X86_64 ? "memblock (boot log)" :
+	b = band(pic, vt_target_info(t)->arch_ops->memblock_from_log ? "memblock (boot log)" :
 		 "memblock.memory");
 	for (size_t i = 0; i < map.n; i++)
 		seg(b, map.entries[i].start, map.entries[i].end, VT_PIC_MEMBLOCK, "memory",
@@ -426,7 +426,7 @@ struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
 	snprintf(ret->title, sizeof(ret->title), "Physical memory of %s", ti->path);
 	snprintf(ret->subtitle, sizeof(ret->subtitle), "%s, %s, %u KiB pages", vt_arch_name(ti->arch),
 		 *ti->release ? ti->release : "release unknown", ti->page_size / 1024);
-	if (ti->arch == VT_ARCH_PPC64) {
+	if (ti->arch_ops->pseries_lmbs) {
 		struct vt_error *err = vt_lmb_check_build(t, s, m, &lc);
 
 		if (err) {
@@ -437,7 +437,7 @@ struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
 		} else {
 			have_lc = true;
 		}
-	} else if (ti->arch == VT_ARCH_X86_64) {
+	} else if (ti->arch_ops->srat_in_log) {
 		vt_error_destroy(vt_log_read(t, s, srat_line, &w, NULL));
 	}
 	firmware_bands(ret, t, s);

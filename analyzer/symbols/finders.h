@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "target/target.h"
-#include "target/vmcoreinfo.h"
+#include "core/vmcoreinfo.h"
 #include "symbols/finder.h"
 
 /* BTF via libbpf: raw .BTF bytes (from the dump), or a vmlinux's section. */

@@ -123,7 +123,7 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 	size_t tokens_len = 0, names_len = 0, names_cap = 0;
 	struct names_reader *r = NULL;
 	bool be = vt_target_info(t)->big_endian;
-	bool abs_percpu = vt_target_info(t)->arch == VT_ARCH_X86_64;
+	bool abs_percpu = vt_target_info(t)->arch_ops->kallsyms_abs_percpu;
 	uint32_t num;
 	struct vt_error *err;
 

@@ -16,10 +16,6 @@
 #include "target/dumpcheck.h"
 #include "target/flattened.h"
 
-#define X86_START_KERNEL_MAP 0xffffffff80000000ull
-#define PPC64_PAGE_OFFSET 0xc000000000000000ull
-#define PPC64_VMALLOC_START 0xc008000000000000ull
-
 /* A tiny direct-mapped cache of 4 KiB translations (dumps never change). */
 #define TLB_SIZE 1024
 
@@ -42,14 +38,7 @@ struct vt_target {
 	/* kernel translation, set up on first use */
 	bool xlat_ready;
 	struct vt_error *xlat_err;	/* why it cannot be set up */
-	uint64_t kernel_pgd;		/* physical */
-	bool la57;
-	uint64_t sme_mask;
-	uint64_t phys_base;
-	struct vt_radix_geometry radix;
-	struct vt_arm64_geometry arm64;
-	const char *xlat_method;
-	char xlat_desc[160];
+	struct vt_arch_mmu mmu;
 	struct tlb_entry tlb[TLB_SIZE];
 
 	struct vt_target_backend backend;	/* read_phys set: not a file */
@@ -63,16 +52,6 @@ struct vt_target {
 	uint64_t nranges_omitted;
 	bool ranges_ready;
 };
-
-const char *vt_arch_name(enum vt_arch arch)
-{
-	switch (arch) {
-	case VT_ARCH_X86_64: return "x86_64";
-	case VT_ARCH_PPC64: return "ppc64";
-	case VT_ARCH_ARM64: return "arm64";
-	default: return "unknown";
-	}
-}
 
 static struct vt_error *kdump_error(struct vt_target *t, kdump_status st,
 				    const char *what)
@@ -101,21 +80,6 @@ static int open_tmpfile(void)
 	if (fd >= 0)
 		unlink(tmpl);
 	return fd;
-}
-
-/* QEMU's kdump-zlib names no architecture: infer it from VMCOREINFO. */
-static enum vt_arch arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi)
-{
-	if (vt_vmcoreinfo_get(vi, "SYMBOL(init_top_pgt)") ||
-	    vt_vmcoreinfo_get(vi, "SYMBOL(init_level4_pgt)"))
-		return VT_ARCH_X86_64;
-	if (vt_vmcoreinfo_get(vi, "SYMBOL(mmu_psize_defs)") ||
-	    vt_vmcoreinfo_get(vi, "NUMBER(RADIX_MMU)"))
-		return VT_ARCH_PPC64;
-	if (vt_vmcoreinfo_get(vi, "NUMBER(kimage_voffset)") ||
-	    vt_vmcoreinfo_get(vi, "NUMBER(TCR_EL1_T1SZ)"))
-		return VT_ARCH_ARM64;
-	return VT_ARCH_UNKNOWN;
 }
 
 /*
@@ -193,34 +157,27 @@ static void load_elf_segments(struct vt_target *t)
 	qsort(t->segs, t->nsegs, sizeof(*t->segs), cmp_seg);
 }
 
+/* QEMU's kdump-zlib names no architecture: then VMCOREINFO tells. */
 static struct vt_error *detect_arch(struct vt_target *t)
 {
+	const struct vt_arch_ops *a;
 	const char *name = NULL;
 	kdump_num_t num;
 
 	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, &name) != KDUMP_OK ||
 	    !name) {
-		enum vt_arch arch = arch_from_vmcoreinfo(&t->vmcoreinfo);
-
-		if (arch == VT_ARCH_UNKNOWN)
+		a = vt_arch_from_vmcoreinfo(&t->vmcoreinfo);
+		if (!a)
 			return vt_error_create(VT_ERR_UNSUPPORTED,
 				"the dump names no architecture and VMCOREINFO does not tell");
-		/* libkdumpfile's names */
-		name = arch == VT_ARCH_X86_64 ? "x86_64" : arch == VT_ARCH_PPC64 ? "ppc64" :
-		       "aarch64";
-		if (kdump_set_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, name) != KDUMP_OK)
+		if (kdump_set_string_attr(t->kdump, KDUMP_ATTR_ARCH_NAME, a->kdump_name) != KDUMP_OK)
 			return kdump_error(t, KDUMP_ERR_INVALID, "setting arch.name");
+	} else if (!(a = vt_arch_by_name(name))) {
+		return vt_error_create(VT_ERR_UNSUPPORTED, "architecture %s is not supported (%s)",
+				       name, vt_arch_supported());
 	}
-	if (strcmp(name, "x86_64") == 0)
-		t->info.arch = VT_ARCH_X86_64;
-	else if (strcmp(name, "ppc64") == 0)
-		t->info.arch = VT_ARCH_PPC64;
-	else if (strcmp(name, "aarch64") == 0)
-		t->info.arch = VT_ARCH_ARM64;
-	else
-		return vt_error_create(VT_ERR_UNSUPPORTED,
-				       "architecture %s is not supported (x86_64, ppc64, aarch64)",
-				       name);
+	t->info.arch = a->arch;
+	t->info.arch_ops = a;
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_BYTE_ORDER, &num) == KDUMP_OK)
 		t->info.big_endian = num == KDUMP_BIG_ENDIAN;
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
@@ -390,6 +347,12 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 	t->backend = *b;
 	snprintf(t->format, sizeof(t->format), "%s", "live session");
 	t->info.arch = b->arch;
+	t->info.arch_ops = vt_arch_ops(b->arch);
+	if (!t->info.arch_ops) {
+		vt_target_destroy(t);
+		return vt_error_create(VT_ERR_UNSUPPORTED, "architecture %d is not supported",
+				       (int)b->arch);
+	}
 	t->info.big_endian = b->big_endian;
 	t->info.page_size = b->page_size ? b->page_size : 4096;
 	t->info.ncpus = b->ncpus;
@@ -515,112 +478,6 @@ static struct vt_error *read_phys_cb(void *arg, uint64_t paddr, void *buf,
 	return vt_target_read_phys(arg, paddr, buf, len);
 }
 
-static struct vt_error *vi_number(struct vt_target *t, const char *name,
-				  int64_t dflt, int64_t *ret)
-{
-	struct vt_error *err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER",
-						    name, ret);
-
-	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-		*ret = dflt;
-	return err;
-}
-
-static struct vt_error *setup_x86_64(struct vt_target *t)
-{
-	uint64_t pgd_va;
-	int64_t num;
-	struct vt_error *err;
-
-	err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "init_top_pgt", &pgd_va);
-	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-		err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "init_level4_pgt", &pgd_va);
-	if (err)
-		return vt_error_prefix(err, "VMCOREINFO SYMBOL(init_top_pgt)");
-	if ((err = vi_number(t, "phys_base", 0, &num)))
-		return err;
-	t->phys_base = (uint64_t)num;
-	if ((err = vi_number(t, "pgtable_l5_enabled", 0, &num)))
-		return err;
-	t->la57 = num != 0;
-	if ((err = vi_number(t, "sme_mask", 0, &num)))
-		return err;
-	t->sme_mask = (uint64_t)num;
-	if (pgd_va < X86_START_KERNEL_MAP)
-		return vt_error_create(VT_ERR_FORMAT,
-			"init_top_pgt 0x%" PRIx64 " is not a kernel-image address", pgd_va);
-	t->kernel_pgd = pgd_va - X86_START_KERNEL_MAP + t->phys_base;
-	t->xlat_method = t->la57 ? "x86_64 5-level walk from init_top_pgt" :
-				   "x86_64 4-level walk from init_top_pgt";
-	return NULL;
-}
-
-static struct vt_error *setup_ppc64(struct vt_target *t)
-{
-	uint64_t pgd_va;
-	int64_t radix;
-	unsigned shift = __builtin_ctz(t->info.page_size);
-	struct vt_error *err;
-
-	err = vi_number(t, "RADIX_MMU", 1, &radix);
-	if (err)
-		return err;
-	if (!radix)
-		return vt_error_create(VT_ERR_UNSUPPORTED,
-			"ppc64 hash MMU: only the radix MMU is supported");
-	err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "swapper_pg_dir", &pgd_va);
-	if (err)
-		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
-	if (pgd_va < PPC64_PAGE_OFFSET || pgd_va >= PPC64_VMALLOC_START)
-		return vt_error_create(VT_ERR_FORMAT,
-			"swapper_pg_dir 0x%" PRIx64 " is not a linear-map address", pgd_va);
-	t->kernel_pgd = pgd_va - PPC64_PAGE_OFFSET;
-	vt_radix_geometry_default(shift, &t->radix);
-	t->xlat_method = "ppc64 radix walk from swapper_pg_dir (linear map direct)";
-	return NULL;
-}
-
-/*
- * arm64: the kernel's tables are swapper_pg_dir, a kernel-image symbol whose
- * physical address is va - kimage_voffset; VA_BITS (configured), the width
- * in use (64 - TCR_EL1.T1SZ) and MAX_PHYSMEM_BITS fix the geometry (how
- * they combine per granule: vt_arm64_geometry_init). Every value comes from
- * VMCOREINFO; a missing one is named, not guessed.
- */
-static struct vt_error *setup_arm64(struct vt_target *t)
-{
-	int64_t va_bits, voff, pa_bits, t1sz;
-	uint64_t pgd_va;
-	unsigned shift = __builtin_ctz(t->info.page_size);
-	struct vt_error *err;
-
-	if ((err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER", "VA_BITS", &va_bits)))
-		return vt_error_prefix(err, "VMCOREINFO NUMBER(VA_BITS)");
-	if ((err = vt_vmcoreinfo_number(&t->vmcoreinfo, "NUMBER", "kimage_voffset", &voff)))
-		return vt_error_prefix(err, "VMCOREINFO NUMBER(kimage_voffset)");
-	if ((err = vt_vmcoreinfo_symbol(&t->vmcoreinfo, "swapper_pg_dir", &pgd_va)))
-		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
-	if ((err = vi_number(t, "MAX_PHYSMEM_BITS", 48, &pa_bits)) ||
-	    (err = vi_number(t, "TCR_EL1_T1SZ", 64 - va_bits, &t1sz)))
-		return err;
-	if (64 - t1sz > va_bits)
-		return vt_error_create(VT_ERR_FORMAT, "TCR_EL1.T1SZ %" PRId64 " gives more VA "
-				       "bits than VA_BITS %" PRId64, t1sz, va_bits);
-	err = vt_arm64_geometry_init(shift, (unsigned)va_bits, (unsigned)(64 - t1sz),
-				     (unsigned)pa_bits, t->info.big_endian, &t->arm64);
-	if (err)
-		return err;
-	if (pgd_va < (uint64_t)voff)
-		return vt_error_create(VT_ERR_FORMAT, "swapper_pg_dir 0x%" PRIx64 " is below "
-				       "kimage_voffset 0x%" PRIx64, pgd_va, (uint64_t)voff);
-	t->kernel_pgd = pgd_va - (uint64_t)voff;
-	snprintf(t->xlat_desc, sizeof(t->xlat_desc), "arm64 %u-level walk from swapper_pg_dir "
-		 "(%uK pages, VA_BITS %" PRId64 ", %" PRId64 " at run time%s)", t->arm64.levels,
-		 1u << (shift - 10), va_bits, 64 - t1sz, t->arm64.lpa2 ? ", LPA2" : "");
-	t->xlat_method = t->xlat_desc;
-	return NULL;
-}
-
 static struct vt_error *xlat_setup(struct vt_target *t)
 {
 	struct vt_error *err;
@@ -632,12 +489,9 @@ static struct vt_error *xlat_setup(struct vt_target *t)
 	if (!t->info.has_vmcoreinfo)
 		err = vt_error_create(VT_ERR_UNSUPPORTED,
 			"the dump has no VMCOREINFO: kernel virtual addresses cannot be translated");
-	else if (t->info.arch == VT_ARCH_X86_64)
-		err = setup_x86_64(t);
-	else if (t->info.arch == VT_ARCH_ARM64)
-		err = setup_arm64(t);
 	else
-		err = setup_ppc64(t);
+		err = t->info.arch_ops->setup(&t->vmcoreinfo, t->info.page_size,
+					      t->info.big_endian, &t->mmu);
 	if (err) {
 		t->xlat_err = err;
 		return vt_error_create(err->code, "%s", err->message);
@@ -646,19 +500,13 @@ static struct vt_error *xlat_setup(struct vt_target *t)
 	return NULL;
 }
 
-struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
-				      bool *la57_ret, uint64_t *sme_mask_ret)
+struct vt_error *vt_target_mmu(struct vt_target *t, const struct vt_arch_mmu **ret)
 {
 	struct vt_error *err = xlat_setup(t);
 
-	if (err)
-		return err;
-	*paddr_ret = t->kernel_pgd;
-	if (la57_ret)
-		*la57_ret = t->la57;
-	if (sme_mask_ret)
-		*sme_mask_ret = t->sme_mask;
-	return NULL;
+	if (!err)
+		*ret = &t->mmu;
+	return err;
 }
 
 struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
@@ -676,26 +524,8 @@ struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
 	if (!err && nr)
 		lim.max_phys = r[nr - 1].end;
 	vt_error_destroy(err);
-	if (t->info.arch == VT_ARCH_X86_64) {
-		unsigned top = t->la57 ? 56 : 47;
-
-		lim.va_lo = user ? 0 : ~((1ull << top) - 1);
-		lim.va_hi = user ? (1ull << top) - 1 : ~0ull;
-		return vt_pgwalk_x86_64(read_phys_cb, t, pgd_paddr, t->la57, t->sme_mask,
-					&lim, ops, arg);
-	}
-	if (t->info.arch == VT_ARCH_ARM64) {
-		uint64_t half = 1ull << t->arm64.va_bits;	/* TTBR0: [0, half) */
-
-		lim.va_base = user ? 0 : 0 - half;
-		lim.va_lo = lim.va_base;
-		lim.va_hi = user ? half - 1 : ~0ull;
-		return vt_pgwalk_arm64(read_phys_cb, t, pgd_paddr, &t->arm64, &lim, ops, arg);
-	}
-	lim.va_base = user ? 0 : PPC64_PAGE_OFFSET;
-	lim.va_lo = lim.va_base;
-	lim.va_hi = user ? PPC64_PAGE_OFFSET - 1 : ~0ull;
-	return vt_pgwalk_radix(read_phys_cb, t, pgd_paddr, &t->radix, &lim, ops, arg);
+	t->info.arch_ops->half(&t->mmu, user, &lim);
+	return vt_ptfmt_walk(read_phys_cb, t, &t->mmu.fmt, pgd_paddr, &lim, ops, arg);
 }
 
 const char *vt_target_xlat_method(struct vt_target *t)
@@ -703,7 +533,7 @@ const char *vt_target_xlat_method(struct vt_target *t)
 	struct vt_error *err = xlat_setup(t);
 
 	vt_error_destroy(err);
-	return t->xlat_ready ? t->xlat_method : "none";
+	return t->xlat_ready ? t->mmu.method : "none";
 }
 
 struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
@@ -717,14 +547,7 @@ struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
 		path = &local;
 	if ((err = xlat_setup(t)))
 		return err;
-	if (t->info.arch == VT_ARCH_X86_64)
-		err = vt_x86_64_walk(read_phys_cb, t, pgd_paddr, t->la57,
-				     t->sme_mask, vaddr, path);
-	else if (t->info.arch == VT_ARCH_ARM64)
-		err = vt_arm64_walk(read_phys_cb, t, &t->arm64, pgd_paddr, vaddr, path);
-	else
-		err = vt_radix_walk(read_phys_cb, t, &t->radix, pgd_paddr,
-				    vaddr, path);
+	err = vt_ptfmt_vtop(read_phys_cb, t, &t->mmu.fmt, pgd_paddr, vaddr, path);
 	if (!err)
 		*paddr_ret = path->paddr;
 	return err;
@@ -742,10 +565,8 @@ struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
 	}
 	if ((err = xlat_setup(t)))
 		return err;
-	/* ppc64 radix: the kernel linear map is fixed, no walk needed. */
-	if (t->info.arch == VT_ARCH_PPC64 && vaddr >= PPC64_PAGE_OFFSET &&
-	    vaddr < PPC64_VMALLOC_START) {
-		*paddr_ret = vaddr - PPC64_PAGE_OFFSET;
+	/* A fixed kernel map (ppc64's linear map): no walk needed. */
+	if (t->info.arch_ops->direct && t->info.arch_ops->direct(&t->mmu, vaddr, paddr_ret)) {
 		if (path) {
 			path->nsteps = 0;
 			path->paddr = *paddr_ret;
@@ -753,7 +574,7 @@ struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
 		}
 		return NULL;
 	}
-	err = vt_target_vtop_pgd(t, t->kernel_pgd, vaddr, paddr_ret, path);
+	err = vt_target_vtop_pgd(t, t->mmu.kernel_pgd, vaddr, paddr_ret, path);
 	if (!err) {
 		e->vpage = (vaddr >> 12) + 1;
 		e->ppage = *paddr_ret >> 12;

@@ -12,19 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/arch.h"
 #include "core/error.h"
-#include "arch/pgtable.h"
-#include "arch/pgwalk.h"
-#include "target/vmcoreinfo.h"
-
-enum vt_arch {
-	VT_ARCH_UNKNOWN,
-	VT_ARCH_X86_64,
-	VT_ARCH_PPC64,
-	VT_ARCH_ARM64,
-};
-
-const char *vt_arch_name(enum vt_arch arch);
+#include "core/vmcoreinfo.h"
 
 struct vt_phys_range {
 	uint64_t start, end;	/* [start, end) */
@@ -40,6 +30,7 @@ struct vt_target_info {
 	const char *format;		/* libkdumpfile's file.format */
 	bool flattened;			/* reassembled from makedumpfile -F */
 	enum vt_arch arch;
+	const struct vt_arch_ops *arch_ops;	/* never NULL once open */
 	bool big_endian;
 	uint32_t page_size;
 	bool has_vmcoreinfo;
@@ -96,14 +87,12 @@ struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
 struct vt_error *vt_target_read_u32(struct vt_target *t, uint64_t vaddr,
 				    uint32_t *ret);
 
-/* The kernel page-table root (physical) and, on x86_64, 5-level and SME. */
-struct vt_error *vt_target_kernel_pgd(struct vt_target *t, uint64_t *paddr_ret,
-				      bool *la57_ret, uint64_t *sme_mask_ret);
+/* The kernel's translation (page-table root, format, arch state). */
+struct vt_error *vt_target_mmu(struct vt_target *t, const struct vt_arch_mmu **ret);
 
 /*
  * Walk a whole page-table tree (the arch's format, the dump's paging mode).
- * user: the user half (x86: slots 0..255; ppc64: quadrant 0), else the
- * kernel half (x86: 256..511; ppc64: quadrant 3, 0xc000...).
+ * user: the user half, else the kernel half (the arch's half()).
  */
 struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
 				       bool user, uint64_t max_tables,

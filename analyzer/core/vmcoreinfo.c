@@ -1,4 +1,4 @@
-#include "target/vmcoreinfo.h"
+#include "core/vmcoreinfo.h"
 
 #include <errno.h>
 #include <inttypes.h>
