@@ -87,7 +87,9 @@ def dump_for(name, fmt):
             if os.path.exists(tmp):
                 os.unlink(tmp)
         for old in os.listdir(d):     # older builds of the same spec and format
-            if old.startswith(prefix) and old != os.path.basename(path):
+            rest = old[len(prefix):]
+            if old.startswith(prefix) and len(rest) == 21 and rest.endswith(".core") and \
+                    old != os.path.basename(path) and "-" not in rest:
                 os.unlink(os.path.join(d, old))
     return path
 
