@@ -12,9 +12,11 @@ offset/size_vmcoreinfo pointing into them, the two bitmaps, one page
 descriptor per dumped page, the page data raw or zlib-compressed; zero pages
 share one copy, as makedumpfile writes them).
 
-Spec: one directive a line; '#' starts a comment. Numbers are expressions:
-integers (0x.., 0b.., decimal), names from `set`, + - * // % << >> & | ^ ~
-and parentheses. Addresses are physical.
+Spec: one directive a line; '#' starts a comment (not in vmcoreinfo and
+string lines). Numbers are expressions: integers (0x.., 0b.., decimal),
+names from `set`, + - * // % << >> & | ^ ~ and parentheses; where several
+follow on one line they are split at blanks, so write them without any
+(`set` takes the rest of its line). Addresses are physical.
 
   arch x86_64|ppc64le|arm64        required; sets the ELF machine and the
                                    kdump utsname.machine (little-endian)
