@@ -105,7 +105,9 @@ static void decode(const struct vt_ptfmt *f, unsigned lvl, uint64_t e, uint64_t 
 {
 	const struct vt_arm64_geometry *g = f->arm64;
 
-	*d = (struct vt_ptentry){ .present = true };
+	d->present = true;
+	d->leaf = false;
+	d->bad = NULL;
 	switch (vt_arm64_desc_kind(g, lvl, e)) {
 	case VT_ARM64_INVALID:
 		d->present = false;
@@ -138,7 +140,7 @@ void vt_arm64_format(const struct vt_arm64_geometry *g, struct vt_ptfmt *f)
 {
 	*f = (struct vt_ptfmt){
 		.family = "arm64", .levels = g->levels, .big_endian = g->big_endian,
-		.root_mask = ~0ull, .absent = "not valid", .arm64 = g,
+		.root_mask = ~0ull, .entry_word = "descriptor", .absent = "not valid", .arm64 = g,
 		.decode = decode, .check_va = check_va,
 	};
 	for (unsigned l = 0; l < g->levels; l++) {

@@ -36,8 +36,8 @@ struct vt_error *vt_ptfmt_vtop(vt_read_phys_fn read, void *arg, const struct vt_
 					       "0x%016" PRIx64 " %s", vaddr, step->level, idx,
 					       entry, f->absent);
 		if (d.bad)
-			return vt_error_create(VT_ERR_FORMAT, "bad %s entry %s[%u] = 0x%016" PRIx64
-					       " (%s)", f->family, step->level, idx, entry, d.bad);
+			return vt_error_create(VT_ERR_FORMAT, "bad %s %s %s[%u] = 0x%016" PRIx64
+					       " (%s)", f->family, f->entry_word, step->level, idx, entry, d.bad);
 		if (d.leaf) {
 			ret->page_size = size;
 			ret->paddr = d.target + (vaddr & (size - 1));

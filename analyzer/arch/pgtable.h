@@ -42,6 +42,7 @@ struct vt_ptentry {
 	bool present, leaf;
 	uint64_t target;	/* leaf: page base; table: next table */
 	const char *bad;	/* a broken entry, with why */
+	char why[64];		/* where bad can point for a detailed why */
 };
 
 struct vt_ptfmt {
@@ -52,6 +53,7 @@ struct vt_ptfmt {
 	bool big_endian;		/* entries' byte order */
 	bool sign_extend;		/* the top level's va is sign-extended */
 	uint64_t root_mask;		/* bits of a root pointer that address it */
+	const char *entry_word;		/* "entry", or arm64's "descriptor" */
 	const char *absent;		/* how a clear entry is said: "not present" */
 	uint64_t sme_mask;		/* x86_64 */
 	const struct vt_arm64_geometry *arm64;

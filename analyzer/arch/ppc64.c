@@ -34,8 +34,11 @@ static void decode(const struct vt_ptfmt *f, unsigned lvl, uint64_t e, uint64_t 
 		d->bad = "PTE without the leaf bit";
 	else if (d->leaf && lvl == 0)
 		d->bad = "leaf bit in the PGD";
-	else if (!d->leaf && (e & 0x1f) != f->bits[lvl + 1])
-		d->bad = "next-level size does not match";
+	else if (!d->leaf && (e & 0x1f) != f->bits[lvl + 1]) {
+		snprintf(d->why, sizeof(d->why), "next-level size %u, expected %u",
+			 (unsigned)(e & 0x1f), f->bits[lvl + 1]);
+		d->bad = d->why;
+	}
 	d->target = d->leaf ? e & VT_RADIX_RPN_MASK & ~(size - 1) : e & VT_RADIX_NLB_MASK;
 }
 
@@ -45,7 +48,7 @@ void vt_radix_format(const struct vt_radix_geometry *geo, struct vt_ptfmt *f)
 
 	*f = (struct vt_ptfmt){
 		.family = "radix", .levels = 4, .big_endian = true, .root_mask = ~0ull,
-		.absent = "not present", .decode = decode,
+		.entry_word = "entry", .absent = "not present", .decode = decode,
 		.bits = { geo->pgd_bits, geo->pud_bits, geo->pmd_bits, geo->pte_bits },
 	};
 	/* The top two bits select the quadrant; the tree maps the rest. */

@@ -49,7 +49,7 @@ void vt_x86_64_format(bool la57, uint64_t sme_mask, struct vt_ptfmt *f)
 
 	*f = (struct vt_ptfmt){
 		.family = "x86_64", .levels = la57 ? 5 : 4, .sign_extend = true,
-		.root_mask = VT_X86_ADDR_MASK, .absent = "not present",
+		.root_mask = VT_X86_ADDR_MASK, .entry_word = "entry", .absent = "not present",
 		.sme_mask = sme_mask, .decode = decode, .check_va = check_va,
 	};
 	for (unsigned l = 0; l < f->levels; l++) {

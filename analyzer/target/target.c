@@ -114,6 +114,36 @@ static int cmp_seg(const void *a, const void *b)
 }
 
 /*
+ * Paging dumps (QEMU's) list a physical page once per virtual mapping, so
+ * segments overlap, out of order: trim each sorted segment to what the
+ * ones before it do not cover (any copy of a page will do), leaving
+ * disjoint ranges a binary search finds exactly.
+ */
+static void disjoint_segments(struct vt_target *t)
+{
+	uint64_t covered = 0;	/* end of what the kept segments hold */
+	size_t out = 0;
+
+	for (size_t i = 0; i < t->nsegs; i++) {
+		struct elf_seg sg = t->segs[i];
+		uint64_t end = sg.paddr + sg.filesz;
+
+		if (end < sg.paddr)
+			end = UINT64_MAX;	/* wraps: clip */
+		if (out && end <= covered)
+			continue;
+		if (out && sg.paddr < covered) {
+			sg.offset += covered - sg.paddr;
+			sg.paddr = covered;
+		}
+		sg.filesz = end - sg.paddr;
+		t->segs[out++] = sg;
+		covered = end;
+	}
+	t->nsegs = out;
+}
+
+/*
  * The PT_LOAD table of a 64-bit ELF dump, sorted by physical address, for
  * direct reads. Segments were checked to lie inside the file at open.
  * Failure here only means reads go through libkdumpfile.
@@ -153,8 +183,8 @@ static void load_elf_segments(struct vt_target *t)
 		t->segs[t->nsegs].offset = vt_load64(&ph.p_offset, be);
 		t->nsegs++;
 	}
-	/* Stable order by address; with overlaps (paging dumps) any copy will do. */
 	qsort(t->segs, t->nsegs, sizeof(*t->segs), cmp_seg);
+	disjoint_segments(t);
 }
 
 /* QEMU's kdump-zlib names no architecture: then VMCOREINFO tells. */
@@ -400,7 +430,7 @@ const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t)
 	return &t->vmcoreinfo;
 }
 
-/* The segment holding paddr, or NULL (binary search; last start <= paddr). */
+/* The segment holding paddr, or NULL (segments are disjoint and sorted). */
 static const struct elf_seg *find_seg(const struct vt_target *t, uint64_t paddr)
 {
 	size_t lo = 0, hi = t->nsegs;
@@ -413,12 +443,8 @@ static const struct elf_seg *find_seg(const struct vt_target *t, uint64_t paddr)
 		else
 			hi = mid;
 	}
-	/* Overlapping segments: scan back for one that covers paddr. */
-	for (size_t i = lo; i-- > 0;)
-		if (paddr - t->segs[i].paddr < t->segs[i].filesz)
-			return &t->segs[i];
-		else if (i + 8 < lo)
-			break;
+	if (lo && paddr - t->segs[lo - 1].paddr < t->segs[lo - 1].filesz)
+		return &t->segs[lo - 1];
 	return NULL;
 }
 
@@ -436,8 +462,13 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 		uint64_t in = paddr + done - (sg ? sg->paddr : 0), n;
 		ssize_t got;
 
+		/* No PT_LOAD holds it: no data, whatever libkdumpfile would
+		 * make of it (0.5.1 zero-fills up to a segment starting within
+		 * a page). */
 		if (!sg)
-			break;
+			return vt_error_create(VT_ERR_NODATA,
+				"no data in the dump at physical 0x%" PRIx64
+				" (filtered out, or not RAM)", paddr + done);
 		n = sg->filesz - in < len - done ? sg->filesz - in : len - done;
 		got = pread(t->flat_fd >= 0 ? t->flat_fd : t->fd, (char *)buf + done, n,
 			    (off_t)(sg->offset + in));
