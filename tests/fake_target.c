@@ -181,3 +181,31 @@ void fake_log(struct fake *f, const char *text)
 	f->log_next += len;
 	fake_put32(f, f->log_ctl + 24, f->log_next);
 }
+
+void fake_memmap_layout(struct fake *f)
+{
+	fake_vi(f, "NUMBER(SECTION_SIZE_BITS)=24");
+	fake_vi(f, "NUMBER(MAX_PHYSMEM_BITS)=36");
+	fake_vi(f, "SYMBOL(mem_section)=%llx", (unsigned long long)KV(FAKE_ROOTS));
+	fake_vi(f, "LENGTH(mem_section)=1");
+	fake_vi(f, "SIZE(mem_section)=16");
+	fake_vi(f, "OFFSET(mem_section.section_mem_map)=0");
+	fake_vi(f, "OFFSET(mem_section.usage)=8");
+	fake_vi(f, "OFFSET(mem_section_usage.subsection_map)=0");
+	fake_vi(f, "SIZE(page)=64");
+	fake_vi(f, "OFFSET(page.flags)=0");
+	fake_vi(f, "OFFSET(page.compound_head)=8");
+	fake_vi(f, "OFFSET(page.mapping)=24");
+	fake_vi(f, "OFFSET(page.private)=40");
+	fake_vi(f, "OFFSET(page._mapcount)=48");
+	fake_vi(f, "OFFSET(page._refcount)=52");
+	fake_vi(f, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129");	/* ~0x80 */
+	fake_put64(f, FAKE_ROOTS, KV(FAKE_SECS));
+}
+
+void fake_section(struct fake *f, unsigned nr, uint64_t flags, uint64_t usage)
+{
+	/* section_mem_map = mem_map - section_start_pfn (in struct pages) | flags */
+	fake_put64(f, FAKE_SECS + 16 * nr, KV(FAKE_MEMMAP) | flags);
+	fake_put64(f, FAKE_SECS + 16 * nr + 8, usage ? KV(usage) : 0);
+}

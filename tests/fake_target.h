@@ -62,4 +62,22 @@ void fake_close(struct fake *f);
 void fake_log_init(struct fake *f, uint64_t ctl, uint64_t buf, uint32_t len);
 void fake_log(struct fake *f, const char *text);
 
+/*
+ * SPARSEMEM_EXTREME with 64 KiB pages and 16 MiB sections (ppc64's
+ * geometry: FAKE_PPS pages a section, 8 subsections of 2 MiB), one root at
+ * FAKE_ROOTS pointing to 4096 16-byte struct mem_section at FAKE_SECS, and
+ * the 64-byte v5.4 struct page (flags 0, compound_head 8, mapping 24,
+ * private 40, _mapcount 48, _refcount 52) as VMCOREINFO gives them. The
+ * struct pages of section nr are at FAKE_PAGE(nr * FAKE_PPS).
+ */
+#define FAKE_PPS 256u
+#define FAKE_ROOTS 0x20000u
+#define FAKE_SECS 0x30000u
+#define FAKE_MEMMAP 0x100000u
+#define FAKE_PAGE(pfn) (FAKE_MEMMAP + (uint64_t)(pfn) * 64)
+void fake_memmap_layout(struct fake *f);
+/* Section nr: flags (bit 0 present, 1 mem_map, 2 online, 3 early), usage
+ * the physical address of its mem_section_usage or 0. */
+void fake_section(struct fake *f, unsigned nr, uint64_t flags, uint64_t usage);
+
 #endif

@@ -20,21 +20,15 @@
 #include "models/memmap_ranges.h"
 #include "unit.h"
 
-#define PPS 256u			/* pages per section */
-#define ROOTS 0x20000u			/* mem_section: one root pointer */
-#define SECS 0x30000u			/* the root: 4096 x 16-byte mem_section */
+#define PPS FAKE_PPS
+#define SECS FAKE_SECS
+#define ROOTS FAKE_ROOTS
 #define USAGE 0x40000u			/* section 2's mem_section_usage */
 #define PGDAT 0x50000u
 #define NAMES 0x58000u
-#define MEMMAP 0x100000u		/* struct pages, 16 KiB a section */
-#define PAGE(pfn) (MEMMAP + (uint64_t)(pfn) * 64)
+#define PAGE(pfn) FAKE_PAGE(pfn)
 #define ZONE1 (1ull << 63)		/* page->flags zone bits (top) */
-
-static void section(struct fake *f, unsigned nr, uint64_t flags, uint64_t usage)
-{
-	fake_put64(f, SECS + 16 * nr, KV(MEMMAP) | flags);	/* mem_map - nr * PPS */
-	fake_put64(f, SECS + 16 * nr + 8, usage ? KV(usage) : 0);
-}
+#define section fake_section
 
 static void page(struct fake *f, uint64_t pfn, uint64_t flags, uint32_t mapcount,
 		 uint32_t refcount)
@@ -59,22 +53,7 @@ static void zone(struct fake *f, int z, uint64_t start, uint64_t spanned, const 
 static void build(struct fake *f)
 {
 	fake_init(f, "5.4.0-test", 65536);
-	fake_vi(f, "NUMBER(SECTION_SIZE_BITS)=24");
-	fake_vi(f, "NUMBER(MAX_PHYSMEM_BITS)=36");
-	fake_vi(f, "SYMBOL(mem_section)=%llx", (unsigned long long)KV(ROOTS));
-	fake_vi(f, "LENGTH(mem_section)=1");
-	fake_vi(f, "SIZE(mem_section)=16");
-	fake_vi(f, "OFFSET(mem_section.section_mem_map)=0");
-	fake_vi(f, "OFFSET(mem_section.usage)=8");
-	fake_vi(f, "OFFSET(mem_section_usage.subsection_map)=0");
-	fake_vi(f, "SIZE(page)=64");
-	fake_vi(f, "OFFSET(page.flags)=0");
-	fake_vi(f, "OFFSET(page.compound_head)=8");
-	fake_vi(f, "OFFSET(page.mapping)=24");
-	fake_vi(f, "OFFSET(page.private)=40");
-	fake_vi(f, "OFFSET(page._mapcount)=48");
-	fake_vi(f, "OFFSET(page._refcount)=52");
-	fake_vi(f, "NUMBER(PAGE_BUDDY_MAPCOUNT_VALUE)=-129");	/* ~0x80 */
+	fake_memmap_layout(f);
 	fake_vi(f, "NUMBER(PG_lru)=4");
 	fake_vi(f, "NUMBER(PG_slab)=9");
 	fake_vi(f, "NUMBER(PG_reserved)=12");
@@ -94,7 +73,6 @@ static void build(struct fake *f)
 	fake_vi(f, "OFFSET(zone.managed_pages)=24");
 	fake_vi(f, "OFFSET(zone.name)=32");
 
-	fake_put64(f, ROOTS, KV(SECS));
 	/* present(0) mem_map(1) online(2) early(3) */
 	section(f, 0, 0xf, 0);
 	section(f, 1, 0xf, 0);
@@ -290,7 +268,7 @@ static void test_damaged(void)
 	/* A section whose mem_map is no kernel address: flagged, never read. */
 	build(&f);
 	section(&f, 1, 0xf, 0);
-	fake_put64(&f, SECS + 16, 0x0000000012340000ull | 0xf);
+	fake_put64(&f, SECS + 16, 0x0000000012340000ull | 0xf);	/* not a kernel address */
 	CHECK_OK(fake_open(&f));
 	CHECK_OK(vt_memmap_create(f.t, f.s, &m));
 	CHECK(vt_memmap_sections(m, &sec) == 4 && (sec[1].flags & VT_SECTION_BAD_MAP));
