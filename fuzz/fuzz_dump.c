@@ -139,10 +139,11 @@ static const struct vt_memmap_scan_ops scan_ops = { .visit = scan_visit };
 static void analyze(struct vt_target *t)
 {
 	struct vt_symbols_options opts = { 0 };
-	struct vt_plugin_ctx ctx = { 0 };
+	struct vt_models *models;
 	struct vt_symbols *s;
-	struct vt_oops oops;
-	struct vt_result *res;
+	struct vt_plugin_ran *ran;
+	const struct vt_error *merr;
+	struct vt_memmap *m;
 	uint64_t sink = 0, skipped, addr;
 	const struct vt_phys_range *ranges;
 	size_t nranges;
@@ -153,20 +154,19 @@ static void analyze(struct vt_target *t)
 		return;	/* its error is tested by the next run of the same bytes */
 	vt_error_destroy(vt_symbols_lookup(s, "jiffies", &addr));
 	vt_error_destroy(vt_log_read(t, s, log_fn, &sink, &skipped));
-	vt_error_destroy(vt_oops_from_log(t, s, &oops));
-	ctx.t = t;
-	ctx.s = s;
-	ctx.oops = &oops;
-	res = malloc(sizeof(*res));
-	for (size_t i = 0; res && i < vt_nplugins; i++) {
-		memset(res, 0, sizeof(*res));
-		vt_error_destroy(vt_plugins[i]->run(&ctx, res));
+	if (vt_models_create(t, s, &models) != NULL) {
+		vt_symbols_destroy(s);
+		return;
 	}
-	free(res);
-	if (ctx.memmap_)
-		vt_error_destroy(vt_memmap_scan(ctx.memmap_, &scan_ops, &sink));
-	vt_memmap_destroy(ctx.memmap_);
-	vt_error_destroy(ctx.memmap_err);
+	/* The report's runner, on the same models every command shares. */
+	ran = calloc(vt_nplugins, sizeof(*ran));
+	if (ran)
+		vt_plugins_run(models, NULL, ran, NULL, NULL);
+	free(ran);
+	m = vt_models_memmap(models, &merr);
+	if (m)
+		vt_error_destroy(vt_memmap_scan(m, &scan_ops, &sink));
+	vt_models_destroy(models);
 	vt_symbols_destroy(s);
 }
 

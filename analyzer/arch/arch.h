@@ -53,6 +53,7 @@ struct vt_arch_ops {
 
 	/* Address-space and kernel facts. */
 	uint64_t kernel_space_start;	/* every kernel pointer is at or above */
+	uint64_t vmemmap_start;		/* a fixed vmemmap (struct page of pfn 0); 0 none */
 	bool kallsyms_abs_percpu;	/* kallsyms offsets: per-cpu ones absolute */
 	bool firmware_e820;		/* the firmware memory map is e820 */
 	bool memblock_from_log;		/* memblock is known from the boot log */

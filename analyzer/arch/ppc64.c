@@ -139,6 +139,7 @@ const struct vt_arch_ops vt_arch_ppc64 = {
 	.half = half,
 	.leaf_flags = leaf_flags,
 	.kernel_space_start = PPC64_PAGE_OFFSET,
+	.vmemmap_start = 0xc00c000000000000ull,	/* radix RADIX_VMEMMAP_START */
 	.pseries_lmbs = true,
 	.pt_fragments = true,
 	.tested_release = "6.12",

@@ -168,12 +168,11 @@ static double seconds(void)
 }
 
 /* --svg/--html: the memory map with the findings; false on a write error. */
-static bool write_pictures(const struct vt_cli_common *c, struct vt_plugin_ctx *ctx,
+static bool write_pictures(const struct vt_cli_common *c, struct vt_target *t,
+			   struct vt_symbols *s, struct vt_models *models,
 			   const struct ran *ran, size_t n)
 {
 	struct vt_picture_result *pr = calloc(n ? n : 1, sizeof(*pr));
-	const struct vt_error *merr;
-	struct vt_memmap *m = vt_plugin_memmap(ctx, &merr);
 	struct vt_picture pic;
 	struct vt_error *err;
 	bool ok = true;
@@ -186,7 +185,7 @@ static bool write_pictures(const struct vt_cli_common *c, struct vt_plugin_ctx *
 		pr[i].p = ran[i].p;
 		pr[i].res = ran[i].res;
 	}
-	err = vt_picture_build(ctx->t, ctx->s, m, pr, n, &pic);
+	err = vt_picture_build(t, s, models, pr, n, &pic);
 	free(pr);
 	if (err) {
 		vt_cli_error(err);
@@ -217,18 +216,36 @@ static bool write_pictures(const struct vt_cli_common *c, struct vt_plugin_ctx *
 	return ok;
 }
 
+/* Progress on a terminal only, once the report has taken a second. */
+struct progress {
+	bool on, shown;
+	double t0;
+};
+
+static void show_progress(void *arg, size_t i, size_t n, const char *name)
+{
+	struct progress *pr = arg;
+
+	if (pr->on && seconds() - pr->t0 >= 1.0) {
+		fprintf(stderr, "\rvmtriage report: plugin %zu/%zu %s...\033[K", i + 1, n, name);
+		pr->shown = true;
+	}
+}
+
 static int run_report(int argc, char **argv)
 {
 	struct vt_cli_common c;
 	struct vt_target *t;
 	struct vt_symbols *s;
-	struct vt_plugin_ctx ctx = { 0 };
-	struct vt_oops oops;
-	struct ran *ran;
+	struct vt_models *models = NULL;
+	struct vt_plugin_ran *results = NULL;
+	const struct vt_oops *oops;
+	struct ran *ran = NULL;
 	size_t n = 0;
 	int rc = vt_cli_parse(&vt_cmd_report, argc, argv, VT_OPT_PLUGIN | VT_OPT_PICTURE, &c);
-	bool findings = false, progress = isatty(2), shown = false;
-	double t0 = seconds();
+	struct progress pr = { .on = isatty(2), .t0 = seconds() };
+	bool findings = false;
+	struct vt_error *err;
 
 	if (rc >= 0)
 		return rc;
@@ -236,77 +253,46 @@ static int run_report(int argc, char **argv)
 		fprintf(stderr, "vmtriage report: unexpected argument '%s'\n", c.args[0]);
 		return VT_EXIT_ERROR;
 	}
-	if (c.plugin) {
-		bool known = false;
-
-		for (size_t i = 0; i < vt_nplugins; i++)
-			known |= !strcmp(vt_plugins[i]->name, c.plugin);
-		if (!known) {
-			fprintf(stderr, "vmtriage report: no plugin '%s' (see vmtriage plugins)\n",
-				c.plugin);
-			return VT_EXIT_ERROR;
-		}
+	if (c.plugin && !vt_plugin_find(c.plugin)) {
+		fprintf(stderr, "vmtriage report: no plugin '%s' (see vmtriage plugins)\n",
+			c.plugin);
+		return VT_EXIT_ERROR;
 	}
 	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
 		return rc;
-	vt_error_destroy(vt_oops_from_log(t, s, &oops));
-	ctx.t = t;
-	ctx.s = s;
-	ctx.oops = &oops;
+	err = vt_models_create(t, s, &models);
+	results = calloc(vt_nplugins, sizeof(*results));
 	ran = calloc(vt_nplugins, sizeof(*ran));
-	if (!ran) {
-		vt_cli_error(&vt_enomem);
+	if (err || !results || !ran) {
+		vt_cli_error(err ? err : &vt_enomem);
 		rc = VT_EXIT_ERROR;
 		goto out;
 	}
-	rc = VT_EXIT_OK;
-	for (size_t i = 0; i < vt_nplugins; i++) {
-		struct vt_error *err;
-
-		if (c.plugin && strcmp(vt_plugins[i]->name, c.plugin))
-			continue;
-		ran[n].p = vt_plugins[i];
-		ran[n].res = calloc(1, sizeof(*ran[n].res));
-		if (!ran[n].res) {
-			vt_cli_error(&vt_enomem);
-			rc = VT_EXIT_ERROR;
-			break;
-		}
-		/* Progress on a terminal only, once the report has taken a second. */
-		if (progress && seconds() - t0 >= 1.0) {
-			fprintf(stderr, "\rvmtriage report: plugin %zu/%zu %s...\033[K", i + 1,
-				vt_nplugins, vt_plugins[i]->name);
-			shown = true;
-		}
-		err = vt_plugins[i]->run(&ctx, ran[n].res);
-		if (err) {
-			vt_result_set(ran[n].res, VT_UNKNOWN, "plugin failed: %s", err->message);
-			vt_error_destroy(err);
-		}
-		findings |= ran[n].res->verdict >= VT_LATENT;
-		n++;
+	oops = vt_models_oops(models);
+	n = vt_plugins_run(models, c.plugin, results, show_progress, &pr);
+	for (size_t i = 0; i < n; i++) {
+		ran[i].p = results[i].p;
+		ran[i].res = &results[i].res;
+		findings |= results[i].res.verdict >= VT_LATENT;
 	}
-	if (shown)
+	if (pr.shown)
 		fprintf(stderr, "\r\033[K");
-	if (rc == VT_EXIT_OK) {
+	{
 		qsort(ran, n, sizeof(*ran), by_severity);
-		if ((c.svg || c.html) && !write_pictures(&c, &ctx, ran, n)) {
+		if ((c.svg || c.html) && !write_pictures(&c, t, s, models, ran, n)) {
 			rc = VT_EXIT_ERROR;
-			goto free_ran;
+			goto out;
 		}
 		if (c.json)
-			print_json(t, &oops, ran, n);
+			print_json(t, oops, ran, n);
 		else
-			print_text(t, &oops, ran, n);
+			print_text(t, oops, ran, n);
 		rc = findings ? VT_EXIT_FINDINGS : VT_EXIT_OK;
 	}
-free_ran:
-	for (size_t i = 0; i < vt_nplugins; i++)
-		free(ran[i].res);
-	free(ran);
 out:
-	vt_memmap_destroy(ctx.memmap_);
-	vt_error_destroy(ctx.memmap_err);
+	free(ran);
+	free(results);
+	vt_models_destroy(models);
 	vt_symbols_destroy(s);
 	vt_target_destroy(t);
 	return rc;

@@ -11,10 +11,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
-#include "models/memmap.h"
-#include "models/oops.h"
-#include "target/target.h"
-#include "symbols/symbols.h"
+#include "models/models.h"
 
 /* Ordered by severity: a report leads with the highest. */
 enum vt_verdict {
@@ -45,24 +42,22 @@ struct vt_result {
 	struct vt_evidence evidence[VT_MAX_EVIDENCE];
 };
 
-/* What a plugin may read. Models are built on first use and shared. */
+/*
+ * What a plugin may read: the dump's models (models/models.h), each built
+ * on first use and shared by every plugin of a run. Nothing else: a
+ * plugin never reads the target.
+ */
 struct vt_plugin_ctx {
-	struct vt_target *t;
-	struct vt_symbols *s;
-	const struct vt_oops *oops;	/* the crash the log shows, if any */
-	struct vt_memmap *memmap_;	/* use vt_plugin_memmap() */
-	struct vt_error *memmap_err;
+	struct vt_models *m;
 };
-
-/* The memmap model, built once; NULL with *err set when it cannot be. */
-struct vt_memmap *vt_plugin_memmap(struct vt_plugin_ctx *ctx,
-				   const struct vt_error **err);
 
 struct vt_plugin {
 	const char *name;		/* "pgd-desync" */
 	char bug_class;			/* 'A'..'E' */
 	const char *summary;
-	const char *arches;		/* "x86_64", "ppc64", "any" */
+	const char *arches;		/* where it applies, for people */
+	const char *arch_gate;		/* run only on this arch (vt_arch_ops name);
+					 * elsewhere the runner says not-applicable */
 	const char *versions;		/* affected kernel versions */
 	const char *fix;		/* fix commit(s) */
 	const char *next_step;		/* what a support engineer does next */
@@ -72,6 +67,24 @@ struct vt_plugin {
 
 extern const struct vt_plugin *const vt_plugins[];
 extern const size_t vt_nplugins;
+
+/* The plugin named name, or NULL. */
+const struct vt_plugin *vt_plugin_find(const char *name);
+
+/*
+ * The runner (report, the crash extension and the fuzz harness use it):
+ * every plugin, or the one named only, on the models m, in table order.
+ * results[i] gets plugins[i]'s verdict; a plugin the dump's arch does not
+ * have is not-applicable without running; one that fails is unknown.
+ * progress, when set, is called before each plugin. Returns the count.
+ */
+struct vt_plugin_ran {
+	const struct vt_plugin *p;
+	struct vt_result res;
+};
+size_t vt_plugins_run(struct vt_models *m, const char *only, struct vt_plugin_ran *ran,
+		      void (*progress)(void *arg, size_t i, size_t n, const char *name),
+		      void *arg);
 
 /* Result helpers (analyzer/plugins/result.c). */
 void vt_result_set(struct vt_result *res, enum vt_verdict v, const char *fmt, ...)

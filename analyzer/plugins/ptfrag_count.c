@@ -24,7 +24,6 @@
 #include "plugins/plugin.h"
 #include "plugins/rules.h"
 
-#define PPC64_PAGE_OFFSET 0xc000000000000000ull
 #define MAX_FRAG_PAGES 65536
 
 struct frag_page {
@@ -100,18 +99,19 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 	struct state st = { .page_shift = g->page_shift };
 	uint64_t pte_frag = 0, pmd_frag = 0, page_size = 1ull << g->page_shift;
 	bool skip_active;
-	struct vt_error *err = has_pte_free_defer(ctx->s, &skip_active);
+	struct vt_symbols *s = vt_models_symbols(ctx->m);
+	struct vt_error *err = has_pte_free_defer(s, &skip_active);
 
 	if (err)
 		return err;
 	st.pages = malloc(MAX_FRAG_PAGES * sizeof(*st.pages));
 	if (!st.pages)
 		return &vt_enomem;
-	err = vt_target_walk_tables(ctx->t, mm->pgd_paddr, true, 1u << 20, &ops, &st);
+	err = vt_models_walk_tables(ctx->m, mm->pgd_paddr, true, 1u << 20, &ops, &st);
 	if (!err && off_pte_frag)
-		err = vt_target_read_u64(ctx->t, mm->addr + off_pte_frag, &pte_frag);
+		err = vt_models_mm_word(ctx->m, mm, off_pte_frag, &pte_frag);
 	if (!err && off_pmd_frag)
-		err = vt_target_read_u64(ctx->t, mm->addr + off_pmd_frag, &pmd_frag);
+		err = vt_models_mm_word(ctx->m, mm, off_pmd_frag, &pmd_frag);
 	for (size_t i = 0; !err && i < st.npages; i++) {
 		struct frag_page *fp = &st.pages[i];
 		uint64_t cache = !strcmp(fp->level, "PTE") ? pte_frag : pmd_frag;
@@ -119,12 +119,12 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 		struct vt_ptpage pp;
 		const char *why = NULL;
 		struct vt_error *e2;
+		uint64_t cache_pfn;
 
-		if (cache >= PPC64_PAGE_OFFSET &&
-		    ((cache - PPC64_PAGE_OFFSET) >> g->page_shift) == fp->pfn)
-			cached = frag_nr - (unsigned)(((cache - PPC64_PAGE_OFFSET) & (page_size - 1)) /
-						      fp->frag_bytes);
-		e2 = vt_ptpage_read(m, ctx->s, fp->pfn, &pp);
+		/* The cache points at the next free fragment of its page. */
+		if (vt_models_linear_pfn(ctx->m, cache, &cache_pfn) && cache_pfn == fp->pfn)
+			cached = frag_nr - (unsigned)((cache & (page_size - 1)) / fp->frag_bytes);
+		e2 = vt_ptpage_read(m, s, fp->pfn, &pp);
 		if (e2) {
 			vt_result_raise(res, VT_UNKNOWN, "fragment page pfn 0x%" PRIx64
 					" of pid %d unreadable: %s", fp->pfn, mm->pid, e2->message);
@@ -166,34 +166,30 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
-	const struct vt_target_info *ti = vt_target_info(ctx->t);
+	struct vt_symbols *s = vt_models_symbols(ctx->m);
+	const struct vt_oops *oops;
 	const struct vt_error *merr;
 	struct vt_memmap *m;
-	struct vt_mm *mms = NULL;
+	const struct vt_mm *mms;
 	size_t n = 0;
 	uint64_t off_pte = 0, off_pmd = 0, bad = 0, checked = 0, live = 0, unreadable = 0;
 	bool no_cache = false;
 	struct vt_error *err;
 
-	if (ti->arch != VT_ARCH_PPC64) {
-		vt_result_set(res, VT_NOT_APPLICABLE, "ppc64 only (page-table fragments); this "
-			      "dump is %s", vt_arch_name(ti->arch));
-		return NULL;
-	}
 	snprintf(res->rule, sizeof(res->rule),
 		 "per live mm: fragment pages of its PTE (PMD) tables; BAD if pt_frag_refcount "
 		 "< fragments in use + fragments cached from context.pte_frag (pmd_frag), outside "
 		 "[1, FRAG_NR], _refcount 0 or PageBuddy");
-	m = vt_plugin_memmap(ctx, &merr);
+	m = vt_models_memmap(ctx->m, &merr);
 	if (!m) {
 		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
 		return NULL;
 	}
 	/* The per-mm fragment caches (v4.19+ pmd_frag); without them only the
 	 * fragments in use are counted: fewer findings, never false ones. */
-	err = vt_symbols_offsetof(ctx->s, "struct mm_struct", "context.pte_frag", &off_pte);
+	err = vt_symbols_offsetof(s, "struct mm_struct", "context.pte_frag", &off_pte);
 	if (!err)
-		err = vt_symbols_offsetof(ctx->s, "struct mm_struct", "context.pmd_frag", &off_pmd);
+		err = vt_symbols_offsetof(s, "struct mm_struct", "context.pmd_frag", &off_pmd);
 	if (err && err->code != VT_ERR_NOT_FOUND)
 		return err;
 	if (err) {
@@ -201,10 +197,9 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		off_pte = off_pmd = 0;
 		no_cache = true;
 	}
-	err = vt_mm_list(ctx->t, ctx->s, &mms, &n);
-	if (err) {
-		vt_result_set(res, VT_UNKNOWN, "cannot list processes: %s", err->message);
-		vt_error_destroy(err);
+	mms = vt_models_mms(ctx->m, &n, &merr);
+	if (merr) {
+		vt_result_set(res, VT_UNKNOWN, "cannot list processes: %s", merr->message);
 		return NULL;
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -226,7 +221,6 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			vt_error_destroy(err);
 		}
 	}
-	free(mms);
 	if (bad)
 		vt_result_set(res, VT_LATENT, "%" PRIu64 " page-table fragment page(s) with fewer "
 			      "counts than fragments in use: freeing the last fragment frees the "
@@ -242,17 +236,18 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      " live mm(s) hold enough counts%s", checked, live,
 			      no_cache ? " (fragment caches not known: deficits against the "
 			      "fragments in use only)" : "");
-	if (ctx->oops && ((vt_oops_ip_is(ctx->oops, "pte_fragment_free") ||
-			   vt_oops_ip_is(ctx->oops, "pmd_fragment_free")) &&
-			  (vt_oops_mentions(ctx->oops, "__tlb_remove_table") ||
-			   vt_oops_mentions(ctx->oops, "tlb_remove_table_rcu") ||
-			   vt_oops_mentions(ctx->oops, "free_pgtables"))))
+	oops = vt_models_oops(ctx->m);
+	if ((vt_oops_ip_is(oops, "pte_fragment_free") ||
+	     vt_oops_ip_is(oops, "pmd_fragment_free")) &&
+	    (vt_oops_mentions(oops, "__tlb_remove_table") ||
+	     vt_oops_mentions(oops, "tlb_remove_table_rcu") ||
+	     vt_oops_mentions(oops, "free_pgtables")))
 		vt_result_set(res, VT_FIRED, "%s, NIP %s from the page-table free path",
-			      ctx->oops->headline, ctx->oops->ip);
-	if (ctx->oops && strstr(ctx->oops->headline, "Bad page state") &&
-	    strstr(ctx->oops->headline, "count:-1"))
+			      oops->headline, oops->ip);
+	if (strstr(oops->headline, "Bad page state") &&
+	    strstr(oops->headline, "count:-1"))
 		vt_result_set(res, VT_FIRED, "%s (pre-4.19 fragment count underflow)",
-			      ctx->oops->headline);
+			      oops->headline);
 	return NULL;
 }
 
@@ -261,6 +256,7 @@ const struct vt_plugin vt_plugin_ptfrag_count = {
 	.bug_class = 'D',
 	.summary = "ppc64 page-table fragment count below the fragments in use",
 	.arches = "ppc64",
+	.arch_gate = "ppc64",
 	.versions = "before v4.19 (_refcount as fragment count, raced by speculative "
 		    "get_page); after it, any path that drops a fragment count twice",
 	.fix = "4231aba000f5 \"powerpc/mm: Use a separate pt_frag_refcount for page-table "

@@ -16,14 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "models/mm.h"
 #include "models/ptpage.h"
 #include "plugins/plugin.h"
 #include "plugins/rules.h"
 
-#define PPC64_PAGE_OFFSET 0xc000000000000000ull
-#define PPC64_VMALLOC_START 0xc008000000000000ull
-#define PPC64_VMEMMAP_START 0xc00c000000000000ull
 #define MAX_PAGES 65536
 
 struct table_page {
@@ -45,17 +41,18 @@ struct state {
 /* Does [va, va+len) map memory of a present, non-early (hot-added) section? */
 static bool maps_hotplug(const struct state *st, uint64_t va, uint64_t len)
 {
-	uint64_t lo_pfn, hi_pfn, psz = st->g->page_struct_size;
+	struct vt_models *m = st->ctx->m;
+	uint64_t lo_pfn, hi_pfn;
 
-	if (va >= PPC64_VMEMMAP_START) {
-		lo_pfn = (va - PPC64_VMEMMAP_START) / psz;
-		hi_pfn = (va + len - PPC64_VMEMMAP_START + psz - 1) / psz;
-	} else if (va >= PPC64_PAGE_OFFSET && va < PPC64_VMALLOC_START) {
-		lo_pfn = (va - PPC64_PAGE_OFFSET) >> st->g->page_shift;
-		hi_pfn = (va + len - PPC64_PAGE_OFFSET) >> st->g->page_shift;
-	} else {
+	/* [lo, hi): the pfns whose struct pages, or whose memory, it maps. */
+	if (vt_models_vmemmap_pfn(m, va, &lo_pfn) &&
+	    vt_models_vmemmap_pfn(m, va + len - 1, &hi_pfn))
+		hi_pfn++;
+	else if (vt_models_linear_pfn(m, va, &lo_pfn) &&
+		 vt_models_linear_pfn(m, va + len - 1, &hi_pfn))
+		hi_pfn++;
+	else
 		return false;
-	}
 	const struct vt_section *sec;
 	size_t ns = vt_memmap_sections(st->m, &sec);
 
@@ -109,25 +106,19 @@ static int version_below(const char *release, int major, int minor)
 
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
-	const struct vt_target_info *ti = vt_target_info(ctx->t);
 	struct vt_pgwalk_ops ops = { .table = on_table };
 	struct state st = { .ctx = ctx };
 	const struct vt_error *merr;
-	struct vt_mm init_mm;
+	const struct vt_mm *init_mm;
+	const struct vt_oops *oops;
 	uint64_t bad = 0;
-	int pre59 = version_below(ti->release, 5, 9);
-	struct vt_error *err;
-
-	if (ti->arch != VT_ARCH_PPC64) {
-		vt_result_set(res, VT_NOT_APPLICABLE, "ppc64 radix only; this dump is %s",
-			      vt_arch_name(ti->arch));
-		return NULL;
-	}
+	int pre59 = version_below(vt_models_release(ctx->m), 5, 9);
+	struct vt_error *err = NULL;
 	snprintf(res->rule, sizeof(res->rule),
 		 "init_mm PMD/PTE table pages mapping hot-added (non-early) sections, via "
 		 "the linear map or vmemmap: pt_frag_refcount <= 0 and not PG_reserved%s",
 		 pre59 == 1 ? ", or PG_reserved with pt_frag_refcount <= 0 (before v5.9)" : "");
-	st.m = vt_plugin_memmap(ctx, &merr);
+	st.m = vt_models_memmap(ctx->m, &merr);
 	if (!st.m) {
 		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
 		return NULL;
@@ -136,9 +127,10 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	st.pages = calloc(MAX_PAGES, sizeof(*st.pages));
 	if (!st.pages)
 		return &vt_enomem;
-	err = vt_mm_init_mm(ctx->t, ctx->s, &init_mm);
-	if (!err)
-		err = vt_target_walk_tables(ctx->t, init_mm.pgd_paddr, false, 1u << 22, &ops, &st);
+	init_mm = vt_models_init_mm(ctx->m, &merr);
+	err = init_mm ? vt_models_walk_tables(ctx->m, init_mm->pgd_paddr, false, 1u << 22,
+					      &ops, &st) :
+	      vt_error_create(merr->code, "%s", merr->message);
 	if (err) {
 		vt_result_set(res, VT_UNKNOWN, "cannot walk init_mm's page tables: %s",
 			      err->message);
@@ -150,7 +142,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		struct vt_ptpage pp;
 		struct vt_evidence *e;
 
-		err = vt_ptpage_read(st.m, ctx->s, st.pages[i].pfn, &pp);
+		err = vt_ptpage_read(st.m, vt_models_symbols(ctx->m), st.pages[i].pfn, &pp);
 		if (err) {
 			vt_result_raise(res, VT_UNKNOWN, "struct page of table pfn 0x%" PRIx64
 					" unreadable: %s", st.pages[i].pfn, err->message);
@@ -183,15 +175,16 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	else if (res->verdict != VT_UNKNOWN)
 		vt_result_set(res, VT_CLEAN, "%zu kernel table page(s) map hot-removable memory, "
 			      "all with a positive pt_frag_refcount or PG_reserved", st.npages);
-	if (ctx->oops && (vt_oops_ip_is(ctx->oops, "pte_fragment_free") ||
-			  vt_oops_ip_is(ctx->oops, "pmd_fragment_free") ||
-			  vt_oops_ip_is(ctx->oops, "__pud_free")) &&
-	    (vt_oops_mentions(ctx->oops, "remove_pagetable") ||
-	     vt_oops_mentions(ctx->oops, "radix__remove_section_mapping") ||
-	     vt_oops_mentions(ctx->oops, "vmemmap_free") ||
-	     vt_oops_mentions(ctx->oops, "arch_remove_memory")))
+	oops = vt_models_oops(ctx->m);
+	if ((vt_oops_ip_is(oops, "pte_fragment_free") ||
+	     vt_oops_ip_is(oops, "pmd_fragment_free") ||
+	     vt_oops_ip_is(oops, "__pud_free")) &&
+	    (vt_oops_mentions(oops, "remove_pagetable") ||
+	     vt_oops_mentions(oops, "radix__remove_section_mapping") ||
+	     vt_oops_mentions(oops, "vmemmap_free") ||
+	     vt_oops_mentions(oops, "arch_remove_memory")))
 		vt_result_set(res, VT_FIRED, "%s, NIP %s via the hot-unplug path",
-			      ctx->oops->headline, ctx->oops->ip);
+			      oops->headline, oops->ip);
 	free(st.pages);
 	return NULL;
 }
@@ -201,6 +194,7 @@ const struct vt_plugin vt_plugin_ptfrag_early = {
 	.bug_class = 'A',
 	.summary = "ppc64 radix kernel page-table pt_frag_refcount underflow on hot-unplug",
 	.arches = "ppc64",
+	.arch_gate = "ppc64",
 	.versions = "v4.19 to v5.8 (radix MMU only; hash removes no page tables on unplug)",
 	.fix = "645d5ce2f7d6 \"powerpc/mm/radix: Fix PTE/PMD fragment count for early page "
 	       "table mappings\" (v5.9)",

@@ -61,13 +61,3 @@ void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ..
 	va_end(ap);
 	e->nfields++;
 }
-
-struct vt_memmap *vt_plugin_memmap(struct vt_plugin_ctx *ctx,
-				   const struct vt_error **err)
-{
-	if (!ctx->memmap_ && !ctx->memmap_err) {
-		ctx->memmap_err = vt_memmap_create(ctx->t, ctx->s, &ctx->memmap_);
-	}
-	*err = ctx->memmap_err;
-	return ctx->memmap_;
-}

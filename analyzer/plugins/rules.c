@@ -1,6 +1,6 @@
 #include "plugins/rules.h"
 
-#include "arch/pgtable.h"
+#include "models/pgdlist.h"
 
 bool vt_rule_a_bad(int32_t frag_refcount, bool reserved, bool kernel_before_5_9)
 {
@@ -11,7 +11,7 @@ bool vt_rule_a_bad(int32_t frag_refcount, bool reserved, bool kernel_before_5_9)
 enum vt_rule_b vt_rule_b_slot(uint64_t r, uint64_t p, unsigned slot, unsigned ldt_slot,
 			      uint64_t sme_mask)
 {
-	bool rp = r & VT_X86_PRESENT, pp = p & VT_X86_PRESENT;
+	bool rp = vt_pgd_entry_present(r), pp = vt_pgd_entry_present(p);
 
 	if (slot == ldt_slot)
 		return VT_B_SAME;	/* per-mm LDT mapping differs by design */
@@ -20,7 +20,7 @@ enum vt_rule_b vt_rule_b_slot(uint64_t r, uint64_t p, unsigned slot, unsigned ld
 	if (!rp)
 		return VT_B_STALE;
 	/* Compare pfns, not raw entries: flag bits legitimately differ. */
-	return vt_x86_64_entry_paddr(r, sme_mask, 4096) == vt_x86_64_entry_paddr(p, sme_mask, 4096) ?
+	return vt_pgd_entry_paddr(r, sme_mask) == vt_pgd_entry_paddr(p, sme_mask) ?
 	       VT_B_SAME : VT_B_CONFLICT;
 }
 

@@ -115,31 +115,28 @@ static void bad_load_evidence(struct vt_result *res, const struct vt_phys_span *
 /* x86_64 and other arches: no DT, but the elfcorehdr check applies. */
 static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
-	struct vt_crashimage ci;
 	struct vt_phys_span bad[64];
 	size_t nbad = 0;
 	uint64_t omitted = 0;
-	const struct vt_error *merr;
+	const struct vt_error *merr, *err;
 	struct vt_memmap *m;
-	struct vt_error *err = vt_crashimage_read(ctx->t, ctx->s, &ci);
+	const struct vt_crashimage *ci = vt_models_crash_image(ctx->m, &err);
 
-	if (err) {
+	if (!ci) {
 		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); crash image "
-			      "unreadable (%s)", vt_arch_name(vt_target_info(ctx->t)->arch),
+			      "unreadable (%s)", vt_models_arch(ctx->m)->name,
 			      err->message);
-		vt_error_destroy(err);
 		return NULL;
 	}
-	if (!ci.loaded || !ci.have_hdr) {
+	if (!ci->loaded || !ci->have_hdr) {
 		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); %s",
-			      vt_arch_name(vt_target_info(ctx->t)->arch),
-			      ci.loaded ? ci.hdr_err : "no crash kernel loaded");
-		vt_crashimage_deinit(&ci);
+			      vt_models_arch(ctx->m)->name,
+			      ci->loaded ? ci->hdr_err : "no crash kernel loaded");
 		return NULL;
 	}
-	m = vt_plugin_memmap(ctx, &merr);
+	m = vt_models_memmap(ctx->m, &merr);
 	if (m)
-		vt_crash_bad_loads(&ci, m, bad, 64, &nbad, &omitted);
+		vt_crash_bad_loads(ci, m, bad, 64, &nbad, &omitted);
 	if (nbad) {
 		vt_result_set(res, VT_LATENT, "the loaded crash kernel's elfcorehdr has %zu "
 			      "PT_LOAD range(s) over absent memory: capture will fault", nbad);
@@ -148,19 +145,17 @@ static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *r
 	} else {
 		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); the crash "
 			      "kernel's %zu PT_LOAD ranges are present memory%s",
-			      vt_arch_name(vt_target_info(ctx->t)->arch), ci.hdr.nload,
+			      vt_models_arch(ctx->m)->name, ci->hdr.nload,
 			      m ? "" : " (unchecked: no memmap)");
 	}
-	vt_crashimage_deinit(&ci);
 	return NULL;
 }
 
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
-	struct vt_lmb_check c;
-	const struct vt_error *merr;
-	struct vt_memmap *m;
-	struct vt_error *err;
+	const struct vt_lmb_check *c;
+	const struct vt_oops *oops = vt_models_oops(ctx->m);
+	const struct vt_error *merr, *err;
 	size_t escalate = 0, removed = 0;
 
 	snprintf(res->rule, sizeof(res->rule),
@@ -169,76 +164,73 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		 "(or dt=0, dr=1, P=1); DRMEM_LMB_RESERVED = in flight (not stale); "
 		 "escalate when a loaded crash kernel's elfcorehdr covers absent memory "
 		 "or its FDT marks a stale LMB assigned");
-	if (vt_target_info(ctx->t)->arch != VT_ARCH_PPC64)
+	if (!vt_models_arch(ctx->m)->pseries_lmbs)
 		return run_no_dt(ctx, res);
-	m = vt_plugin_memmap(ctx, &merr);
-	err = vt_lmb_check_build(ctx->t, ctx->s, m, &c);
-	if (err) {
+	vt_models_memmap(ctx->m, &merr);
+	c = vt_models_lmb_check(ctx->m, &err);
+	if (!c) {
 		vt_result_set(res, VT_UNKNOWN, "device tree unreadable%s: %s",
 			      err->code == VT_ERR_NOT_FOUND ? " (give the vmlinux: the dump "
 			      "has no device-tree types or data symbols)" : "", err->message);
-		vt_error_destroy(err);
 		return NULL;
 	}
-	if (!c.have_node) {
+	if (!c->have_node) {
 		vt_result_set(res, VT_NOT_APPLICABLE, "no " VT_DRCONF_PATH " node (not a "
 			      "pseries guest with dynamic memory)");
-		goto out;
+		return NULL;
 	}
-	if (!c.have_drmem) {
-		vt_result_set(res, VT_UNKNOWN, "drmem_info unreadable: %s", c.drmem_err);
-		goto out;
+	if (!c->have_drmem) {
+		vt_result_set(res, VT_UNKNOWN, "drmem_info unreadable: %s", c->drmem_err);
+		return NULL;
 	}
-	if (!c.have_sections) {
+	if (!c->have_sections) {
 		vt_result_set(res, VT_UNKNOWN, "memory sections unknown (%s)",
 			      merr ? merr->message : "no memmap");
-		goto out;
+		return NULL;
 	}
-	for (size_t i = 0; i < c.n; i++) {
-		const struct vt_lmb_row *r = &c.rows[i];
+	for (size_t i = 0; i < c->n; i++) {
+		const struct vt_lmb_row *r = &c->rows[i];
 
 		if (r->state == VT_LMB_STALE_DT && (r->crash_load ||
 		    (r->crash_fdt >= 0 && (r->crash_fdt & VT_DRCONF_MEM_ASSIGNED))))
 			escalate++;
 		/* While an operation runs, every disagreement is "in flight". */
-		if (r->state == VT_LMB_IN_FLIGHT || (c.in_flight &&
+		if (r->state == VT_LMB_IN_FLIGHT || (c->in_flight &&
 		    (r->state == VT_LMB_STALE_DT || r->state == VT_LMB_MISMATCH))) {
-			lmb_evidence(res, &c, r, "lmb-in-flight");
+			lmb_evidence(res, c, r, "lmb-in-flight");
 		} else if (r->state == VT_LMB_STALE_DT) {
-			lmb_evidence(res, &c, r, "stale-lmb");
+			lmb_evidence(res, c, r, "stale-lmb");
 			removed += r->dt >= 0 && (r->dt & VT_DRCONF_MEM_ASSIGNED);
 		} else if (r->state == VT_LMB_MISMATCH) {
-			lmb_evidence(res, &c, r, "lmb-mismatch");
+			lmb_evidence(res, c, r, "lmb-mismatch");
 		}
 	}
-	bad_load_evidence(res, c.bad_loads, c.nbad_loads);
-	res->evidence_omitted += c.bad_loads_omitted;
-	if (c.in_flight)
+	bad_load_evidence(res, c->bad_loads, c->nbad_loads);
+	res->evidence_omitted += c->bad_loads_omitted;
+	if (c->in_flight)
 		vt_result_set(res, VT_CLEAN, "a DLPAR memory operation is in flight "
 			      "(DRMEM_LMB_RESERVED on %zu LMB(s)): the device tree is updated at "
-			      "its end, so %zu disagreeing LMB(s) are not stale", c.in_flight,
-			      c.stale + c.mismatch);
-	else if (c.stale)
+			      "its end, so %zu disagreeing LMB(s) are not stale", c->in_flight,
+			      c->stale + c->mismatch);
+	else if (c->stale)
 		vt_result_set(res, VT_LATENT, "%zu LMB(s) still assigned in the live %s "
 			      "after their memory was removed, %zu unassigned though added "
 			      "(drmem_info and the sections agree with each other): a kdump "
 			      "reload now builds its elfcorehdr from this stale tree%s", removed,
-			      c.prop_name, c.stale - removed,
-			      c.have_crash && c.crash.loaded ? "" : " (no crash kernel loaded)");
+			      c->prop_name, c->stale - removed,
+			      c->have_crash && c->crash.loaded ? "" : " (no crash kernel loaded)");
 	else
 		vt_result_set(res, VT_CLEAN, "%zu LMB(s): device tree, drmem_info and memory "
-			      "sections agree%s", c.n, c.mismatch ? " on DLPAR state (see "
+			      "sections agree%s", c->n, c->mismatch ? " on DLPAR state (see "
 			      "lmb-mismatch evidence for other disagreements)" : "");
-	if (escalate || c.nbad_loads)
+	if (escalate || c->nbad_loads)
 		vt_result_raise(res, VT_LATENT, "capture will fault: the loaded crash kernel's "
 				"%s memory that is gone (%zu stale LMB(s) in it, %zu absent "
-				"PT_LOAD range(s))", c.nbad_loads ? "elfcorehdr covers" :
-				"FDT marks assigned", escalate, c.nbad_loads);
-	if (capture_signature(ctx->oops))
+				"PT_LOAD range(s))", c->nbad_loads ? "elfcorehdr covers" :
+				"FDT marks assigned", escalate, c->nbad_loads);
+	if (capture_signature(oops))
 		vt_result_set(res, VT_FIRED, "the log shows a failed capture (%s)",
-			      ctx->oops->headline[0] ? ctx->oops->headline : ctx->oops->panic);
-out:
-	vt_lmb_check_deinit(&c);
+			      oops->headline[0] ? oops->headline : oops->panic);
 	return NULL;
 }
 
@@ -248,6 +240,7 @@ const struct vt_plugin vt_plugin_stale_lmb = {
 	.summary = "pseries device-tree LMB state stale after DLPAR memory hotplug "
 		   "(kdump capture faults)",
 	.arches = "ppc64 (the elfcorehdr check: any)",
+	.arch_gate = NULL,
 	.versions = "since 063b8b1251fd (drmem_update_dt() at the end of dlpar_memory()); "
 		    "kernels without in-kernel crash hotplug (before v6.10)",
 	.fix = "849599b702ef (v6.10): in-kernel crash hotplug rebuilds the elfcorehdr on "

@@ -35,8 +35,7 @@ struct run_state {
 	const struct vt_node *nodes;
 	size_t nnodes;
 	int reserved_bit;
-	struct vt_map e820;
-	bool have_e820;
+	const struct vt_map *e820;	/* NULL where unknown or the arch has none */
 	/* the open range */
 	enum kind kind;
 	uint64_t start, end, first_flags;
@@ -65,14 +64,14 @@ static bool in_ram(const struct run_state *st, uint64_t pfn)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
 	uint64_t addr = pfn << g->page_shift;
-	bool node = false, ram = !st->have_e820;
+	bool node = false, ram = !st->e820;
 
 	for (size_t n = 0; n < st->nnodes; n++)
 		node |= pfn >= st->nodes[n].start_pfn &&
 			pfn - st->nodes[n].start_pfn < st->nodes[n].spanned;
-	for (size_t i = 0; st->have_e820 && i < st->e820.n; i++)
-		if (addr >= st->e820.entries[i].start && addr < st->e820.entries[i].end)
-			ram = st->e820.entries[i].type == 1;	/* E820_TYPE_RAM */
+	for (size_t i = 0; st->e820 && i < st->e820->n; i++)
+		if (addr >= st->e820->entries[i].start && addr < st->e820->entries[i].end)
+			ram = st->e820->entries[i].type == 1;	/* E820_TYPE_RAM */
 	return node && ram && in_zone_span(st, pfn, NULL);
 }
 
@@ -95,10 +94,10 @@ static void close_range(struct run_state *st)
 	if (st->kind == K_NONE)
 		return;
 	st->ranges++;
-	for (size_t i = 0; st->have_e820 && i < st->e820.n; i++)
-		if (addr >= st->e820.entries[i].start && addr < st->e820.entries[i].end)
-			e820 = vt_e820_type_name(st->e820.entries[i].type);
-	if (st->have_e820 && !strcmp(e820, "-"))
+	for (size_t i = 0; st->e820 && i < st->e820->n; i++)
+		if (addr >= st->e820->entries[i].start && addr < st->e820->entries[i].end)
+			e820 = vt_e820_type_name(st->e820->entries[i].type);
+	if (st->e820 && !strcmp(e820, "-"))
 		e820 = "hole";
 	for (size_t n = 0; n < st->nnodes; n++)
 		if (st->start < st->nodes[n].start_pfn + st->nodes[n].spanned)
@@ -193,6 +192,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	struct vt_memmap_scan_ops ops = { visit, unknown, NULL };
 	struct run_state st = { .ctx = ctx, .res = res };
 	const struct vt_error *merr;
+	const struct vt_oops *oops;
 	struct vt_error *err;
 
 	snprintf(res->rule, sizeof(res->rule),
@@ -200,21 +200,16 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		 "U1 flags == ~0 && compound_head == ~0; U2 zone index past MAX_NR_ZONES "
 		 "or node not online (6.1's reserved pfns outside every zone carry "
 		 "zone == MAX_NR_ZONES legitimately)");
-	st.m = vt_plugin_memmap(ctx, &merr);
+	st.m = vt_models_memmap(ctx->m, &merr);
 	if (!st.m) {
 		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
 		return NULL;
 	}
 	st.nnodes = vt_memmap_nodes(st.m, &st.nodes);
 	st.reserved_bit = vt_memmap_flag_bit(st.m, "reserved");
-	if (vt_target_info(ctx->t)->arch == VT_ARCH_X86_64) {
-		err = vt_e820_read(ctx->t, ctx->s, "e820_table", &st.e820);
-		st.have_e820 = !err;
-		vt_error_destroy(err);
-	}
+	st.e820 = vt_models_e820(ctx->m, &merr);
 	err = vt_memmap_scan(st.m, &ops, &st);
 	close_range(&st);
-	vt_map_deinit(&st.e820);
 	if (err) {
 		vt_result_set(res, VT_UNKNOWN, "memmap scan failed: %s", err->message);
 		vt_error_destroy(err);
@@ -239,11 +234,12 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      "struct zone's layout");
 	else
 		vt_result_set(res, VT_CLEAN, "every checked struct page is initialized");
-	if (ctx->oops && (vt_oops_ip_is(ctx->oops, "stable_page_flags") ||
-			  vt_oops_mentions(ctx->oops, "kpageflags_read")) &&
-	    strstr(ctx->oops->fault_address, "fffffffffffffffe"))
+	oops = vt_models_oops(ctx->m);
+	if ((vt_oops_ip_is(oops, "stable_page_flags") ||
+	     vt_oops_mentions(oops, "kpageflags_read")) &&
+	    strstr(oops->fault_address, "fffffffffffffffe"))
 		vt_result_set(res, VT_FIRED, "%s, IP %s: the uninitialized-struct-page oops",
-			      ctx->oops->headline, ctx->oops->ip);
+			      oops->headline, oops->ip);
 	return NULL;
 }
 

@@ -258,26 +258,27 @@ static int e820_style(const char *type)
 	return VT_PIC_E820_OTHER;
 }
 
-static void firmware_bands(struct vt_picture *pic, struct vt_target *t, struct vt_symbols *s)
+static void firmware_bands(struct vt_picture *pic, struct vt_target *t, struct vt_symbols *s,
+			   struct vt_models *models)
 {
 	struct vt_map map;
 	struct vt_error *err;
 	struct vt_pic_band *b;
 
 	if (vt_target_info(t)->arch_ops->firmware_e820) {
-		err = vt_e820_read(t, s, "e820_table", &map);
-		if (err) {
-			note(pic, "e820 table unreadable", err->message);
-			vt_error_destroy(err);
+		const struct vt_error *e820_err;
+		const struct vt_map *e820 = vt_models_e820(models, &e820_err);
+
+		if (!e820) {
+			note(pic, "e820 table unreadable", e820_err->message);
 		} else {
 			b = band(pic, "e820");
-			for (size_t i = 0; i < map.n; i++) {
-				const char *type = vt_e820_type_name(map.entries[i].type);
+			for (size_t i = 0; i < e820->n; i++) {
+				const char *type = vt_e820_type_name(e820->entries[i].type);
 
-				seg(b, map.entries[i].start, map.entries[i].end, e820_style(type), type,
-				    "e820 type %u", map.entries[i].type);
+				seg(b, e820->entries[i].start, e820->entries[i].end, e820_style(type),
+				    type, "e820 type %u", e820->entries[i].type);
 			}
-			vt_map_deinit(&map);
 		}
 		/* x86 frees memblock after boot; the log still has the node ranges. */
 		err = vt_bootlog_map(t, s, "memblock", &map);
@@ -410,12 +411,13 @@ static void findings(struct vt_picture *pic, const struct vt_picture_result *r, 
 }
 
 struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
-				  struct vt_memmap *m, const struct vt_picture_result *r,
+				  struct vt_models *models, const struct vt_picture_result *r,
 				  size_t nr, struct vt_picture *ret)
 {
 	const struct vt_target_info *ti = vt_target_info(t);
-	struct vt_lmb_check lc;
-	bool have_lc = false;
+	const struct vt_error *merr;
+	struct vt_memmap *m = vt_models_memmap(models, &merr);
+	const struct vt_lmb_check *lc = NULL;
 	struct windows w = { 0 };
 	uint64_t top = 0;
 
@@ -427,22 +429,19 @@ struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
 	snprintf(ret->subtitle, sizeof(ret->subtitle), "%s, %s, %u KiB pages", vt_arch_name(ti->arch),
 		 *ti->release ? ti->release : "release unknown", ti->page_size / 1024);
 	if (ti->arch_ops->pseries_lmbs) {
-		struct vt_error *err = vt_lmb_check_build(t, s, m, &lc);
+		const struct vt_error *err;
 
-		if (err) {
+		lc = vt_models_lmb_check(models, &err);
+		if (!lc)
 			note(ret, "device-tree LMBs unknown", err->message);
-			vt_error_destroy(err);
-		} else if (!lc.have_node) {
-			vt_lmb_check_deinit(&lc);
-		} else {
-			have_lc = true;
-		}
+		else if (!lc->have_node)
+			lc = NULL;
 	} else if (ti->arch_ops->srat_in_log) {
 		vt_error_destroy(vt_log_read(t, s, srat_line, &w, NULL));
 	}
-	firmware_bands(ret, t, s);
-	if (have_lc)
-		lmb_band(ret, &lc);
+	firmware_bands(ret, t, s, models);
+	if (lc)
+		lmb_band(ret, lc);
 	if (m) {
 		/* The sections band spans everything the other sources know of. */
 		for (size_t i = 0; i < ret->nbands; i++)
@@ -459,7 +458,7 @@ struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
 
 			memcpy(fw, ret->bands, nfw * sizeof(*fw));
 			ret->nbands = 0;
-			sections_band(ret, m, top, have_lc ? &lc : NULL, &w);
+			sections_band(ret, m, top, lc, &w);
 			zones_band(ret, m);
 			for (size_t i = 0; i < nfw && ret->nbands < VT_PIC_MAX_BANDS; i++)
 				ret->bands[ret->nbands++] = fw[i];
@@ -468,8 +467,6 @@ struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
 		note(ret, "no memmap", "memory sections and zones are not drawn");
 	}
 	findings(ret, r, nr);
-	if (have_lc)
-		vt_lmb_check_deinit(&lc);
 	return NULL;
 }
 

@@ -14,7 +14,7 @@
 #include <stdio.h>
 
 #include "core/error.h"
-#include "models/memmap.h"
+#include "models/models.h"
 #include "plugins/plugin.h"
 
 struct vt_picture_result {
@@ -60,11 +60,11 @@ struct vt_picture {
 };
 
 /*
- * Collect the picture from the dump (m may be NULL: sections and zones are
- * then missing, with a note) and the report's results.
+ * Collect the picture from the dump's models (without a memmap, sections
+ * and zones are missing, with a note) and the report's results.
  */
 struct vt_error *vt_picture_build(struct vt_target *t, struct vt_symbols *s,
-				  struct vt_memmap *m, const struct vt_picture_result *r,
+				  struct vt_models *models, const struct vt_picture_result *r,
 				  size_t nr, struct vt_picture *ret);
 void vt_picture_deinit(struct vt_picture *pic);
 

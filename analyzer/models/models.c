@@ -1,0 +1,207 @@
+#include "models/models.h"
+
+#include <stdlib.h>
+
+#include "target/target.h"
+
+/* A model built on first use: the value, or the error that stopped it. */
+struct lazy {
+	bool tried;
+	struct vt_error *err;
+};
+
+struct vt_models {
+	struct vt_target *t;
+	struct vt_symbols *s;
+	struct lazy memmap_l, oops_l, kpgd_l, mms_l, init_mm_l, lmb_l, crash_l, e820_l;
+	struct vt_memmap *memmap;
+	struct vt_oops oops;
+	struct vt_kernel_pgd kpgd;
+	struct vt_mm *mms;
+	size_t nmms;
+	struct vt_mm init_mm;
+	struct vt_lmb_check lmb;
+	struct vt_crashimage crash;
+	struct vt_map e820;
+};
+
+struct vt_error *vt_models_create(struct vt_target *t, struct vt_symbols *s,
+				  struct vt_models **ret)
+{
+	struct vt_models *m = calloc(1, sizeof(*m));
+
+	if (!m)
+		return &vt_enomem;
+	m->t = t;
+	m->s = s;
+	*ret = m;
+	return NULL;
+}
+
+void vt_models_destroy(struct vt_models *m)
+{
+	struct lazy *all[] = { &m->memmap_l, &m->oops_l, &m->kpgd_l, &m->mms_l,
+			       &m->init_mm_l, &m->lmb_l, &m->crash_l, &m->e820_l };
+
+	if (!m)
+		return;
+	for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		vt_error_destroy(all[i]->err);
+	vt_memmap_destroy(m->memmap);
+	free(m->mms);
+	if (m->lmb_l.tried && !m->lmb_l.err)
+		vt_lmb_check_deinit(&m->lmb);
+	if (m->crash_l.tried && !m->crash_l.err)
+		vt_crashimage_deinit(&m->crash);
+	vt_map_deinit(&m->e820);
+	free(m);
+}
+
+const struct vt_arch_ops *vt_models_arch(const struct vt_models *m)
+{
+	return vt_target_info(m->t)->arch_ops;
+}
+
+const char *vt_models_release(const struct vt_models *m)
+{
+	return vt_target_info(m->t)->release;
+}
+
+struct vt_symbols *vt_models_symbols(const struct vt_models *m)
+{
+	return m->s;
+}
+
+/* Run build once; afterwards answer with what it gave. */
+#define LAZY(m, l, build)				\
+	do {						\
+		if (!(m)->l.tried) {			\
+			(m)->l.tried = true;		\
+			(m)->l.err = (build);		\
+		}					\
+	} while (0)
+
+struct vt_memmap *vt_models_memmap(struct vt_models *m, const struct vt_error **err)
+{
+	LAZY(m, memmap_l, vt_memmap_create(m->t, m->s, &m->memmap));
+	*err = m->memmap_l.err;
+	return m->memmap_l.err ? NULL : m->memmap;
+}
+
+const struct vt_oops *vt_models_oops(struct vt_models *m)
+{
+	/* An unreadable log is said in the oops itself (have_log, log_error). */
+	LAZY(m, oops_l, vt_oops_from_log(m->t, m->s, &m->oops));
+	return &m->oops;
+}
+
+const struct vt_kernel_pgd *vt_models_kernel_pgd(struct vt_models *m,
+						  const struct vt_error **err)
+{
+	LAZY(m, kpgd_l, vt_kernel_pgd_read(m->t, &m->kpgd));
+	*err = m->kpgd_l.err;
+	return m->kpgd_l.err ? NULL : &m->kpgd;
+}
+
+struct vt_error *vt_models_pgd_list(struct vt_models *m, uint64_t max,
+				    const struct vt_pgd_list_ops *ops, void *arg,
+				    struct vt_pgd_list_walk *ret)
+{
+	const struct vt_error *merr;
+	struct vt_memmap *mm = vt_models_memmap(m, &merr);
+
+	if (!mm)
+		return vt_error_create(merr->code, "memmap unavailable: %s", merr->message);
+	return vt_pgd_list_walk(m->t, m->s, mm, max, ops, arg, ret);
+}
+
+const struct vt_mm *vt_models_mms(struct vt_models *m, size_t *n, const struct vt_error **err)
+{
+	LAZY(m, mms_l, vt_mm_list(m->t, m->s, &m->mms, &m->nmms));
+	*err = m->mms_l.err;
+	*n = m->mms_l.err ? 0 : m->nmms;
+	return m->mms_l.err ? NULL : m->mms;
+}
+
+const struct vt_mm *vt_models_init_mm(struct vt_models *m, const struct vt_error **err)
+{
+	LAZY(m, init_mm_l, vt_mm_init_mm(m->t, m->s, &m->init_mm));
+	*err = m->init_mm_l.err;
+	return m->init_mm_l.err ? NULL : &m->init_mm;
+}
+
+const struct vt_lmb_check *vt_models_lmb_check(struct vt_models *m,
+					       const struct vt_error **err)
+{
+	const struct vt_error *merr;
+	struct vt_memmap *mm = vt_models_memmap(m, &merr);
+
+	LAZY(m, lmb_l, vt_lmb_check_build(m->t, m->s, mm, &m->lmb));
+	*err = m->lmb_l.err;
+	return m->lmb_l.err ? NULL : &m->lmb;
+}
+
+const struct vt_crashimage *vt_models_crash_image(struct vt_models *m,
+						  const struct vt_error **err)
+{
+	LAZY(m, crash_l, vt_crashimage_read(m->t, m->s, &m->crash));
+	*err = m->crash_l.err;
+	return m->crash_l.err ? NULL : &m->crash;
+}
+
+const struct vt_map *vt_models_e820(struct vt_models *m, const struct vt_error **err)
+{
+	static struct vt_error none = { .code = VT_ERR_NOT_FOUND,
+					.message = (char *)"this architecture has no e820 table",
+					.is_static = true };
+
+	if (!vt_models_arch(m)->firmware_e820) {
+		*err = &none;
+		return NULL;
+	}
+	LAZY(m, e820_l, vt_e820_read(m->t, m->s, "e820_table", &m->e820));
+	*err = m->e820_l.err;
+	return m->e820_l.err ? NULL : &m->e820;
+}
+
+struct vt_error *vt_models_walk_tables(struct vt_models *m, uint64_t pgd_paddr, bool user,
+				       uint64_t max_tables, const struct vt_pgwalk_ops *ops,
+				       void *arg)
+{
+	return vt_target_walk_tables(m->t, pgd_paddr, user, max_tables, ops, arg);
+}
+
+struct vt_error *vt_models_mm_word(struct vt_models *m, const struct vt_mm *mm,
+				   uint64_t off, uint64_t *ret)
+{
+	return vt_target_read_u64(m->t, mm->addr + off, ret);
+}
+
+bool vt_models_vmemmap_pfn(struct vt_models *m, uint64_t va, uint64_t *pfn)
+{
+	uint64_t start = vt_models_arch(m)->vmemmap_start;
+	const struct vt_error *err;
+	struct vt_memmap *mm = vt_models_memmap(m, &err);
+
+	if (!start || va < start || !mm)
+		return false;
+	*pfn = (va - start) / vt_memmap_geometry(mm)->page_struct_size;
+	return true;
+}
+
+bool vt_models_linear_pfn(struct vt_models *m, uint64_t va, uint64_t *pfn)
+{
+	const struct vt_arch_ops *a = vt_models_arch(m);
+	const struct vt_arch_mmu *mmu;
+	struct vt_error *err = vt_target_mmu(m->t, &mmu);
+	uint64_t pa;
+
+	if (err) {
+		vt_error_destroy(err);
+		return false;
+	}
+	if (!a->direct || !a->direct(mmu, va, &pa))
+		return false;
+	*pfn = pa >> __builtin_ctz(vt_target_info(m->t)->page_size);
+	return true;
+}
