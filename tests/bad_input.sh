@@ -131,5 +131,84 @@ if [ $rc -eq 0 ] && [ "$(grep -c "is newer than any tested on x86_64" <<<"$out")
 	pass=$((pass+1)); else
 	echo "FAIL: newer kernel: exit $rc, want 0 and one warning (stderr: ${out:0:300})"; fail=$((fail+1)); fi
 
+# Under --json an error is also one JSON object on stdout (docs/report-schema.md,
+# "Errors"): {"error": {"file", "message", "code"}}, the same exit status, the
+# same message on stderr.
+# json_error WHAT FILE CODE PATTERN -- ARGS...
+json_error() {
+	local what=$1 file=$2 code=$3 pattern=$4; shift 5
+	local out rc
+	out=$( (ulimit -v $memlimit; timeout 60 "$vt" "$@") 2>"$tmp/stderr"); rc=$?
+	if [ $rc -ne 2 ]; then
+		echo "FAIL: json error: $what: exit $rc, want 2"; fail=$((fail+1)); return
+	fi
+	if ! grep -qE -- "$pattern" "$tmp/stderr"; then
+		echo "FAIL: json error: $what: stderr '$(head -c 300 "$tmp/stderr")' lacks /$pattern/"
+		fail=$((fail+1)); return
+	fi
+	if ! python3 -c 'import json,sys; json.load(sys.stdin)' <<<"$out"; then
+		echo "FAIL: json error: $what: stdout is not JSON: ${out:0:300}"; fail=$((fail+1)); return
+	fi
+	if ! python3 -c '
+import json, re, sys
+e = json.load(sys.stdin)["error"]
+file, code, pattern = sys.argv[1:]
+ok = (sorted(e) == ["code", "file", "message"] and e["file"] == file and
+      e["code"] == code and re.search(pattern, e["message"]))
+sys.exit(0 if ok else 1)' "$file" "$code" "$pattern" <<<"$out"
+	then
+		echo "FAIL: json error: $what: wrong error object: ${out:0:300}"; fail=$((fail+1)); return
+	fi
+	pass=$((pass+1))
+}
+json_error "missing file" "$tmp/nope" io "No such file" -- info --json "$tmp/nope"
+json_error "not a dump" "$tmp/random" format "not a dump" -- report --json "$tmp/random"
+json_error "unexpected argument" "$d/vmcore.elf" usage "unexpected argument 'extra'" \
+	-- log --json "$d/vmcore.elf" extra
+json_error "unknown plugin" "$d/vmcore.elf" usage "no plugin 'nope'" \
+	-- report --json --plugin nope "$d/vmcore.elf"
+json_error "a model fails: no such type" "$d/vmcore.kdump-d31" not-found "nosuchtype" \
+	-- type --json "$d/vmcore.kdump-d31" nosuchtype
+json_error "a model fails: no such pfn" "$d/vmcore.kdump-d31" usage "not a number" \
+	-- memmap --json "$d/vmcore.kdump-d31" --pfn zz
+# Before the dump is known (bad option, no VMCORE) there is no file: text only.
+out=$("$vt" info --json --bogus "$d/vmcore.elf" 2>/dev/null); rc=$?
+if [ $rc -eq 2 ] && [ -z "$out" ]; then pass=$((pass+1)); else
+	echo "FAIL: a bad option under --json: exit $rc, stdout '${out:0:200}'"; fail=$((fail+1)); fi
+
+# Every command's --help is made from its option table: each option of the
+# usage line has its help line and each help line's option is on the usage
+# line (the common ones but --json are listed under "Common options" only);
+# an unknown option is exit 2.
+cmds=$("$vt" --help | sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p')
+[ -n "$cmds" ] || { echo "FAIL: no commands in vmtriage --help"; fail=$((fail+1)); }
+for cmd in $cmds; do
+	help=$("$vt" "$cmd" --help); rc=$?
+	if ! python3 -c '
+import re, sys
+cmd, rc = sys.argv[1], int(sys.argv[2])
+text = sys.stdin.read()
+usage = text.splitlines()[0]
+own, common = text.split("\nCommon options:\n")
+lines = lambda t: set(re.findall(r"^  (?:-[a-z], )?--([a-z-]+)", t, re.M))
+in_usage = set(re.findall(r"--([a-z-]+)", usage)) - {"json"}
+listed = lines(own)
+ok = rc == 0 and usage.startswith(f"Usage: vmtriage {cmd} ") and in_usage == listed \
+    and "help" in lines(common) and ("json" in lines(common)) == ("--json" in usage)
+if not ok:
+    print(f"usage options {sorted(in_usage)}, help lines {sorted(listed)}, rc {rc}")
+sys.exit(0 if ok else 1)' "$cmd" "$rc" <<<"$help"
+	then
+		echo "FAIL: $cmd --help: the usage line and the option lines disagree"; fail=$((fail+1))
+	else
+		pass=$((pass+1))
+	fi
+	expect "usage: $cmd --bogus" 2 "unknown option '--bogus'" -- "$cmd" --bogus "$d/vmcore.elf"
+done
+for opt in --sections --ranges "--pfn N"; do
+	if "$vt" memmap --help | grep -q -- "^  $opt "; then pass=$((pass+1)); else
+		echo "FAIL: memmap --help lacks its option $opt"; fail=$((fail+1)); fi
+done
+
 echo "bad_input: $pass passed, $fail failed"
 [ $fail -eq 0 ]

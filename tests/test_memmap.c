@@ -12,9 +12,7 @@
  */
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "core/jsonread.h"
 #include "fake_target.h"
 #include "models/memmap.h"
 #include "models/memmap_ranges.h"
@@ -28,7 +26,7 @@
 #define NAMES 0x58000u
 #define PAGE(pfn) FAKE_PAGE(pfn)
 #define ZONE1 (1ull << 63)		/* page->flags zone bits (top) */
-#define section fake_section
+
 
 static void page(struct fake *f, uint64_t pfn, uint64_t flags, uint32_t mapcount,
 		 uint32_t refcount)
@@ -74,11 +72,11 @@ static void build(struct fake *f)
 	fake_vi(f, "OFFSET(zone.name)=32");
 
 	/* present(0) mem_map(1) online(2) early(3) */
-	section(f, 0, 0xf, 0);
-	section(f, 1, 0xf, 0);
-	section(f, 2, 0x7, USAGE);		/* hot-added: subsections 0-3 valid */
+	fake_section(f, 0, 0xf, 0);
+	fake_section(f, 1, 0xf, 0);
+	fake_section(f, 2, 0x7, USAGE);		/* hot-added: subsections 0-3 valid */
 	fake_put64(f, USAGE, 0x0f);
-	section(f, 5, 0x1, 0);			/* present, no memmap */
+	fake_section(f, 5, 0x1, 0);			/* present, no memmap */
 	for (uint64_t pfn = 0; pfn < 3 * PPS; pfn++)
 		page(f, pfn, pfn >= 2 * PPS ? ZONE1 : 0, 0xffffffffu, 1);
 	page(f, 3, 1ull << 12, 0xffffffffu, 1);			/* reserved */
@@ -267,7 +265,7 @@ static void test_damaged(void)
 
 	/* A section whose mem_map is no kernel address: flagged, never read. */
 	build(&f);
-	section(&f, 1, 0xf, 0);
+	fake_section(&f, 1, 0xf, 0);
 	fake_put64(&f, SECS + 16, 0x0000000012340000ull | 0xf);	/* not a kernel address */
 	CHECK_OK(fake_open(&f));
 	CHECK_OK(vt_memmap_create(f.t, f.s, &m));
@@ -395,73 +393,55 @@ static void test_classic(void)
 	fake_free(&f);
 }
 
-/* memmap --ranges --json: the merged map, read back. */
+/* The merged map of memmap --ranges (models/memmap_ranges.h). */
 static void test_ranges(void)
 {
+	struct vt_memmap_ranges mr;
 	struct fake f;
 	struct vt_memmap *m;
-	FILE *tmp = tmpfile();
-	int saved = dup(1), rc;
-	char buf[8192];
-	size_t len;
-	struct vt_jv *v;
-	const struct vt_jv *r;
+	const struct vt_memmap_range *r;
 
 	build(&f);
 	CHECK_OK(fake_open(&f));
 	CHECK_OK(vt_memmap_create(f.t, f.s, &m));
-	fflush(stdout);
-	dup2(fileno(tmp), 1);
-	rc = vt_memmap_print_ranges(f.t, f.s, m, true);
-	fflush(stdout);
-	dup2(saved, 1);
-	close(saved);
-	rewind(tmp);
-	len = fread(buf, 1, sizeof(buf) - 1, tmp);
-	buf[len] = '\0';
-	fclose(tmp);
-	CHECK(rc == 0);	/* VT_EXIT_OK */
-	v = vt_jv_parse(buf, len);
-	r = vt_jv_get(v, "ranges");
-	CHECK(r && r->type == VT_JV_ARRAY);
+	CHECK_OK(vt_memmap_ranges_build(f.t, f.s, m, &mr));
+	r = mr.ranges;
 	/* [0, 32M) early sections in DMA; [32M, 40M) section 2's valid
 	 * subsections in Normal; [40M, 48M) its invalid ones; then holes.
 	 * Subsection boundaries do not cut the map: a piece takes the
 	 * attributes of its first byte, so section 2 shows whole and valid. */
-	CHECK(r && r->n >= 4);
-	if (r && r->n >= 4) {
-		size_t last = r->n - 1;
+	CHECK(mr.n >= 4);
+	if (mr.n >= 4) {
+		size_t last = mr.n - 1;
 
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "start"), "0x0"));
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "end"), "0x2000000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "section"), "PMOE"));
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "zone"), "DMA"));
-		CHECK(!strcmp(vt_jv_str(&r->items[1], "start"), "0x2000000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[1], "section"), "PMO"));
-		CHECK(!strcmp(vt_jv_str(&r->items[1], "zone"), "Normal"));
-		CHECK(!strcmp(vt_jv_str(&r->items[last - 1], "section"), "none"));
-		CHECK(!strcmp(vt_jv_str(&r->items[last - 1], "end"), "0x5000000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[last], "section"), "P-"));
-		CHECK(!strcmp(vt_jv_str(&r->items[last], "end"), "0x6000000"));
+		CHECK(r[0].start == 0 && r[0].end == 0x2000000);
+		CHECK(!strcmp(r[0].section, "PMOE"));
+		CHECK(!strcmp(r[0].zone, "DMA"));
+		CHECK(r[1].start == 0x2000000);
+		CHECK(!strcmp(r[1].section, "PMO"));
+		CHECK(!strcmp(r[1].zone, "Normal"));
+		CHECK(!strcmp(r[last - 1].section, "none"));
+		CHECK(r[last - 1].end == 0x5000000);
+		CHECK(!strcmp(r[last].section, "P-"));
+		CHECK(r[last].end == 0x6000000);
 	}
-	CHECK_KNOWN(r && r->n == 5, "invalid subsections not split out in memmap --ranges");
-	if (r && r->n == 5) {
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "start"), "0x0"));
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "end"), "0x2000000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "section"), "PMOE"));
-		CHECK(!strcmp(vt_jv_str(&r->items[0], "zone"), "DMA"));
-		CHECK(!strcmp(vt_jv_str(&r->items[1], "end"), "0x2800000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[1], "section"), "PMO"));
-		CHECK(!strcmp(vt_jv_str(&r->items[1], "zone"), "Normal"));
-		CHECK(!strcmp(vt_jv_str(&r->items[2], "end"), "0x3000000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[2], "section"), "PMO-"));
-		CHECK(!strcmp(vt_jv_str(&r->items[3], "section"), "none"));
-		CHECK(!strcmp(vt_jv_str(&r->items[3], "end"), "0x5000000"));
-		CHECK(!strcmp(vt_jv_str(&r->items[4], "section"), "P-"));
-		CHECK(!strcmp(vt_jv_str(&r->items[4], "end"), "0x6000000"));
+	CHECK_KNOWN(mr.n == 5, "invalid subsections not split out in memmap --ranges");
+	if (mr.n == 5) {
+		CHECK(r[0].start == 0 && r[0].end == 0x2000000);
+		CHECK(!strcmp(r[0].section, "PMOE"));
+		CHECK(!strcmp(r[0].zone, "DMA"));
+		CHECK(r[1].end == 0x2800000);
+		CHECK(!strcmp(r[1].section, "PMO"));
+		CHECK(!strcmp(r[1].zone, "Normal"));
+		CHECK(r[2].end == 0x3000000);
+		CHECK(!strcmp(r[2].section, "PMO-"));
+		CHECK(!strcmp(r[3].section, "none"));
+		CHECK(r[3].end == 0x5000000);
+		CHECK(!strcmp(r[4].section, "P-"));
+		CHECK(r[4].end == 0x6000000);
 	}
-	CHECK(vt_jv_str(v, "memblock_note") != NULL);	/* no memblock layout here */
-	vt_jv_free(v);
+	CHECK(mr.memblock_note != NULL);	/* no memblock layout here */
+	vt_memmap_ranges_deinit(&mr);
 	vt_memmap_destroy(m);
 	fake_free(&f);
 }

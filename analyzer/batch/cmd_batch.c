@@ -10,10 +10,8 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,10 +27,12 @@
 #define MAX_DEBUGINFO 16
 
 struct batch_opts {
-	int jobs;
+	int jobs;			/* 0: the number of CPUs */
 	const char *out;
-	char *debuginfo[MAX_DEBUGINFO];
-	int ndebuginfo;
+	struct debuginfo {
+		char *dirs[MAX_DEBUGINFO];
+		int n;
+	} debuginfo;
 	double timeout;
 	uint64_t memory_mb;
 	bool retry_failed;
@@ -105,7 +105,7 @@ static void __attribute__((noreturn)) child(const struct batch_opts *o,
 		dup2(fd, 2);
 		close(fd);
 	}
-	if (!vt_batch_identify(d->path, (char **)o->debuginfo, o->ndebuginfo, vmlinux,
+	if (!vt_batch_identify(d->path, (char **)o->debuginfo.dirs, o->debuginfo.n, vmlinux,
 			       sizeof(vmlinux), info_fd))
 		_exit(VT_EXIT_ERROR);
 	argv[argc++] = (char *)"vmtriage";
@@ -315,83 +315,39 @@ static bool parse_number(const char *text, double min, double *ret)
 	return !errno && *text && !*end && *ret >= min;
 }
 
-/* Not vt_cli_usage(): batch takes none of the dump commands' common options. */
-static void usage(FILE *fp)
+static const char *parse_jobs(const char *text, void *field)
 {
-	fprintf(fp, "Usage: vmtriage %s %s\n\n%s\n\n%s", vt_cmd_batch.name, vt_cmd_batch.args,
-		vt_cmd_batch.summary, vt_cmd_batch.help);
-}
-
-static int __attribute__((format(printf, 1, 2))) usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "vmtriage batch: ");
-	vfprintf(stderr, fmt, ap);
-	fprintf(stderr, "\n");
-	va_end(ap);
-	usage(stderr);
-	return VT_EXIT_ERROR;
-}
-
-static int parse_opts(int argc, char **argv, struct batch_opts *o)
-{
-	static const struct option opts[] = {
-		{ "jobs", required_argument, NULL, 'j' },
-		{ "out", required_argument, NULL, 'o' },
-		{ "debuginfo", required_argument, NULL, 'd' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "memory-limit", required_argument, NULL, 'm' },
-		{ "retry-failed", no_argument, NULL, 'r' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
 	double v;
-	int c;
 
-	memset(o, 0, sizeof(*o));
-	o->jobs = ncpu > 0 ? (int)ncpu : 1;
-	o->out = "vmtriage-batch";
-	o->timeout = 600;
-	o->memory_mb = 4096;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hj:o:", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j':
-			if (!parse_number(optarg, 1, &v) || v > 1024 || v != (int)v)
-				return usage_error("bad --jobs '%s'", optarg);
-			o->jobs = (int)v;
-			break;
-		case 'o': o->out = optarg; break;
-		case 'd':
-			if (o->ndebuginfo == MAX_DEBUGINFO)
-				return usage_error("more than %d --debuginfo", MAX_DEBUGINFO);
-			o->debuginfo[o->ndebuginfo++] = optarg;
-			break;
-		case 't':
-			if (!parse_number(optarg, 0.001, &v))
-				return usage_error("bad --timeout '%s'", optarg);
-			o->timeout = v;
-			break;
-		case 'm':
-			if (!parse_number(optarg, 0, &v) || v != (uint64_t)v || v > (1u << 30))
-				return usage_error("bad --memory-limit '%s'", optarg);
-			o->memory_mb = (uint64_t)v;
-			break;
-		case 'r': o->retry_failed = true; break;
-		case 'h':
-			usage(stdout);
-			return VT_EXIT_OK;
-		default:
-			return usage_error("unknown option '%s'", argv[optind - 1]);
-		}
-	}
-	if (optind >= argc)
-		return usage_error("missing DIR or FILE");
-	return -1;
+	if (!parse_number(text, 1, &v) || v > 1024 || v != (int)v)
+		return "";
+	*(int *)field = (int)v;
+	return NULL;
+}
+
+static const char *parse_timeout(const char *text, void *field)
+{
+	return parse_number(text, 0.001, field) ? NULL : "";
+}
+
+static const char *parse_memory(const char *text, void *field)
+{
+	double v;
+
+	if (!parse_number(text, 0, &v) || v != (uint64_t)v || v > (1u << 30))
+		return "";
+	*(uint64_t *)field = (uint64_t)v;
+	return NULL;
+}
+
+static const char *add_debuginfo(const char *text, void *field)
+{
+	struct debuginfo *d = field;
+
+	if (d->n == MAX_DEBUGINFO)
+		return "at most 16 of them";
+	d->dirs[d->n++] = (char *)text;
+	return NULL;
 }
 
 static bool write_summaries(const struct batch_opts *o, const struct vt_batch_dumps *ds,
@@ -415,9 +371,9 @@ static bool write_summaries(const struct batch_opts *o, const struct vt_batch_du
 	return !fclose(fp);
 }
 
-static int run_batch(int argc, char **argv)
+static int run_batch(struct vt_cli *c)
 {
-	struct batch_opts o;
+	struct batch_opts o = *(const struct batch_opts *)c->opts;
 	struct vt_batch_dumps ds;
 	struct slot *slots;
 	FILE *jsonl;
@@ -425,15 +381,16 @@ static int run_batch(int argc, char **argv)
 	size_t next = 0, running = 0, done = 0, todo = 0;
 	bool tty = isatty(2), failed = false, findings = false;
 	double t0 = now();
-	int rc = parse_opts(argc, argv, &o);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	int rc;
 
-	if (rc >= 0)
-		return rc;
+	if (!o.jobs)
+		o.jobs = ncpu > 0 ? (int)ncpu : 1;
 	if (mkdir(o.out, 0755) && errno != EEXIST) {
 		fprintf(stderr, "vmtriage batch: %s: %s\n", o.out, strerror(errno));
 		return VT_EXIT_ERROR;
 	}
-	if (!vt_batch_find(argv + optind, argc - optind, &ds)) {
+	if (!vt_batch_find(c->args, c->nargs, &ds)) {
 		vt_batch_dumps_deinit(&ds);
 		return VT_EXIT_ERROR;
 	}
@@ -522,10 +479,40 @@ out:
 	return rc;
 }
 
+static const struct vt_cli_option batch_options[] = {
+	{ .name = "jobs", .short_name = 'j', .arg = "N", .parse = parse_jobs,
+	  .help = "children at a time (default: the number of CPUs)",
+	  VT_CLI_FIELD(struct batch_opts, jobs) },
+	{ .name = "out", .short_name = 'o', .arg = "DIR",
+	  .help = "results (default ./vmtriage-batch): NAME.json per dump\n"
+		  "(NAME: the dump's path, sanitized), NAME.stderr per\n"
+		  "failure, summary.jsonl, summary.txt (also on stdout)",
+	  VT_CLI_TEXT(struct batch_opts, out) },
+	{ .name = "debuginfo", .arg = "DIR", .parse = add_debuginfo,
+	  .help = "where to look for vmlinux files (repeatable)",
+	  VT_CLI_FIELD(struct batch_opts, debuginfo) },
+	{ .name = "timeout", .arg = "SECONDS", .parse = parse_timeout,
+	  .help = "wall time per dump, then SIGKILL (default 600)",
+	  VT_CLI_FIELD(struct batch_opts, timeout) },
+	{ .name = "memory-limit", .arg = "MB", .parse = parse_memory,
+	  .help = "address-space limit per child, RLIMIT_AS (default\n"
+		  "4096; 0: none; not applied in ASan builds, whose\n"
+		  "shadow memory needs terabytes of address space)",
+	  VT_CLI_FIELD(struct batch_opts, memory_mb) },
+	{ .name = "retry-failed", .help = "rerun failed dumps too",
+	  VT_CLI_BOOL(struct batch_opts, retry_failed) },
+	{ 0 },
+};
+
+static const struct batch_opts batch_defaults = {
+	.out = "vmtriage-batch", .timeout = 600, .memory_mb = 4096,
+};
+
 const struct vt_command vt_cmd_batch = {
 	.name = "batch",
-	.args = "DIR|FILE... [--jobs N] [--out DIR] [--debuginfo DIR] [--timeout SECONDS] "
-		"[--memory-limit MB]",
+	.args = "DIR|FILE...",
+	.min_args = 1,
+	.max_args = -1,
 	.summary = "Triage many dumps, each in its own limited process; JSON per dump, summaries",
 	.help = "Finds dumps by their magic (ELF core, KDUMP/DISKDUMP, makedumpfile\n"
 		"flattened) in the FILEs and, recursively, the DIRs; vmlinux* files and\n"
@@ -534,21 +521,15 @@ const struct vt_command vt_cmd_batch = {
 		"VMCOREINFO build-id or release: `vmlinux` beside it, then vmlinux-RELEASE,\n"
 		"RELEASE/vmlinux or any file with the build-id in each --debuginfo DIR and\n"
 		"/usr/lib/debug/boot. Each dump runs `vmtriage report --json` in a child\n"
-		"process; a failure (error, timeout, oom, crash) costs that dump only.\n"
-		"  --jobs N            children at a time (default: the number of CPUs)\n"
-		"  --out DIR           results (default ./vmtriage-batch): NAME.json per dump\n"
-		"                      (NAME: the dump's path, sanitized), NAME.stderr per\n"
-		"                      failure, summary.jsonl, summary.txt (also on stdout)\n"
-		"  --debuginfo DIR     where to look for vmlinux files (repeatable)\n"
-		"  --timeout SECONDS   wall time per dump, then SIGKILL (default 600)\n"
-		"  --memory-limit MB   address-space limit per child, RLIMIT_AS (default\n"
-		"                      4096; 0: none; not applied in ASan builds, whose\n"
-		"                      shadow memory needs terabytes of address space)\n"
-		"  --retry-failed      rerun failed dumps too\n"
-		"A rerun with the same --out skips dumps that this vmtriage version already\n"
-		"did (same path, size and mtime), except timeouts and oom, which are retried.\n"
-		"Progress on stderr when it is a terminal. docs/batch.md: many machines.\n"
-		"Exit status: 0 every dump triaged, no findings; 1 findings; 2 a dump\n"
-		"failed (or bad usage).\n",
-	.run = run_batch,
+		"process; a failure (error, timeout, oom, crash) costs that dump only.\n",
+	.notes = "A rerun with the same --out skips dumps that this vmtriage version already\n"
+		 "did (same path, size and mtime), except timeouts and oom, which are retried.\n"
+		 "Progress on stderr when it is a terminal. docs/batch.md: many machines.\n",
+	.exit_status = "0 every dump triaged, no findings; 1 findings; 2 a dump\n"
+		       "failed (or bad usage).",
+	.options = batch_options,
+	.opts_size = sizeof(struct batch_opts),
+	.opts_default = &batch_defaults,
+	.flags = VT_CMD_NO_DUMP | VT_CMD_NO_JSON,
+	.main = run_batch,
 };

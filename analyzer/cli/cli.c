@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,34 +19,155 @@ void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_ta
 	opener = open ? open : vt_target_open;
 }
 
-/* The dump being read, so that every error names it (scripts match on it). */
-static const char *cli_dump_path;
+/* ------------------------------------------------------------------ options */
 
-void vt_cli_error(struct vt_error *err)
+/* The options every command shares; unless: the commands they do not apply to. */
+static const struct {
+	struct vt_cli_option o;
+	unsigned unless;
+} common[] = {
+	{ { .name = "json", .help = "machine-readable output",
+	    VT_CLI_BOOL(struct vt_cli, json) }, VT_CMD_NO_JSON },
+	{ { .name = "force", .help = "use a VMLINUX that does not match the dump",
+	    VT_CLI_BOOL(struct vt_cli, force) }, VT_CMD_NO_DUMP },
+	/* Accepted by every dump command; one that uses it lists its own. */
+	{ { .name = "verbose", .short_name = 'v',
+	    VT_CLI_BOOL(struct vt_cli, verbose) }, VT_CMD_NO_DUMP },
+	{ { .name = "no-btf", .help = "ignore BTF (types from DWARF or VMCOREINFO only)",
+	    VT_CLI_BOOL(struct vt_cli, no_btf) }, VT_CMD_NO_DUMP },
+	{ { .name = "help", .short_name = 'h', .help = "this help" }, 0 },
+};
+#define NCOMMON (sizeof(common) / sizeof(common[0]))
+#define MAX_OPTIONS 32
+
+struct opt_ref {
+	const struct vt_cli_option *o;
+	bool is_common;
+};
+
+static bool command_has(const struct vt_command *cmd, const char *name)
 {
-	if (cli_dump_path && !strstr(err->message, cli_dump_path))
-		fprintf(stderr, "vmtriage: %s: %s\n", cli_dump_path, err->message);
-	else
-		fprintf(stderr, "vmtriage: %s\n", err->message);
-	vt_error_destroy(err);
+	for (const struct vt_cli_option *o = cmd->options; o && o->name; o++)
+		if (!strcmp(o->name, name))
+			return true;
+	return false;
+}
+
+/* The options cmd takes: its own, then the common ones it does not replace. */
+static size_t options_of(const struct vt_command *cmd, struct opt_ref *ret)
+{
+	size_t n = 0;
+
+	for (const struct vt_cli_option *o = cmd->options; o && o->name && n < MAX_OPTIONS; o++)
+		ret[n++] = (struct opt_ref){ o, false };
+	for (size_t i = 0; i < NCOMMON && n < MAX_OPTIONS; i++)
+		if (!(common[i].unless & cmd->flags) && !command_has(cmd, common[i].o.name))
+			ret[n++] = (struct opt_ref){ &common[i].o, true };
+	return n;
+}
+
+/* ------------------------------------------------------------------ help */
+
+static int label(const struct vt_cli_option *o, char *buf, size_t len)
+{
+	char sh[8] = "";
+
+	if (o->short_name)
+		snprintf(sh, sizeof(sh), "-%c, ", o->short_name);
+	return snprintf(buf, len, "%s--%s%s%s", sh, o->name, o->arg ? " " : "",
+			o->arg ? o->arg : "");
+}
+
+static int label_width(const struct vt_command *cmd)
+{
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs);
+	char buf[128];
+	int w = 13;
+
+	for (size_t i = 0; i < n; i++)
+		if (refs[i].o->help && label(refs[i].o, buf, sizeof(buf)) + 2 > w)
+			w = label(refs[i].o, buf, sizeof(buf)) + 2;
+	return w;
+}
+
+void vt_cli_option_lines(const struct vt_command *cmd, bool want_common, FILE *fp)
+{
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs);
+	int w = label_width(cmd);
+	char buf[128];
+
+	for (size_t i = 0; i < n; i++) {
+		const char *h = refs[i].o->help;
+
+		if (!h || refs[i].is_common != want_common)
+			continue;
+		label(refs[i].o, buf, sizeof(buf));
+		fprintf(fp, "  %-*s", w, buf);
+		for (; *h; h++) {
+			fputc(*h, fp);
+			if (*h == '\n')
+				fprintf(fp, "  %*s", w, "");
+		}
+		fputc('\n', fp);
+	}
+}
+
+/* Of the common options the usage line names --json only. */
+static bool in_synopsis(const struct opt_ref *r)
+{
+	return r->o->help && (!r->is_common || !strcmp(r->o->name, "json"));
+}
+
+void vt_cli_synopsis(const struct vt_command *cmd, FILE *fp)
+{
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs);
+	bool first = true;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct vt_cli_option *o = refs[i].o;
+		bool in_group = i && o->group && refs[i - 1].o->group == o->group;
+		bool ends = i + 1 == n || !o->group || refs[i + 1].o->group != o->group;
+
+		if (!in_synopsis(&refs[i]))
+			continue;
+		fprintf(fp, "%s--%s%s%s%s", in_group ? " | " : first ? "[" : " [", o->name,
+			o->arg ? " " : "", o->arg ? o->arg : "", ends ? "]" : "");
+		first = false;
+	}
 }
 
 void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
 {
-	fprintf(fp, "Usage: vmtriage %s %s\n\n%s\n", cmd->name, cmd->args,
-		cmd->summary);
-	if (cmd->help && *cmd->help)
-		fprintf(fp, "\n%s", cmd->help);
-	fprintf(fp,
-		"\nCommon options:\n"
-		"  --json       machine-readable output\n"
-		"  --force      use a VMLINUX that does not match the dump\n"
-		"  --no-btf     ignore BTF (types from DWARF or VMCOREINFO only)\n"
-		"  -h, --help   this help\n");
-	/* Commands with other exit statuses say so in their own help. */
-	if (!cmd->help || !strstr(cmd->help, "Exit status"))
-		fprintf(fp, "\nExit status: 0 success, 2 error.\n");
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs);
+	bool own = false, any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		own |= !refs[i].is_common && refs[i].o->help;
+		any |= in_synopsis(&refs[i]);
+	}
+	fprintf(fp, "Usage: vmtriage %s%s%s%s", cmd->name,
+		cmd->flags & VT_CMD_NO_DUMP ? "" : " VMCORE [VMLINUX]",
+		cmd->args && *cmd->args ? " " : "", cmd->args ? cmd->args : "");
+	if (any)
+		fputc(' ', fp);
+	vt_cli_synopsis(cmd, fp);
+	fprintf(fp, "\n\n%s\n", cmd->summary);
+	if ((cmd->help && *cmd->help) || own || cmd->notes) {
+		fprintf(fp, "\n%s", cmd->help ? cmd->help : "");
+		vt_cli_option_lines(cmd, false, fp);
+		fprintf(fp, "%s", cmd->notes ? cmd->notes : "");
+	}
+	fprintf(fp, "\nCommon options:\n");
+	vt_cli_option_lines(cmd, true, fp);
+	fprintf(fp, "\nExit status: %s\n", cmd->exit_status ? cmd->exit_status :
+		"0 success, 2 error.");
 }
+
+/* ------------------------------------------------------------------ parsing */
 
 /* A vmlinux is an ELF executable; a vmcore is an ELF core or not ELF. */
 static bool looks_like_vmlinux(const char *path)
@@ -66,154 +188,244 @@ static bool looks_like_vmlinux(const char *path)
 	return type == ET_EXEC || type == ET_DYN;
 }
 
-int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
-		 unsigned allow, struct vt_cli_common *ret)
+static int usage_error(const struct vt_command *cmd, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static int usage_error(const struct vt_command *cmd, const char *fmt, ...)
 {
-	static const struct option opts[] = {
-		{ "json", no_argument, NULL, 'j' },
-		{ "force", no_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "phys", no_argument, NULL, 'p' },
-		{ "no-btf", no_argument, NULL, 'B' },
-		{ "sections", no_argument, NULL, 'S' },
-		{ "ranges", no_argument, NULL, 'R' },
-		{ "pfn", required_argument, NULL, 'P' },
-		{ "plugin", required_argument, NULL, 'G' },
-		{ "pid", required_argument, NULL, 'I' },
-		{ "kernel", no_argument, NULL, 'K' },
-		{ "summary", no_argument, NULL, 'Y' },
-		{ "raw", no_argument, NULL, 'W' },
-		{ "boot", no_argument, NULL, 'O' },
-		{ "html", required_argument, NULL, 'H' },
-		{ "svg", required_argument, NULL, 'V' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
+	va_list ap;
 
-	memset(ret, 0, sizeof(*ret));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "hv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'j': ret->json = true; break;
-		case 'f': ret->force = true; break;
-		case 'B': ret->no_btf = true; break;
-		case 'v': ret->verbose = true; break;
-		case 'p':
-			if (!(allow & VT_OPT_PHYS))
-				goto bad;
-			ret->phys = true;
-			break;
-		case 'S':
-			if (!(allow & VT_OPT_SECTIONS))
-				goto bad;
-			ret->sections = true;
-			break;
-		case 'R':
-			if (!(allow & VT_OPT_RANGES))
-				goto bad;
-			ret->ranges = true;
-			break;
-		case 'P':
-			if (!(allow & VT_OPT_PFN))
-				goto bad;
-			ret->pfn = optarg;
-			break;
-		case 'G':
-			if (!(allow & VT_OPT_PLUGIN))
-				goto bad;
-			ret->plugin = optarg;
-			break;
-		case 'I':
-			if (!(allow & VT_OPT_PID))
-				goto bad;
-			ret->pid = optarg;
-			break;
-		case 'K':
-			if (!(allow & VT_OPT_KERNEL))
-				goto bad;
-			ret->kernel = true;
-			break;
-		case 'Y':
-			if (!(allow & VT_OPT_SUMMARY))
-				goto bad;
-			ret->summary = true;
-			break;
-		case 'W':
-			if (!(allow & VT_OPT_RAW))
-				goto bad;
-			ret->raw = true;
-			break;
-		case 'O':
-			if (!(allow & VT_OPT_BOOT))
-				goto bad;
-			ret->boot = true;
-			break;
-		case 'H':
-		case 'V':
-			if (!(allow & VT_OPT_PICTURE))
-				goto bad;
-			*(c == 'H' ? &ret->html : &ret->svg) = optarg;
-			break;
-		case 'h':
-			vt_cli_usage(cmd, stdout);
-			return VT_EXIT_OK;
-		default:
-			goto bad;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "vmtriage %s: missing VMCORE\n", cmd->name);
-		vt_cli_usage(cmd, stderr);
-		return VT_EXIT_ERROR;
-	}
-	ret->vmcore = argv[optind++];
-	if (optind < argc && looks_like_vmlinux(argv[optind]))
-		ret->vmlinux = argv[optind++];
-	ret->nargs = argc - optind;
-	ret->args = argv + optind;
-	return -1;
-bad:
-	fprintf(stderr, "vmtriage %s: unknown option '%s'\n", cmd->name,
-		argv[optind - 1]);
+	va_start(ap, fmt);
+	fprintf(stderr, "vmtriage %s: ", cmd->name);
+	vfprintf(stderr, fmt, ap);
+	fprintf(stderr, "\n");
+	va_end(ap);
 	vt_cli_usage(cmd, stderr);
 	return VT_EXIT_ERROR;
 }
 
-int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
-		struct vt_target **t_ret, struct vt_symbols **s_ret)
+/* One option's value into its field (the command's opts or c). */
+static int set_option(struct vt_cli *c, const struct opt_ref *r, const char *text)
+{
+	char *field = (char *)(r->is_common ? (void *)c : c->opts) + r->o->offset;
+	const char *why;
+
+	if (!r->o->arg) {
+		*(bool *)field = true;
+	} else if (!r->o->parse) {
+		*(const char **)field = text;
+	} else if ((why = r->o->parse(text, field))) {
+		return usage_error(c->cmd, "bad --%s '%s'%s%s", r->o->name, text,
+				   *why ? ": " : "", why);
+	}
+	return VT_CLI_GO_ON;
+}
+
+/*
+ * Options from the tables; then VMCORE, and VMLINUX when the next positional
+ * is an ELF kernel. Errors here come before the dump is known: text only.
+ */
+static int parse(struct vt_cli *c, int argc, char **argv)
+{
+	const struct vt_command *cmd = c->cmd;
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs), ns = 0;
+	struct option lo[MAX_OPTIONS + 1];
+	char shorts[2 * MAX_OPTIONS + 2];
+	int ch, rc;
+
+	for (size_t i = 0; i < n; i++) {
+		lo[i] = (struct option){ refs[i].o->name,
+					 refs[i].o->arg ? required_argument : no_argument,
+					 NULL, 256 + (int)i };
+		if (refs[i].o->short_name) {
+			shorts[ns++] = refs[i].o->short_name;
+			if (refs[i].o->arg)
+				shorts[ns++] = ':';
+		}
+	}
+	lo[n] = (struct option){ 0 };
+	shorts[ns] = '\0';
+	optind = 1;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
+		size_t i = (size_t)ch - 256;
+
+		if (ch < 256)
+			for (i = 0; i < n && refs[i].o->short_name != ch; i++)
+				;
+		if (ch == '?' || i >= n)
+			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		if (refs[i].is_common && !strcmp(refs[i].o->name, "help")) {
+			vt_cli_usage(cmd, stdout);
+			return VT_EXIT_OK;
+		}
+		if ((rc = set_option(c, &refs[i], optarg)) != VT_CLI_GO_ON)
+			return rc;
+	}
+	if (!(cmd->flags & VT_CMD_NO_DUMP)) {
+		if (optind >= argc)
+			return usage_error(cmd, "missing VMCORE");
+		c->vmcore = argv[optind++];
+		if (optind < argc && looks_like_vmlinux(argv[optind]))
+			c->vmlinux = argv[optind++];
+	}
+	c->nargs = argc - optind;
+	c->args = argv + optind;
+	return VT_CLI_GO_ON;
+}
+
+/* The number of positionals; with the dump known, errors are the dump's. */
+static int check_nargs(struct vt_cli *c)
+{
+	const struct vt_command *cmd = c->cmd;
+
+	if (cmd->max_args >= 0 && c->nargs > cmd->max_args) {
+		const char *hint = cmd->max_args ? "" : " (is the vmlinux an ELF executable?)";
+
+		if (cmd->flags & VT_CMD_NO_DUMP)
+			return usage_error(cmd, "unexpected argument '%s'",
+					   c->args[cmd->max_args]);
+		return vt_cli_failf(c, VT_ERR_USAGE, "unexpected argument '%s'%s",
+				    c->args[cmd->max_args], hint);
+	}
+	if (c->nargs < cmd->min_args) {
+		if (cmd->flags & VT_CMD_NO_DUMP)
+			return usage_error(cmd, "missing %s", cmd->args);
+		return vt_cli_failf(c, VT_ERR_USAGE, "missing %s", cmd->args);
+	}
+	return VT_CLI_GO_ON;
+}
+
+/* ------------------------------------------------------------------ errors */
+
+static void json_error(struct vt_cli *c, const char *message, enum vt_error_code code)
+{
+	struct vt_json j;
+
+	if (!c->json || c->emitted)
+		return;
+	vt_json_init(&j, stdout, true);
+	vt_json_object_begin(&j, NULL);
+	vt_json_object_begin(&j, "error");
+	if (c->vmcore)
+		vt_json_string(&j, "file", c->vmcore);
+	else
+		vt_json_null(&j, "file");
+	vt_json_string(&j, "message", message);
+	vt_json_string(&j, "code", vt_error_code_name(code));
+	vt_json_object_end(&j);
+	vt_json_object_end(&j);
+	vt_json_finish(&j);
+	c->emitted = true;
+}
+
+int vt_cli_fail(struct vt_cli *c, struct vt_error *err)
+{
+	/* Every message names the dump: scripts match on it. */
+	if (c->vmcore && !strstr(err->message, c->vmcore))
+		fprintf(stderr, "vmtriage: %s: %s\n", c->vmcore, err->message);
+	else
+		fprintf(stderr, "vmtriage: %s\n", err->message);
+	json_error(c, err->message, err->code);
+	vt_error_destroy(err);
+	return VT_EXIT_ERROR;
+}
+
+int vt_cli_failf(struct vt_cli *c, enum vt_error_code code, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "vmtriage %s: %s\n", c->cmd->name, msg);
+	json_error(c, msg, code);
+	return VT_EXIT_ERROR;
+}
+
+/* ------------------------------------------------------------------ running */
+
+int vt_cli_session_open(struct vt_cli *c)
 {
 	struct vt_symbols_options opts = {
 		.vmlinux = c->vmlinux, .force = c->force, .no_btf = c->no_btf,
 	};
-	struct vt_error *err = opener(c->vmcore, t_ret);
+	const struct vt_target_info *ti;
+	struct vt_error *err = opener(c->vmcore, &c->t);
 
-	cli_dump_path = c->vmcore;
 	if (err) {
-		vt_cli_error(err);
-		return VT_EXIT_ERROR;
+		c->t = NULL;
+		return vt_cli_fail(c, err);
 	}
-	{
-		const struct vt_target_info *ti = vt_target_info(*t_ret);
-
-		if (vt_tested_is_newer(ti->arch, ti->release))
-			fprintf(stderr, "vmtriage: warning: %s: kernel %s is newer than any "
-				"tested on %s (newest: %s); a layout that moved gives "
-				"'unknown' naming what is missing\n", c->vmcore, ti->release,
-				vt_arch_name(ti->arch), vt_tested_newest(ti->arch));
-	}
-	if (!want_symbols)
-		return -1;
-	err = vt_symbols_create(*t_ret, &opts, s_ret);
+	ti = vt_target_info(c->t);
+	if (vt_tested_is_newer(ti->arch, ti->release))
+		fprintf(stderr, "vmtriage: warning: %s: kernel %s is newer than any "
+			"tested on %s (newest: %s); a layout that moved gives "
+			"'unknown' naming what is missing\n", c->vmcore, ti->release,
+			vt_arch_name(ti->arch), vt_tested_newest(ti->arch));
+	if (!c->want_symbols)
+		return VT_CLI_GO_ON;
+	err = vt_symbols_create(c->t, &opts, &c->s);
 	if (err) {
-		vt_cli_error(err);
-		vt_target_destroy(*t_ret);
-		*t_ret = NULL;
-		return VT_EXIT_ERROR;
+		c->s = NULL;
+		return vt_cli_fail(c, err);
 	}
-	return -1;
+	return VT_CLI_GO_ON;
 }
+
+void vt_cli_session_close(struct vt_cli *c)
+{
+	vt_symbols_destroy(c->s);
+	vt_target_destroy(c->t);
+	c->s = NULL;
+	c->t = NULL;
+}
+
+int vt_cli_emit(struct vt_cli *c, vt_cli_json_fn *json, vt_cli_text_fn *text, void *data)
+{
+	struct vt_error *err;
+
+	if (c->json) {
+		struct vt_json j;
+
+		vt_json_init(&j, stdout, true);
+		c->emitted = true;
+		err = json(&j, data);
+		vt_json_finish(&j);
+	} else {
+		err = text(data);
+	}
+	return err ? vt_cli_fail(c, err) : VT_EXIT_OK;
+}
+
+int vt_command_run(const struct vt_command *cmd, int argc, char **argv)
+{
+	struct vt_cli c = { .cmd = cmd, .want_symbols = true };
+	int rc;
+
+	c.opts = calloc(1, cmd->opts_size ? cmd->opts_size : 1);
+	if (!c.opts) {
+		fprintf(stderr, "vmtriage %s: out of memory\n", cmd->name);
+		return VT_EXIT_ERROR;
+	}
+	if (cmd->opts_default)
+		memcpy(c.opts, cmd->opts_default, cmd->opts_size);
+	rc = parse(&c, argc, argv);
+	if (rc == VT_CLI_GO_ON)
+		rc = check_nargs(&c);
+	if (rc == VT_CLI_GO_ON && cmd->check)
+		rc = cmd->check(&c);
+	if (rc == VT_CLI_GO_ON && !(cmd->flags & VT_CMD_NO_DUMP))
+		rc = vt_cli_session_open(&c);
+	if (rc == VT_CLI_GO_ON)
+		rc = cmd->main(&c);
+	vt_cli_session_close(&c);
+	free(c.opts);
+	return rc;
+}
+
+/* ------------------------------------------------------------------ helpers */
 
 void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
 			    const struct vt_xlat_path *path)

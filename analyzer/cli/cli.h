@@ -1,9 +1,17 @@
-/* Shared pieces of the command-line front end. */
+/*
+ * The command-line front end's skeleton. A command is a struct vt_command:
+ * its option table, its positionals and two callbacks. vt_command_run()
+ * parses argv from the table, opens the dump (target and symbols), calls
+ * the command, prints its errors and closes the dump; --help, the usage
+ * line and the crash extension's help are all generated from the table.
+ */
 #ifndef VT_CLI_H
 #define VT_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "core/error.h"
 #include "core/output.h"
@@ -16,72 +24,115 @@ enum {
 	VT_EXIT_FINDINGS = 1,	/* `report`: a fired or latent finding */
 	VT_EXIT_ERROR = 2,	/* bad usage, unreadable or invalid input */
 };
+/* What a step returns to let the run go on (anything else: the exit status). */
+#define VT_CLI_GO_ON (-1)
+
+/*
+ * One option of a command's table. A flag (arg NULL) sets a bool; an option
+ * with a value stores the text (a const char *), or what parse makes of it.
+ */
+struct vt_cli_option {
+	const char *name;	/* the long form, --name */
+	char short_name;	/* -x, or 0 */
+	const char *arg;	/* the value's name in help ("PID"); NULL: a flag */
+	const char *help;	/* the option's help, lines split by '\n'; NULL: not listed */
+	size_t offset;		/* where the value goes in the command's options struct */
+	unsigned group;		/* usage: options of one nonzero group are alternatives */
+	/* Store text in field; NULL on success, else why the value is bad. */
+	const char *(*parse)(const char *text, void *field);
+};
+
+/* .offset of a bool or a const char * field, checked to be one at compile time. */
+#define VT_CLI_TYPED(type, field, want) \
+	(offsetof(type, field) + \
+	 0 * sizeof(char[_Generic(((type *)0)->field, want: 1, default: -1)]))
+#define VT_CLI_BOOL(type, field) .offset = VT_CLI_TYPED(type, field, bool)
+#define VT_CLI_TEXT(type, field) .offset = VT_CLI_TYPED(type, field, const char *)
+/* A field that a parse function fills. */
+#define VT_CLI_FIELD(type, field) .offset = offsetof(type, field)
+
+enum {
+	VT_CMD_NO_DUMP = 1 << 0,	/* no VMCORE: --force, --no-btf, --verbose do not apply */
+	VT_CMD_NO_JSON = 1 << 1,	/* no --json */
+};
+
+struct vt_cli;
 
 struct vt_command {
 	const char *name;
-	const char *args;	/* usage after the command name */
-	const char *summary;
-	const char *help;	/* option lines, after the usage */
-	int (*run)(int argc, char **argv);
+	const char *args;	/* positionals in usage, after VMCORE [VMLINUX] */
+	int min_args, max_args;	/* how many positionals (max -1: any number) */
+	const char *summary;	/* one line, in `vmtriage --help` */
+	const char *help;	/* what the command does, before the option lines */
+	const char *notes;	/* after the option lines, or NULL */
+	const char *exit_status;	/* after "Exit status: "; NULL: 0 success, 2 error */
+	const struct vt_cli_option *options;	/* ended by { 0 }; NULL: none */
+	size_t opts_size;	/* the struct the options' offsets point into */
+	const void *opts_default;	/* its value before parsing; NULL: zeroes */
+	unsigned flags;		/* VT_CMD_* */
+	/* Optional: positionals checked before the dump is opened; VT_CLI_GO_ON. */
+	int (*check)(struct vt_cli *c);
+	/* The command itself, the dump open: an exit status. */
+	int (*main)(struct vt_cli *c);
 };
 
-/* Options every dump command takes; parsed by vt_cli_parse(). */
-struct vt_cli_common {
-	bool json;
-	bool force;
-	bool verbose;
-	bool phys;
-	bool no_btf;
-	bool sections;
-	bool ranges;
-	const char *pfn;		/* --pfn N */
-	const char *plugin;		/* --plugin NAME */
-	const char *pid;		/* --pid PID */
-	bool kernel;			/* --kernel */
-	bool summary;			/* --summary */
-	bool raw;			/* --raw */
-	bool boot;			/* --boot */
-	const char *html;		/* --html FILE */
-	const char *svg;		/* --svg FILE */
-	const char *vmcore;
-	const char *vmlinux;
-	/* positionals after VMCORE (and VMLINUX when it looks like an ELF) */
-	int nargs;
+/* One run of a command: the common options, the dump and the output state. */
+struct vt_cli {
+	const struct vt_command *cmd;
+	void *opts;		/* the command's options struct (opts_size) */
+	bool json, force, verbose, no_btf;	/* the common options */
+	const char *vmcore;	/* NULL for VT_CMD_NO_DUMP */
+	const char *vmlinux;	/* the positional after VMCORE when it is an ELF kernel */
+	int nargs;		/* the other positionals */
 	char **args;
+	bool want_symbols;	/* true unless check() says the command can do without */
+	struct vt_target *t;
+	struct vt_symbols *s;	/* NULL when !want_symbols */
+	bool emitted;		/* a JSON document is on stdout: errors go to stderr only */
 };
+
+/* Run cmd with argv (argv[0] is the command's name); the exit status. */
+int vt_command_run(const struct vt_command *cmd, int argc, char **argv);
 
 /*
- * Parse argv of a dump command: --json, --force, --verbose, --no-btf,
- * -h/--help, and the options in allow (VT_OPT_*). The first positional is VMCORE; the second is taken
- * as VMLINUX when it is an ELF file that is not a dump. Returns -1 to go on,
- * else an exit status.
+ * Open c->vmcore (and the symbols when c->want_symbols), warning once on
+ * stderr when its kernel is newer than any tested; VT_CLI_GO_ON or, after
+ * the error tail, VT_EXIT_ERROR. Close undoes it (also after a failure).
  */
-/* Command-specific options a command accepts (vt_cli_parse's allow). */
-enum {
-	VT_OPT_PHYS = 1 << 0,
-	VT_OPT_SECTIONS = 1 << 1,
-	VT_OPT_PFN = 1 << 2,
-	VT_OPT_RANGES = 1 << 3,
-	VT_OPT_PLUGIN = 1 << 4,
-	VT_OPT_PID = 1 << 5,
-	VT_OPT_KERNEL = 1 << 6,
-	VT_OPT_SUMMARY = 1 << 7,
-	VT_OPT_RAW = 1 << 8,
-	VT_OPT_BOOT = 1 << 9,
-	VT_OPT_PICTURE = 1 << 10,	/* --html FILE, --svg FILE */
-};
-int vt_cli_parse(const struct vt_command *cmd, int argc, char **argv,
-		 unsigned allow, struct vt_cli_common *ret);
-/* Open the dump and (optionally) the symbols; prints errors. */
-int vt_cli_open(const struct vt_cli_common *c, bool want_symbols,
-		struct vt_target **t_ret, struct vt_symbols **s_ret);
-void vt_cli_error(struct vt_error *err);
+int vt_cli_session_open(struct vt_cli *c);
+void vt_cli_session_close(struct vt_cli *c);
+
+/*
+ * The result: json (a document through the writer, under --json) or text,
+ * then the error tail of what they return. VT_EXIT_OK or VT_EXIT_ERROR.
+ */
+typedef struct vt_error *vt_cli_json_fn(struct vt_json *j, void *data);
+typedef struct vt_error *vt_cli_text_fn(void *data);
+int vt_cli_emit(struct vt_cli *c, vt_cli_json_fn *json, vt_cli_text_fn *text, void *data);
+
+/*
+ * The error tail: "vmtriage: VMCORE: message" on stderr and, under --json
+ * while nothing is on stdout yet, {"error": {"file", "message", "code"}}
+ * there. Frees err; returns VT_EXIT_ERROR.
+ */
+int vt_cli_fail(struct vt_cli *c, struct vt_error *err);
+/* The same for the command's own refusals: "vmtriage CMD: message". */
+int vt_cli_failf(struct vt_cli *c, enum vt_error_code code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Help, generated from the tables: all of --help, and its parts. */
+void vt_cli_usage(const struct vt_command *cmd, FILE *fp);
+/* The options part of the usage line: "[--pid PID | --kernel] [--summary] [--json]". */
+void vt_cli_synopsis(const struct vt_command *cmd, FILE *fp);
+/* "  --pid PID    help" lines: the command's options, or the common ones. */
+void vt_cli_option_lines(const struct vt_command *cmd, bool common, FILE *fp);
+
 /*
  * Replace how VMCORE is opened (the crash extension opens its session, not
  * a file). NULL restores vt_target_open.
  */
 void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_target **ret));
-void vt_cli_usage(const struct vt_command *cmd, FILE *fp);
+
 /* A page-table walk's levels as a JSON array under key (rd, vtop). */
 void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
 			    const struct vt_xlat_path *path);

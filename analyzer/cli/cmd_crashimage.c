@@ -30,8 +30,9 @@ struct state {
 	char e820_err[NTABLES][160];
 };
 
-static void print_text(const struct state *st)
+static struct vt_error *print_text(void *data)
 {
+	const struct state *st = data;
 	const struct vt_crashimage *c = &st->ci;
 
 	if (!c->loaded) {
@@ -82,98 +83,85 @@ static void print_text(const struct state *st)
 			       st->e820[t].entries[i].start, st->e820[t].entries[i].end,
 			       vt_e820_type_name(st->e820[t].entries[i].type));
 	}
+	return NULL;
 }
 
-static void print_json(const struct state *st)
+static struct vt_error *print_json(struct vt_json *j, void *data)
 {
+	const struct state *st = data;
 	const struct vt_crashimage *c = &st->ci;
-	struct vt_json j;
 
-	vt_json_init(&j, stdout, true);
-	vt_json_object_begin(&j, NULL);
-	vt_json_bool(&j, "loaded", c->loaded);
-	vt_json_hex(&j, "kimage", c->kimage);
-	vt_json_u64(&j, "nr_segments", c->nr_segments);
-	vt_json_array_begin(&j, "segments");
+	vt_json_object_begin(j, NULL);
+	vt_json_bool(j, "loaded", c->loaded);
+	vt_json_hex(j, "kimage", c->kimage);
+	vt_json_u64(j, "nr_segments", c->nr_segments);
+	vt_json_array_begin(j, "segments");
 	for (size_t i = 0; i < c->nseg; i++) {
-		vt_json_object_begin(&j, NULL);
-		vt_json_hex(&j, "buf", c->seg[i].buf);
-		vt_json_hex(&j, "bufsz", c->seg[i].bufsz);
-		vt_json_hex(&j, "mem", c->seg[i].mem);
-		vt_json_hex(&j, "memsz", c->seg[i].memsz);
-		vt_json_string(&j, "kind", vt_segment_kind_name(c->seg[i].kind));
-		vt_json_object_end(&j);
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "buf", c->seg[i].buf);
+		vt_json_hex(j, "bufsz", c->seg[i].bufsz);
+		vt_json_hex(j, "mem", c->seg[i].mem);
+		vt_json_hex(j, "memsz", c->seg[i].memsz);
+		vt_json_string(j, "kind", vt_segment_kind_name(c->seg[i].kind));
+		vt_json_object_end(j);
 	}
-	vt_json_array_end(&j);
+	vt_json_array_end(j);
 	if (c->loaded && !c->have_hdr) {
-		vt_json_string(&j, "elfcorehdr_error", c->hdr_err);
+		vt_json_string(j, "elfcorehdr_error", c->hdr_err);
 	} else if (c->loaded) {
-		vt_json_array_begin(&j, "pt_load");
+		vt_json_array_begin(j, "pt_load");
 		for (size_t i = 0; i < c->hdr.nload; i++) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_hex(&j, "paddr", c->hdr.loads[i].paddr);
-			vt_json_hex(&j, "memsz", c->hdr.loads[i].memsz);
-			vt_json_hex(&j, "vaddr", c->hdr.loads[i].vaddr);
-			vt_json_object_end(&j);
+			vt_json_object_begin(j, NULL);
+			vt_json_hex(j, "paddr", c->hdr.loads[i].paddr);
+			vt_json_hex(j, "memsz", c->hdr.loads[i].memsz);
+			vt_json_hex(j, "vaddr", c->hdr.loads[i].vaddr);
+			vt_json_object_end(j);
 		}
-		vt_json_array_end(&j);
-		vt_json_bool(&j, "checked_against_memory", st->m != NULL);
-		vt_json_array_begin(&j, "absent");
+		vt_json_array_end(j);
+		vt_json_bool(j, "checked_against_memory", st->m != NULL);
+		vt_json_array_begin(j, "absent");
 		for (size_t i = 0; i < st->nbad; i++) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_hex(&j, "start", st->bad[i].start);
-			vt_json_hex(&j, "end", st->bad[i].end);
-			vt_json_object_end(&j);
+			vt_json_object_begin(j, NULL);
+			vt_json_hex(j, "start", st->bad[i].start);
+			vt_json_hex(j, "end", st->bad[i].end);
+			vt_json_object_end(j);
 		}
-		vt_json_array_end(&j);
+		vt_json_array_end(j);
 	}
 	for (size_t t = 0; st->x86 && t < NTABLES; t++) {
 		if (st->e820_err[t][0]) {
-			vt_json_string(&j, e820_tables[t], st->e820_err[t]);
+			vt_json_string(j, e820_tables[t], st->e820_err[t]);
 			continue;
 		}
-		vt_json_array_begin(&j, e820_tables[t]);
+		vt_json_array_begin(j, e820_tables[t]);
 		for (size_t i = 0; i < st->e820[t].n; i++) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_hex(&j, "start", st->e820[t].entries[i].start);
-			vt_json_hex(&j, "end", st->e820[t].entries[i].end);
-			vt_json_string(&j, "type", vt_e820_type_name(st->e820[t].entries[i].type));
-			vt_json_object_end(&j);
+			vt_json_object_begin(j, NULL);
+			vt_json_hex(j, "start", st->e820[t].entries[i].start);
+			vt_json_hex(j, "end", st->e820[t].entries[i].end);
+			vt_json_string(j, "type", vt_e820_type_name(st->e820[t].entries[i].type));
+			vt_json_object_end(j);
 		}
-		vt_json_array_end(&j);
+		vt_json_array_end(j);
 	}
-	vt_json_object_end(&j);
-	vt_json_finish(&j);
+	vt_json_object_end(j);
+	return NULL;
 }
 
-static int run_crashimage(int argc, char **argv)
+static int run_crashimage(struct vt_cli *c)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
-	struct state *st;
+	struct vt_target *t = c->t;
+	struct vt_symbols *s = c->s;
+	struct state *st = calloc(1, sizeof(*st));
 	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_crashimage, argc, argv, 0, &c);
+	int rc;
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs) {
-		fprintf(stderr, "vmtriage crashimage: unexpected argument '%s'\n", c.args[0]);
-		return VT_EXIT_ERROR;
-	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	st = calloc(1, sizeof(*st));
-	if (!st) {
-		vt_cli_error(&vt_enomem);
-		rc = VT_EXIT_ERROR;
-		goto out;
-	}
+	if (!st)
+		return vt_cli_fail(c, &vt_enomem);
 	err = vt_crashimage_read(t, s, &st->ci);
 	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-		goto out_st;
+		vt_crashimage_deinit(&st->ci);
+		free(st);
+		return vt_cli_fail(c, err);
 	}
 	if (st->ci.have_hdr) {
 		err = vt_memmap_create(t, s, &st->m);
@@ -193,31 +181,22 @@ static int run_crashimage(int argc, char **argv)
 			vt_error_destroy(err);
 		}
 	}
-	if (c.json)
-		print_json(st);
-	else
-		print_text(st);
-	rc = VT_EXIT_OK;
+	rc = vt_cli_emit(c, print_json, print_text, st);
 	for (size_t i = 0; i < NTABLES; i++)
 		vt_map_deinit(&st->e820[i]);
 	vt_memmap_destroy(st->m);
-out_st:
 	vt_crashimage_deinit(&st->ci);
 	free(st);
-out:
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
 	return rc;
 }
 
 const struct vt_command vt_cmd_crashimage = {
 	.name = "crashimage",
-	.args = "VMCORE [VMLINUX] [--json]",
 	.summary = "Loaded kdump kernel: elfcorehdr ranges vs present memory",
 	.help = "Reads kexec_crash_image (struct kimage): its segments, the elfcorehdr\n"
 		"among them (or kimage->elf_headers for kexec_file_load) and each\n"
 		"PT_LOAD range the capture kernel will read, checked against memory\n"
 		"really present (sections, by subsection); on ppc64 the FDT segment.\n"
 		"On x86_64 also the e820 tables (firmware, kernel, kexec).\n",
-	.run = run_crashimage,
+	.main = run_crashimage,
 };

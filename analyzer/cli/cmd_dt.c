@@ -202,109 +202,113 @@ static void json_node(struct vt_json *j, const char *key, const struct vt_dt_nod
 	vt_json_object_end(j);
 }
 
-static void print_json(const struct vt_dt *dt, const struct vt_dt_node *n, bool raw,
-		       bool live)
-{
-	struct vt_json j;
+struct dt_opts {
+	bool boot, raw;
+};
 
-	vt_json_init(&j, stdout, true);
-	vt_json_object_begin(&j, NULL);
-	vt_json_string(&j, "source", dt->source);
-	vt_json_hex(&j, "addr", dt->addr);
-	vt_json_u64(&j, "nodes", dt->nnodes);
-	vt_json_u64(&j, "properties", dt->nprops);
-	if (!live) {
-		vt_json_object_begin(&j, "fdt");
-		vt_json_u64(&j, "version", dt->fdt_version);
-		vt_json_u64(&j, "totalsize", dt->fdt_totalsize);
-		vt_json_u64(&j, "boot_cpuid_phys", dt->fdt_boot_cpuid);
-		vt_json_array_begin(&j, "reservations");
+struct dt_out {
+	const struct vt_dt *dt;
+	const struct vt_dt_node *n;
+	bool raw, live;
+};
+
+static struct vt_error *print_json(struct vt_json *j, void *data)
+{
+	const struct dt_out *o = data;
+	const struct vt_dt *dt = o->dt;
+
+	vt_json_object_begin(j, NULL);
+	vt_json_string(j, "source", dt->source);
+	vt_json_hex(j, "addr", dt->addr);
+	vt_json_u64(j, "nodes", dt->nnodes);
+	vt_json_u64(j, "properties", dt->nprops);
+	if (!o->live) {
+		vt_json_object_begin(j, "fdt");
+		vt_json_u64(j, "version", dt->fdt_version);
+		vt_json_u64(j, "totalsize", dt->fdt_totalsize);
+		vt_json_u64(j, "boot_cpuid_phys", dt->fdt_boot_cpuid);
+		vt_json_array_begin(j, "reservations");
 		for (size_t i = 0; i < dt->nrsv; i++) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_hex(&j, "addr", dt->rsv[i].addr);
-			vt_json_hex(&j, "size", dt->rsv[i].size);
-			vt_json_object_end(&j);
+			vt_json_object_begin(j, NULL);
+			vt_json_hex(j, "addr", dt->rsv[i].addr);
+			vt_json_hex(j, "size", dt->rsv[i].size);
+			vt_json_object_end(j);
 		}
-		vt_json_array_end(&j);
-		vt_json_object_end(&j);
+		vt_json_array_end(j);
+		vt_json_object_end(j);
 	}
-	vt_json_array_begin(&j, "problems");
+	vt_json_array_begin(j, "problems");
 	for (size_t i = 0; i < dt->nproblems; i++)
-		vt_json_string(&j, NULL, dt->problems[i]);
-	vt_json_array_end(&j);
-	vt_json_u64(&j, "problems_omitted", dt->problems_omitted);
-	json_node(&j, "node", n, raw, live, 0);
-	vt_json_object_end(&j);
-	vt_json_finish(&j);
+		vt_json_string(j, NULL, dt->problems[i]);
+	vt_json_array_end(j);
+	vt_json_u64(j, "problems_omitted", dt->problems_omitted);
+	json_node(j, "node", o->n, o->raw, o->live, 0);
+	vt_json_object_end(j);
+	return NULL;
 }
 
-static int run_dt(int argc, char **argv)
+static struct vt_error *print_text(void *data)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
-	struct vt_dt *dt = NULL;
-	const struct vt_dt_node *n;
-	const char *path = "/";
-	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_dt, argc, argv, VT_OPT_RAW | VT_OPT_BOOT, &c);
+	const struct dt_out *o = data;
+	const struct vt_dt *dt = o->dt;
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs > 1) {
-		fprintf(stderr, "vmtriage dt: unexpected argument '%s'\n", c.args[1]);
-		return VT_EXIT_ERROR;
-	}
-	if (c.nargs)
-		path = c.args[0];
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	err = c.boot ? vt_dt_read_boot(t, s, &dt) : vt_dt_read_live(t, s, &dt);
+	printf("/* %s at 0x%" PRIx64 ": %zu nodes, %zu properties */\n", dt->source,
+	       dt->addr, dt->nnodes, dt->nprops);
+	for (size_t i = 0; i < dt->nproblems; i++)
+		printf("/* problem: %s */\n", dt->problems[i]);
+	if (dt->problems_omitted)
+		printf("/* ... %" PRIu64 " more problems */\n", dt->problems_omitted);
+	if (!o->live)
+		for (size_t i = 0; i < dt->nrsv; i++)
+			printf("/memreserve/ 0x%" PRIx64 " 0x%" PRIx64 ";\n",
+			       dt->rsv[i].addr, dt->rsv[i].size);
+	print_node(o->n, o->raw, o->live, o->n->depth);
+	return NULL;
+}
+
+static int run_dt(struct vt_cli *c)
+{
+	const struct dt_opts *opt = c->opts;
+	const char *path = c->nargs ? c->args[0] : "/";
+	struct vt_dt *dt = NULL;
+	struct dt_out o = { .raw = opt->raw, .live = !opt->boot };
+	struct vt_error *err;
+	int rc;
+
+	err = opt->boot ? vt_dt_read_boot(c->t, c->s, &dt) : vt_dt_read_live(c->t, c->s, &dt);
 	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-		goto out;
+		vt_dt_destroy(dt);
+		return vt_cli_fail(c, err);
 	}
-	n = vt_dt_find(dt, path);
-	if (!n) {
-		fprintf(stderr, "vmtriage dt: no node '%s' in the %s\n", path, dt->source);
-		rc = VT_EXIT_ERROR;
-		goto out;
-	}
-	if (c.json) {
-		print_json(dt, n, c.raw, !c.boot);
-	} else {
-		printf("/* %s at 0x%" PRIx64 ": %zu nodes, %zu properties */\n", dt->source,
-		       dt->addr, dt->nnodes, dt->nprops);
-		for (size_t i = 0; i < dt->nproblems; i++)
-			printf("/* problem: %s */\n", dt->problems[i]);
-		if (dt->problems_omitted)
-			printf("/* ... %" PRIu64 " more problems */\n", dt->problems_omitted);
-		if (c.boot)
-			for (size_t i = 0; i < dt->nrsv; i++)
-				printf("/memreserve/ 0x%" PRIx64 " 0x%" PRIx64 ";\n",
-				       dt->rsv[i].addr, dt->rsv[i].size);
-		print_node(n, c.raw, !c.boot, n->depth);
-	}
-	rc = VT_EXIT_OK;
-out:
+	o.dt = dt;
+	o.n = vt_dt_find(dt, path);
+	if (!o.n)
+		rc = vt_cli_failf(c, VT_ERR_NOT_FOUND, "no node '%s' in the %s", path, dt->source);
+	else
+		rc = vt_cli_emit(c, print_json, print_text, &o);
 	vt_dt_destroy(dt);
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
 	return rc;
 }
 
+static const struct vt_cli_option dt_options[] = {
+	{ .name = "boot", .help = "the boot FDT (initial_boot_params) instead of the live tree",
+	  VT_CLI_BOOL(struct dt_opts, boot) },
+	{ .name = "raw", .help = "every value as [bytes]", VT_CLI_BOOL(struct dt_opts, raw) },
+	{ 0 },
+};
+
 const struct vt_command vt_cmd_dt = {
 	.name = "dt",
-	.args = "VMCORE [VMLINUX] [PATH] [--boot] [--raw] [--json]",
+	.args = "[PATH]",
+	.max_args = 1,
 	.summary = "Device tree node (default /) and its subtree, like dtc",
 	.help = "Rebuilds the kernel's live device tree from of_root (struct device_node,\n"
 		"struct property; types from the vmlinux on ppc64) and prints the node\n"
 		"at PATH with its properties and children in dts syntax: \"strings\",\n"
 		"<cells> or [bytes], as dtc guesses. Each node's deadprops (values that\n"
 		"of_update_property() replaced, newest first) follow as // [N] lines.\n"
-		"Cycles, overlong names and lengths are cut and listed as problems.\n"
-		"  --boot   the boot FDT (initial_boot_params) instead of the live tree\n"
-		"  --raw    every value as [bytes]\n",
-	.run = run_dt,
+		"Cycles, overlong names and lengths are cut and listed as problems.\n",
+	.options = dt_options,
+	.opts_size = sizeof(struct dt_opts),
+	.main = run_dt,
 };

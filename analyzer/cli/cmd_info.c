@@ -6,14 +6,26 @@
 #include "cli/cli.h"
 #include "models/oops.h"
 
-static void print_text(struct vt_target *t, struct vt_symbols *s,
-		       const struct vt_phys_range *r, size_t nr, uint64_t omitted,
-		       const struct vt_oops *cf)
+struct info {
+	struct vt_target *t;
+	struct vt_symbols *s;
+	const struct vt_phys_range *r;
+	size_t nr;
+	uint64_t omitted;
+	struct vt_oops cf;
+};
+
+static struct vt_error *print_text(void *data)
 {
+	const struct info *in = data;
+	const struct vt_phys_range *r = in->r;
+	const struct vt_oops *cf = &in->cf;
+	struct vt_target *t = in->t;
+	size_t nr = in->nr;
 	const struct vt_target_info *ti = vt_target_info(t);
 	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(t);
 	const struct vt_symbols_finder_status *st;
-	size_t nst = vt_symbols_finder_status(s, &st);
+	size_t nst = vt_symbols_finder_status(in->s, &st);
 	uint64_t total = 0;
 	const char *crashtime = vt_vmcoreinfo_get(vi, "CRASHTIME");
 
@@ -40,8 +52,8 @@ static void print_text(struct vt_target *t, struct vt_symbols *s,
 	if (cf->cpu >= 0)
 		printf("crashed on:    CPU %d, PID %d (%s)\n", cf->cpu, cf->pid, cf->comm);
 	printf("translation:   %s\n", vt_target_xlat_method(t));
-	printf("physical data: %zu range(s), %" PRIu64 " MiB%s\n", nr + (size_t)omitted,
-	       total >> 20, omitted ? " (list truncated)" : "");
+	printf("physical data: %zu range(s), %" PRIu64 " MiB%s\n", nr + (size_t)in->omitted,
+	       total >> 20, in->omitted ? " (list truncated)" : "");
 	for (size_t i = 0; i < nr && i < 32; i++)
 		printf("  0x%012" PRIx64 "-0x%012" PRIx64 " (%" PRIu64 " KiB)\n",
 		       r[i].start, r[i].end, (r[i].end - r[i].start) >> 10);
@@ -51,126 +63,95 @@ static void print_text(struct vt_target *t, struct vt_symbols *s,
 	for (size_t i = 0; i < nst; i++)
 		printf("  %-10s %-4s %s\n", st[i].name, st[i].loaded ? "yes" : "no",
 		       st[i].detail);
+	return NULL;
 }
 
-static void print_json(struct vt_target *t, struct vt_symbols *s,
-		       const struct vt_phys_range *r, size_t nr, uint64_t omitted,
-		       const struct vt_oops *cf)
+static struct vt_error *print_json(struct vt_json *j, void *data)
 {
-	const struct vt_target_info *ti = vt_target_info(t);
-	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(t);
+	const struct info *in = data;
+	const struct vt_phys_range *r = in->r;
+	const struct vt_oops *cf = &in->cf;
+	const struct vt_target_info *ti = vt_target_info(in->t);
+	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(in->t);
 	const struct vt_symbols_finder_status *st;
-	size_t nst = vt_symbols_finder_status(s, &st);
-	struct vt_json j;
+	size_t nst = vt_symbols_finder_status(in->s, &st);
 
-	vt_json_init(&j, stdout, true);
-	vt_json_object_begin(&j, NULL);
-	vt_json_string(&j, "file", ti->path);
-	vt_json_string(&j, "format", ti->format);
-	vt_json_bool(&j, "flattened", ti->flattened);
-	vt_json_string(&j, "arch", vt_arch_name(ti->arch));
-	vt_json_string(&j, "endian", ti->big_endian ? "big" : "little");
-	vt_json_u64(&j, "page_size", ti->page_size);
-	vt_json_string(&j, "release", ti->release);
-	vt_json_hex(&j, "kaslr_offset", ti->kaslr_offset);
-	vt_json_u64(&j, "cpus", ti->ncpus);
+	vt_json_object_begin(j, NULL);
+	vt_json_string(j, "file", ti->path);
+	vt_json_string(j, "format", ti->format);
+	vt_json_bool(j, "flattened", ti->flattened);
+	vt_json_string(j, "arch", vt_arch_name(ti->arch));
+	vt_json_string(j, "endian", ti->big_endian ? "big" : "little");
+	vt_json_u64(j, "page_size", ti->page_size);
+	vt_json_string(j, "release", ti->release);
+	vt_json_hex(j, "kaslr_offset", ti->kaslr_offset);
+	vt_json_u64(j, "cpus", ti->ncpus);
 	if (vt_vmcoreinfo_get(vi, "CRASHTIME"))
-		vt_json_string(&j, "crash_time", vt_vmcoreinfo_get(vi, "CRASHTIME"));
+		vt_json_string(j, "crash_time", vt_vmcoreinfo_get(vi, "CRASHTIME"));
 	else
-		vt_json_null(&j, "crash_time");
-	vt_json_bool(&j, "vmcoreinfo", ti->has_vmcoreinfo);
+		vt_json_null(j, "crash_time");
+	vt_json_bool(j, "vmcoreinfo", ti->has_vmcoreinfo);
 	if (!cf->have_log)
-		vt_json_string(&j, "log_error", cf->log_error);
+		vt_json_string(j, "log_error", cf->log_error);
 	if (*cf->panic)
-		vt_json_string(&j, "panic", cf->panic);
+		vt_json_string(j, "panic", cf->panic);
 	else
-		vt_json_null(&j, "panic");
+		vt_json_null(j, "panic");
 	if (*cf->headline)
-		vt_json_string(&j, "oops", cf->headline);
+		vt_json_string(j, "oops", cf->headline);
 	else
-		vt_json_null(&j, "oops");
+		vt_json_null(j, "oops");
 	if (cf->cpu >= 0) {
-		vt_json_i64(&j, "crashed_cpu", cf->cpu);
-		vt_json_i64(&j, "crashed_pid", cf->pid);
-		vt_json_string(&j, "crashed_comm", cf->comm);
+		vt_json_i64(j, "crashed_cpu", cf->cpu);
+		vt_json_i64(j, "crashed_pid", cf->pid);
+		vt_json_string(j, "crashed_comm", cf->comm);
 	} else {
-		vt_json_null(&j, "crashed_cpu");
+		vt_json_null(j, "crashed_cpu");
 	}
-	vt_json_string(&j, "translation", vt_target_xlat_method(t));
-	vt_json_array_begin(&j, "phys_ranges");
-	for (size_t i = 0; i < nr; i++) {
-		vt_json_object_begin(&j, NULL);
-		vt_json_hex(&j, "start", r[i].start);
-		vt_json_hex(&j, "end", r[i].end);
-		vt_json_object_end(&j);
+	vt_json_string(j, "translation", vt_target_xlat_method(in->t));
+	vt_json_array_begin(j, "phys_ranges");
+	for (size_t i = 0; i < in->nr; i++) {
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "start", r[i].start);
+		vt_json_hex(j, "end", r[i].end);
+		vt_json_object_end(j);
 	}
-	vt_json_array_end(&j);
-	vt_json_u64(&j, "phys_ranges_omitted", omitted);
-	vt_json_array_begin(&j, "finders");
+	vt_json_array_end(j);
+	vt_json_u64(j, "phys_ranges_omitted", in->omitted);
+	vt_json_array_begin(j, "finders");
 	for (size_t i = 0; i < nst; i++) {
-		vt_json_object_begin(&j, NULL);
-		vt_json_string(&j, "name", st[i].name);
-		vt_json_bool(&j, "loaded", st[i].loaded);
-		vt_json_string(&j, "detail", st[i].detail);
-		vt_json_object_end(&j);
+		vt_json_object_begin(j, NULL);
+		vt_json_string(j, "name", st[i].name);
+		vt_json_bool(j, "loaded", st[i].loaded);
+		vt_json_string(j, "detail", st[i].detail);
+		vt_json_object_end(j);
 	}
-	vt_json_array_end(&j);
-	vt_json_object_end(&j);
-	vt_json_finish(&j);
+	vt_json_array_end(j);
+	vt_json_object_end(j);
+	return NULL;
 }
 
-static int run_info(int argc, char **argv)
+static int run_info(struct vt_cli *c)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
-	const struct vt_phys_range *r = NULL;
-	size_t nr = 0;
-	uint64_t omitted = 0;
-	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_info, argc, argv, 0, &c);
+	struct info in = { .t = c->t, .s = c->s };
+	struct vt_error *err = vt_target_phys_ranges(c->t, &in.r, &in.nr, &in.omitted);
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs) {
-		fprintf(stderr, "vmtriage info: unexpected argument '%s' (is the vmlinux an ELF executable?)\n",
-			c.args[0]);
-		return VT_EXIT_ERROR;
-	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	err = vt_target_phys_ranges(t, &r, &nr, &omitted);
 	if (err) {
 		fprintf(stderr, "vmtriage: warning: %s\n", err->message);
 		vt_error_destroy(err);
 	}
-	{
-		struct vt_oops cf;
-
-		err = vt_oops_from_log(t, s, &cf);
-		if (err) {
-			vt_cli_error(err);
-			vt_symbols_destroy(s);
-			vt_target_destroy(t);
-			return VT_EXIT_ERROR;
-		}
-		if (c.json)
-			print_json(t, s, r, nr, omitted, &cf);
-		else
-			print_text(t, s, r, nr, omitted, &cf);
-	}
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
-	return VT_EXIT_OK;
+	err = vt_oops_from_log(c->t, c->s, &in.cf);
+	if (err)
+		return vt_cli_fail(c, err);
+	return vt_cli_emit(c, print_json, print_text, &in);
 }
 
 const struct vt_command vt_cmd_info = {
 	.name = "info",
-	.args = "VMCORE [VMLINUX] [--json]",
 	.summary = "Describe a dump: format, arch, release, KASLR, memory, finders",
 	.help = "Prints the dump's format, architecture and byte order, page size,\n"
 		"kernel release, KASLR offset, CPUs, how kernel addresses are\n"
 		"translated, the physical ranges the dump holds data for, and which\n"
 		"type/symbol finders loaded (btf, dwarf, elf, kallsyms, vmcoreinfo).\n",
-	.run = run_info,
+	.main = run_info,
 };

@@ -43,8 +43,9 @@ static void source_line(const char *name, bool have, const char *why)
 	printf("  %-14s %s%s\n", name, have ? "yes" : "no: ", have ? "" : why);
 }
 
-static void print_text(const struct vt_lmb_check *c)
+static struct vt_error *print_text(void *data)
 {
+	const struct vt_lmb_check *c = data;
 	char a[8], b[8], d[8], f[8];
 
 	printf("%s: %s, %zu LMBs of %" PRIu64 " MiB; deadprops: %zu earlier "
@@ -100,6 +101,7 @@ static void print_text(const struct vt_lmb_check *c)
 	for (size_t i = 0; i < c->nbad_loads; i++)
 		printf("crash elfcorehdr PT_LOAD over absent memory: 0x%" PRIx64 "-0x%" PRIx64 "\n",
 		       c->bad_loads[i].start, c->bad_loads[i].end);
+	return NULL;
 }
 
 static void json_flags(struct vt_json *j, const char *key, int64_t f)
@@ -118,122 +120,101 @@ static void source_json(struct vt_json *j, const char *key, bool have, const cha
 		vt_json_string(j, key, why);
 }
 
-static void print_json(const struct vt_lmb_check *c)
+static struct vt_error *print_json(struct vt_json *j, void *data)
 {
-	struct vt_json j;
+	const struct vt_lmb_check *c = data;
 
-	vt_json_init(&j, stdout, true);
-	vt_json_object_begin(&j, NULL);
-	vt_json_string(&j, "node", VT_DRCONF_PATH);
-	vt_json_string(&j, "property", c->prop_name);
-	vt_json_hex(&j, "lmb_size", c->lmb_size);
-	vt_json_u64(&j, "generations", c->ngen);
-	vt_json_object_begin(&j, "unavailable");	/* null: the source was read */
-	source_json(&j, "boot_fdt", c->have_boot, c->boot_err);
-	source_json(&j, "drmem_info", c->have_drmem, c->drmem_err);
-	source_json(&j, "sections", c->have_sections, c->sections_err);
-	source_json(&j, "memblock", c->have_memblock, c->memblock_err);
-	source_json(&j, "memory_blocks", c->have_blocks, c->blocks_err);
-	source_json(&j, "crash_image", c->have_crash, c->crash_err);
-	vt_json_object_end(&j);
-	vt_json_bool(&j, "crash_kernel_loaded", c->have_crash && c->crash.loaded);
-	vt_json_array_begin(&j, "lmbs");
+	vt_json_object_begin(j, NULL);
+	vt_json_string(j, "node", VT_DRCONF_PATH);
+	vt_json_string(j, "property", c->prop_name);
+	vt_json_hex(j, "lmb_size", c->lmb_size);
+	vt_json_u64(j, "generations", c->ngen);
+	vt_json_object_begin(j, "unavailable");	/* null: the source was read */
+	source_json(j, "boot_fdt", c->have_boot, c->boot_err);
+	source_json(j, "drmem_info", c->have_drmem, c->drmem_err);
+	source_json(j, "sections", c->have_sections, c->sections_err);
+	source_json(j, "memblock", c->have_memblock, c->memblock_err);
+	source_json(j, "memory_blocks", c->have_blocks, c->blocks_err);
+	source_json(j, "crash_image", c->have_crash, c->crash_err);
+	vt_json_object_end(j);
+	vt_json_bool(j, "crash_kernel_loaded", c->have_crash && c->crash.loaded);
+	vt_json_array_begin(j, "lmbs");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct vt_lmb_row *r = &c->rows[i];
 
-		vt_json_object_begin(&j, NULL);
-		vt_json_hex(&j, "drc_index", r->drc_index);
-		vt_json_hex(&j, "base", r->base);
-		vt_json_hex(&j, "size", r->size);
-		json_flags(&j, "dt_flags", r->dt);
-		json_flags(&j, "boot_flags", r->boot);
-		json_flags(&j, "drmem_flags", r->drmem);
-		json_flags(&j, "crash_fdt_flags", r->crash_fdt);
-		vt_json_array_begin(&j, "history");
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "drc_index", r->drc_index);
+		vt_json_hex(j, "base", r->base);
+		vt_json_hex(j, "size", r->size);
+		json_flags(j, "dt_flags", r->dt);
+		json_flags(j, "boot_flags", r->boot);
+		json_flags(j, "drmem_flags", r->drmem);
+		json_flags(j, "crash_fdt_flags", r->crash_fdt);
+		vt_json_array_begin(j, "history");
 		for (unsigned g = 0; g < r->nhist; g++)
-			json_flags(&j, NULL, r->hist[g]);
-		vt_json_array_end(&j);
-		vt_json_u64(&j, "sections", r->nsections);
-		vt_json_u64(&j, "sections_present", r->present);
-		vt_json_u64(&j, "sections_online", r->online);
-		vt_json_hex(&j, "memblock_bytes", r->memblock);
+			json_flags(j, NULL, r->hist[g]);
+		vt_json_array_end(j);
+		vt_json_u64(j, "sections", r->nsections);
+		vt_json_u64(j, "sections_present", r->present);
+		vt_json_u64(j, "sections_online", r->online);
+		vt_json_hex(j, "memblock_bytes", r->memblock);
 		if (r->block_state < 0)
-			vt_json_null(&j, "memory_block");
+			vt_json_null(j, "memory_block");
 		else
-			vt_json_string(&j, "memory_block",
+			vt_json_string(j, "memory_block",
 				       vt_memory_block_state_name((enum vt_mb_state)r->block_state));
-		vt_json_hex(&j, "crash_load_bytes", r->crash_load);
-		vt_json_string(&j, "state", vt_lmb_state_name(r->state));
-		vt_json_object_end(&j);
+		vt_json_hex(j, "crash_load_bytes", r->crash_load);
+		vt_json_string(j, "state", vt_lmb_state_name(r->state));
+		vt_json_object_end(j);
 	}
-	vt_json_array_end(&j);
-	vt_json_u64(&j, "stale", c->stale);
-	vt_json_u64(&j, "in_flight", c->in_flight);
-	vt_json_u64(&j, "mismatch", c->mismatch);
-	vt_json_array_begin(&j, "crash_loads_over_absent_memory");
+	vt_json_array_end(j);
+	vt_json_u64(j, "stale", c->stale);
+	vt_json_u64(j, "in_flight", c->in_flight);
+	vt_json_u64(j, "mismatch", c->mismatch);
+	vt_json_array_begin(j, "crash_loads_over_absent_memory");
 	for (size_t i = 0; i < c->nbad_loads; i++) {
-		vt_json_object_begin(&j, NULL);
-		vt_json_hex(&j, "start", c->bad_loads[i].start);
-		vt_json_hex(&j, "end", c->bad_loads[i].end);
-		vt_json_object_end(&j);
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "start", c->bad_loads[i].start);
+		vt_json_hex(j, "end", c->bad_loads[i].end);
+		vt_json_object_end(j);
 	}
-	vt_json_array_end(&j);
-	vt_json_object_end(&j);
-	vt_json_finish(&j);
+	vt_json_array_end(j);
+	vt_json_object_end(j);
+	return NULL;
 }
 
-static int run_lmbs(int argc, char **argv)
+static int run_lmbs(struct vt_cli *c)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
 	struct vt_memmap *m = NULL;
 	struct vt_lmb_check chk;
 	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_lmbs, argc, argv, 0, &c);
+	int rc;
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs) {
-		fprintf(stderr, "vmtriage lmbs: unexpected argument '%s'\n", c.args[0]);
-		return VT_EXIT_ERROR;
-	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
 	/* Without a memmap the table still shows every other source. */
-	err = vt_memmap_create(t, s, &m);
+	err = vt_memmap_create(c->t, c->s, &m);
 	if (err) {
 		fprintf(stderr, "vmtriage: memmap unavailable (%s): sections unknown\n",
 			err->message);
 		vt_error_destroy(err);
 		m = NULL;
 	}
-	err = vt_lmb_check_build(t, s, m, &chk);
+	err = vt_lmb_check_build(c->t, c->s, m, &chk);
 	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-	} else if (!chk.have_node) {
-		fprintf(stderr, "vmtriage lmbs: no %s node in the device tree (not a pseries "
-			"guest with dynamic memory)\n", VT_DRCONF_PATH);
-		rc = VT_EXIT_ERROR;
-		vt_lmb_check_deinit(&chk);
-	} else {
-		if (c.json)
-			print_json(&chk);
-		else
-			print_text(&chk);
-		rc = VT_EXIT_OK;
-		vt_lmb_check_deinit(&chk);
+		vt_memmap_destroy(m);
+		return vt_cli_fail(c, err);
 	}
+	if (!chk.have_node)
+		rc = vt_cli_failf(c, VT_ERR_UNSUPPORTED, "no %s node in the device tree (not a "
+				  "pseries guest with dynamic memory)", VT_DRCONF_PATH);
+	else
+		rc = vt_cli_emit(c, print_json, print_text, &chk);
+	vt_lmb_check_deinit(&chk);
 	vt_memmap_destroy(m);
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
 	return rc;
 }
 
 const struct vt_command vt_cmd_lmbs = {
 	.name = "lmbs",
-	.args = "VMCORE [VMLINUX] [--json]",
 	.summary = "pseries LMBs: device tree vs drmem_info vs memory present",
 	.help = "For each LMB of /ibm,dynamic-reconfiguration-memory: its flags in the\n"
 		"live device tree, in each earlier generation of the property (deadprops,\n"
@@ -242,5 +223,5 @@ const struct vt_command vt_cmd_lmbs = {
 		"memblock.memory covers; and the verdict: ok, firmware (reserved, not\n"
 		"DLPAR), STALE-DT (the tree says assigned, the memory is gone, or the\n"
 		"mirror), in-flight (DRMEM_LMB_RESERVED), mismatch. ppc64 needs the vmlinux.\n",
-	.run = run_lmbs,
+	.main = run_lmbs,
 };

@@ -6,22 +6,23 @@
 #include "models/printk.h"
 
 struct log_out {
-	bool json;
-	struct vt_json j;
+	struct vt_cli *c;
+	struct vt_json *j;	/* NULL: text */
+	uint64_t skipped;
 };
 
 static int print_record(void *arg, const struct vt_log_record *r)
 {
 	struct log_out *o = arg;
 
-	if (o->json) {
-		vt_json_object_begin(&o->j, NULL);
-		vt_json_u64(&o->j, "seq", r->seq);
-		vt_json_u64(&o->j, "ts_nsec", r->ts_nsec);
-		vt_json_u64(&o->j, "level", r->level);
-		vt_json_u64(&o->j, "caller_id", r->caller_id);
-		vt_json_string(&o->j, "text", r->text);
-		vt_json_object_end(&o->j);
+	if (o->j) {
+		vt_json_object_begin(o->j, NULL);
+		vt_json_u64(o->j, "seq", r->seq);
+		vt_json_u64(o->j, "ts_nsec", r->ts_nsec);
+		vt_json_u64(o->j, "level", r->level);
+		vt_json_u64(o->j, "caller_id", r->caller_id);
+		vt_json_string(o->j, "text", r->text);
+		vt_json_object_end(o->j);
 		return 0;
 	}
 	/* Continuation lines of one record get the same prefix, like dmesg. */
@@ -42,56 +43,44 @@ static int print_record(void *arg, const struct vt_log_record *r)
 	return 0;
 }
 
-static int run_log(int argc, char **argv)
+static struct vt_error *print_json(struct vt_json *j, void *data)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
-	struct log_out o = { 0 };
-	uint64_t skipped = 0;
+	struct log_out *o = data;
 	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_log, argc, argv, 0, &c);
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs) {
-		fprintf(stderr, "vmtriage log: unexpected argument '%s'\n", c.args[0]);
-		return VT_EXIT_ERROR;
-	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	o.json = c.json;
-	if (o.json) {
-		vt_json_init(&o.j, stdout, true);
-		vt_json_object_begin(&o.j, NULL);
-		vt_json_array_begin(&o.j, "records");
-	}
-	err = vt_log_read(t, s, print_record, &o, &skipped);
-	if (o.json) {
-		vt_json_array_end(&o.j);
-		vt_json_u64(&o.j, "skipped", skipped);
-		vt_json_object_end(&o.j);
-		vt_json_finish(&o.j);
-	} else if (skipped) {
+	o->j = j;
+	vt_json_object_begin(j, NULL);
+	vt_json_array_begin(j, "records");
+	err = vt_log_read(o->c->t, o->c->s, print_record, o, &o->skipped);
+	vt_json_array_end(j);
+	vt_json_u64(j, "skipped", o->skipped);
+	vt_json_object_end(j);
+	return err;
+}
+
+static struct vt_error *print_text(void *data)
+{
+	struct log_out *o = data;
+	struct vt_error *err = vt_log_read(o->c->t, o->c->s, print_record, o, &o->skipped);
+
+	if (o->skipped)
 		fprintf(stderr, "vmtriage: %" PRIu64 " log records skipped (overwritten or missing)\n",
-			skipped);
-	}
-	rc = VT_EXIT_OK;
-	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-	}
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
-	return rc;
+			o->skipped);
+	return err;
+}
+
+static int run_log(struct vt_cli *c)
+{
+	struct log_out o = { .c = c };
+
+	return vt_cli_emit(c, print_json, print_text, &o);
 }
 
 const struct vt_command vt_cmd_log = {
 	.name = "log",
-	.args = "VMCORE [VMLINUX] [--json]",
 	.summary = "Print the kernel log (printk ring buffer) from the dump",
 	.help = "Reads the lockless printk_ringbuffer of kernels >= 5.10, oldest record\n"
 		"first, with [seconds.micros] timestamps. Works without a vmlinux: the\n"
 		"layout is in VMCOREINFO.\n",
-	.run = run_log,
+	.main = run_log,
 };

@@ -89,7 +89,6 @@ static int on_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes
 	return 0;
 }
 
-
 static int on_leaf(void *arg, const char *level, uint64_t va, uint64_t size,
 		   uint64_t paddr, uint64_t entry)
 {
@@ -224,117 +223,129 @@ static void print_table_pages(struct vt_target *t, struct vt_symbols *s,
 	vt_memmap_destroy(m);
 }
 
-static int walk_one(struct vt_target *t, struct vt_symbols *s, const struct vt_mm *mm,
-		    bool user, bool json, bool summary)
+/* One address space in detail (--pid, --kernel). */
+struct one_walk {
+	struct vt_target *t;
+	struct vt_symbols *s;
+	const struct vt_mm *mm;
+	bool user, summary;
+	struct walk_stats *w;
+};
+
+static struct vt_error *one_json(struct vt_json *j, void *data)
+{
+	struct one_walk *o = data;
+	struct walk_stats *w = o->w;
+	struct vt_error *err;
+
+	vt_json_object_begin(j, NULL);
+	vt_json_array_begin(j, "broken");
+	w->j = j;
+	err = vt_target_walk_tables(o->t, o->mm->pgd_paddr, o->user, MAX_TABLES, &walk_ops, w);
+	vt_json_array_end(j);
+	json_stats(j, o->mm, w);
+	if (!o->summary) {
+		vt_json_array_begin(j, "ranges");
+		for (size_t i = 0; i < w->nranges; i++) {
+			vt_json_object_begin(j, NULL);
+			vt_json_hex(j, "start", w->ranges[i].va);
+			vt_json_hex(j, "end", w->ranges[i].end);
+			vt_json_hex(j, "phys", w->ranges[i].pa);
+			vt_json_u64(j, "page_size", w->ranges[i].size);
+			vt_json_hex(j, "flags", w->ranges[i].flags);
+			vt_json_object_end(j);
+		}
+		vt_json_array_end(j);
+		vt_json_u64(j, "ranges_omitted", w->ranges_omitted);
+		print_table_pages(o->t, o->s, w, j);
+	}
+	if (err)
+		vt_json_string(j, "error", err->message);
+	vt_json_object_end(j);
+	return err;
+}
+
+static struct vt_error *one_text(void *data)
+{
+	struct one_walk *o = data;
+	struct walk_stats *w = o->w;
+	const struct vt_mm *mm = o->mm;
+	struct vt_error *err;
+
+	printf("%s %d (%s) mm 0x%" PRIx64 " pgd 0x%" PRIx64 ", %s half\n",
+	       mm->addr ? "PID" : "kernel", mm->pid, mm->comm, mm->addr, mm->pgd_paddr,
+	       o->user ? "user" : "kernel");
+	w->text_bad = true;
+	err = vt_target_walk_tables(o->t, mm->pgd_paddr, o->user, MAX_TABLES, &walk_ops, w);
+	printf("  tables:");
+	for (unsigned i = 0; i < w->nlevels; i++)
+		printf(" %s %" PRIu64, w->level_names[i], w->tables[i]);
+	printf("; %" PRIu64 " bytes in PUD/PMD/PTE tables", w->bytes_accounted);
+	if (mm->pgtables_bytes >= 0)
+		printf(" (mm->pgtables_bytes %" PRId64 ")", mm->pgtables_bytes);
+	printf("; %" PRIu64 " leaves, %" PRIu64 " broken\n", w->leaves, w->bad);
+	for (size_t i = 0; i < w->nranges && i < TEXT_RANGES; i++)
+		printf("  0x%016" PRIx64 "-0x%016" PRIx64 " %8" PRIu64 "K %-3s -> 0x%" PRIx64
+		       " flags 0x%" PRIx64 "\n", w->ranges[i].va, w->ranges[i].end,
+		       (w->ranges[i].end - w->ranges[i].va) >> 10, w->ranges[i].level,
+		       w->ranges[i].pa, w->ranges[i].flags);
+	if (w->nranges > TEXT_RANGES || w->ranges_omitted)
+		printf("  ... %" PRIu64 " more ranges (see --json)\n",
+		       (uint64_t)(w->nranges > TEXT_RANGES ? w->nranges - TEXT_RANGES : 0) +
+		       w->ranges_omitted);
+	if (!o->summary)
+		print_table_pages(o->t, o->s, w, NULL);
+	return err;
+}
+
+static int walk_one(struct vt_cli *c, struct vt_target *t, const struct vt_mm *mm,
+		    bool user, bool summary)
 {
 	struct walk_stats w = { .leaf_flags = vt_target_info(t)->arch_ops->leaf_flags,
 				.keep_ranges = !summary,
 				.page_shift = __builtin_ctz(vt_target_info(t)->page_size) };
-	struct vt_json j;
-	struct vt_error *err;
+	struct one_walk o = { t, c->s, mm, user, summary, &w };
+	int rc;
 
 	if (!summary && (!(w.ranges = malloc(MAX_RANGES * sizeof(*w.ranges))) ||
 			 !(w.tpages = malloc(MAX_TABLE_PAGES * sizeof(*w.tpages))))) {
 		free(w.ranges);
-		vt_cli_error(&vt_enomem);
-		return VT_EXIT_ERROR;
+		return vt_cli_fail(c, &vt_enomem);
 	}
-	if (json) {
-		vt_json_init(&j, stdout, true);
-		vt_json_object_begin(&j, NULL);
-		vt_json_array_begin(&j, "broken");
-		w.j = &j;
-	} else {
-		printf("%s %d (%s) mm 0x%" PRIx64 " pgd 0x%" PRIx64 ", %s half\n",
-		       mm->addr ? "PID" : "kernel", mm->pid, mm->comm, mm->addr, mm->pgd_paddr,
-		       user ? "user" : "kernel");
-		w.text_bad = true;
-	}
-	err = vt_target_walk_tables(t, mm->pgd_paddr, user, MAX_TABLES, &walk_ops, &w);
-	if (json) {
-		vt_json_array_end(&j);
-		json_stats(&j, mm, &w);
-		if (!summary) {
-			vt_json_array_begin(&j, "ranges");
-			for (size_t i = 0; i < w.nranges; i++) {
-				vt_json_object_begin(&j, NULL);
-				vt_json_hex(&j, "start", w.ranges[i].va);
-				vt_json_hex(&j, "end", w.ranges[i].end);
-				vt_json_hex(&j, "phys", w.ranges[i].pa);
-				vt_json_u64(&j, "page_size", w.ranges[i].size);
-				vt_json_hex(&j, "flags", w.ranges[i].flags);
-				vt_json_object_end(&j);
-			}
-			vt_json_array_end(&j);
-			vt_json_u64(&j, "ranges_omitted", w.ranges_omitted);
-			print_table_pages(t, s, &w, &j);
-		}
-		if (err)
-			vt_json_string(&j, "error", err->message);
-		vt_json_object_end(&j);
-		vt_json_finish(&j);
-	} else {
-		printf("  tables:");
-		for (unsigned i = 0; i < w.nlevels; i++)
-			printf(" %s %" PRIu64, w.level_names[i], w.tables[i]);
-		printf("; %" PRIu64 " bytes in PUD/PMD/PTE tables", w.bytes_accounted);
-		if (mm->pgtables_bytes >= 0)
-			printf(" (mm->pgtables_bytes %" PRId64 ")", mm->pgtables_bytes);
-		printf("; %" PRIu64 " leaves, %" PRIu64 " broken\n", w.leaves, w.bad);
-		for (size_t i = 0; i < w.nranges && i < TEXT_RANGES; i++)
-			printf("  0x%016" PRIx64 "-0x%016" PRIx64 " %8" PRIu64 "K %-3s -> 0x%" PRIx64
-			       " flags 0x%" PRIx64 "\n", w.ranges[i].va, w.ranges[i].end,
-			       (w.ranges[i].end - w.ranges[i].va) >> 10, w.ranges[i].level,
-			       w.ranges[i].pa, w.ranges[i].flags);
-		if (w.nranges > TEXT_RANGES || w.ranges_omitted)
-			printf("  ... %" PRIu64 " more ranges (see --json)\n",
-			       (uint64_t)(w.nranges > TEXT_RANGES ? w.nranges - TEXT_RANGES : 0) +
-			       w.ranges_omitted);
-		if (!summary)
-			print_table_pages(t, s, &w, NULL);
-	}
+	rc = vt_cli_emit(c, one_json, one_text, &o);
 	free(w.ranges);
 	free(w.tpages);
-	if (err) {
-		vt_cli_error(err);
-		return VT_EXIT_ERROR;
-	}
-	return VT_EXIT_OK;
+	return rc;
 }
 
-static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
-{
+/* Every process's address space, one line (or object) each. */
+struct all_walk {
+	struct vt_target *t;
 	struct vt_mm *mms;
 	size_t n;
-	struct vt_json j;
-	struct vt_error *err = vt_mm_list(t, s, &mms, &n);
+};
+
+static void all_rows(struct all_walk *a, struct vt_json *j)
+{
+	struct vt_target *t = a->t;
+	struct vt_mm *mms = a->mms;
 	size_t unreadable = 0;
 
-	if (err) {
-		vt_cli_error(err);
-		return VT_EXIT_ERROR;
-	}
-	if (json) {
-		vt_json_init(&j, stdout, true);
-		vt_json_array_begin(&j, NULL);
-	} else {
-		printf("%7s %-16s %-18s %-14s %-28s %10s %14s\n", "PID", "COMM", "MM", "PGD",
-		       "TABLES", "BYTES", "PGTABLES_BYTES");
-	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < a->n; i++) {
 		struct walk_stats w = { .leaf_flags = vt_target_info(t)->arch_ops->leaf_flags };
 		char tabs[64] = "";
 		size_t len = 0;
+		struct vt_error *err;
 
 		if (*mms[i].error) {	/* a task or mm the dump does not hold */
 			unreadable++;
-			if (json) {
-				vt_json_object_begin(&j, NULL);
-				vt_json_i64(&j, "pid", mms[i].pid);
-				vt_json_string(&j, "comm", mms[i].comm);
-				vt_json_hex(&j, mms[i].task_unreadable ? "task" : "mm", mms[i].addr);
-				vt_json_string(&j, "unreadable", mms[i].error);
-				vt_json_object_end(&j);
+			if (j) {
+				vt_json_object_begin(j, NULL);
+				vt_json_i64(j, "pid", mms[i].pid);
+				vt_json_string(j, "comm", mms[i].comm);
+				vt_json_hex(j, mms[i].task_unreadable ? "task" : "mm", mms[i].addr);
+				vt_json_string(j, "unreadable", mms[i].error);
+				vt_json_object_end(j);
 			} else {
 				printf("%7d %-16s %-18" PRIx64 " unreadable: %s\n", mms[i].pid,
 				       mms[i].comm, mms[i].addr, mms[i].error);
@@ -342,12 +353,12 @@ static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
 			continue;
 		}
 		err = vt_target_walk_tables(t, mms[i].pgd_paddr, true, MAX_TABLES, &walk_ops, &w);
-		if (json) {
-			vt_json_object_begin(&j, NULL);
-			json_stats(&j, &mms[i], &w);
+		if (j) {
+			vt_json_object_begin(j, NULL);
+			json_stats(j, &mms[i], &w);
 			if (err)
-				vt_json_string(&j, "error", err->message);
-			vt_json_object_end(&j);
+				vt_json_string(j, "error", err->message);
+			vt_json_object_end(j);
 		} else {
 			for (unsigned l = 0; l < w.nlevels && len < sizeof(tabs); l++)
 				len += snprintf(tabs + len, sizeof(tabs) - len, "%s%s %" PRIu64,
@@ -362,68 +373,92 @@ static int walk_all(struct vt_target *t, struct vt_symbols *s, bool json)
 			vt_error_destroy(err);
 		}
 	}
-	if (!json && unreadable)
+	if (!j && unreadable)
 		printf("%zu of %zu item(s) could not be read (the dump lacks their pages)\n",
-		       unreadable, n);
-	if (json) {
-		vt_json_array_end(&j);
-		vt_json_finish(&j);
-	}
-	free(mms);
-	return VT_EXIT_OK;	/* unreadable items are listed, not a failure */
+		       unreadable, a->n);
 }
 
-static int run_pgtables(int argc, char **argv)
+/* Unreadable items are listed, not a failure. */
+static struct vt_error *all_json(struct vt_json *j, void *data)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
-	struct vt_mm mm;
-	struct vt_error *err = NULL;
-	int rc = vt_cli_parse(&vt_cmd_pgtables, argc, argv,
-			      VT_OPT_PID | VT_OPT_KERNEL | VT_OPT_SUMMARY, &c);
+	vt_json_array_begin(j, NULL);
+	all_rows(data, j);
+	vt_json_array_end(j);
+	return NULL;
+}
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs || (c.pid && c.kernel)) {
-		fprintf(stderr, "vmtriage pgtables: give at most one of --pid and --kernel\n");
-		return VT_EXIT_ERROR;
-	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	if (c.kernel) {
-		err = vt_mm_init_mm(t, s, &mm);
-		if (!err)
-			rc = walk_one(t, s, &mm, false, c.json, c.summary);
-	} else if (c.pid) {
-		err = vt_mm_of_pid_text(t, s, c.pid, &mm);
-		if (!err)
-			rc = walk_one(t, s, &mm, true, c.json, c.summary);
-	} else {
-		rc = walk_all(t, s, c.json);
-	}
-	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-	}
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
+static struct vt_error *all_text(void *data)
+{
+	printf("%7s %-16s %-18s %-14s %-28s %10s %14s\n", "PID", "COMM", "MM", "PGD",
+	       "TABLES", "BYTES", "PGTABLES_BYTES");
+	all_rows(data, NULL);
+	return NULL;
+}
+
+static int walk_all(struct vt_cli *c)
+{
+	struct all_walk a = { .t = c->t };
+	struct vt_error *err = vt_mm_list(c->t, c->s, &a.mms, &a.n);
+	int rc;
+
+	if (err)
+		return vt_cli_fail(c, err);
+	rc = vt_cli_emit(c, all_json, all_text, &a);
+	free(a.mms);
 	return rc;
 }
 
+struct pgtables_opts {
+	const char *pid;
+	bool kernel, summary;
+};
+
+static int check_pgtables(struct vt_cli *c)
+{
+	const struct pgtables_opts *o = c->opts;
+
+	if (o->pid && o->kernel)
+		return vt_cli_failf(c, VT_ERR_USAGE, "give at most one of --pid and --kernel");
+	return VT_CLI_GO_ON;
+}
+
+static int run_pgtables(struct vt_cli *c)
+{
+	const struct pgtables_opts *o = c->opts;
+	struct vt_mm mm;
+	struct vt_error *err;
+
+	if (!o->kernel && !o->pid)
+		return walk_all(c);
+	err = o->kernel ? vt_mm_init_mm(c->t, c->s, &mm) :
+			  vt_mm_of_pid_text(c->t, c->s, o->pid, &mm);
+	if (err)
+		return vt_cli_fail(c, err);
+	return walk_one(c, c->t, &mm, !o->kernel, o->summary);
+}
+
+static const struct vt_cli_option pgtables_options[] = {
+	{ .name = "pid", .arg = "PID", .group = 1,
+	  .help = "one process: counts, mapped ranges (merged), broken entries,\n"
+		  "and each table page's struct page (type, _refcount,\n"
+		  "pt_frag_refcount, pt_mm, PG_reserved, fragments in use)",
+	  VT_CLI_TEXT(struct pgtables_opts, pid) },
+	{ .name = "kernel", .group = 1, .help = "init_mm's kernel half, the same way",
+	  VT_CLI_BOOL(struct pgtables_opts, kernel) },
+	{ .name = "summary", .help = "counts only", VT_CLI_BOOL(struct pgtables_opts, summary) },
+	{ 0 },
+};
+
 const struct vt_command vt_cmd_pgtables = {
 	.name = "pgtables",
-	.args = "VMCORE [VMLINUX] [--pid PID | --kernel] [--summary] [--json]",
 	.summary = "Walk page tables: every process, one process, or the kernel",
 	.help = "Without --pid/--kernel: one line per address space (the tasks' mms)\n"
 		"with page-table counts per level, the bytes of PUD/PMD/PTE tables and\n"
 		"the kernel's own mm->pgtables_bytes (they should agree). A task or mm\n"
 		"the dump lacks (filtered out) is listed as unreadable, with the reason\n"
-		"(JSON: an \"unreadable\" member), and the others still follow; exit 0.\n"
-		"  --pid PID    one process: counts, mapped ranges (merged), broken entries,\n"
-		"               and each table page's struct page (type, _refcount,\n"
-		"               pt_frag_refcount, pt_mm, PG_reserved, fragments in use)\n"
-		"  --kernel     init_mm's kernel half, the same way\n"
-		"  --summary    counts only\n",
-	.run = run_pgtables,
+		"(JSON: an \"unreadable\" member), and the others still follow; exit 0.\n",
+	.options = pgtables_options,
+	.opts_size = sizeof(struct pgtables_opts),
+	.check = check_pgtables,
+	.main = run_pgtables,
 };

@@ -29,14 +29,19 @@ static void hexdump(uint64_t addr, const unsigned char *buf, size_t len)
 	}
 }
 
-static void print_path(uint64_t vaddr, const struct vt_xlat_path *p, bool json,
-		       struct vt_json *j)
+struct rd_opts {
+	bool phys, verbose;
+};
+
+struct rd {
+	const struct rd_opts *o;
+	uint64_t addr, len, paddr;
+	struct vt_xlat_path path;
+	unsigned char *buf;
+};
+
+static void print_path(uint64_t vaddr, const struct vt_xlat_path *p)
 {
-	if (json) {
-		vt_cli_json_xlat_steps(j, "translation", p);
-		vt_json_u64(j, "page_size", p->page_size);
-		return;
-	}
 	printf("virtual 0x%016" PRIx64 "\n", vaddr);
 	if (p->nsteps == 0)
 		printf("  direct (linear map): physical 0x%" PRIx64 "\n", p->paddr);
@@ -48,82 +53,95 @@ static void print_path(uint64_t vaddr, const struct vt_xlat_path *p, bool json,
 	       p->page_size);
 }
 
-static int run_rd(int argc, char **argv)
+static struct vt_error *print_json(struct vt_json *j, void *data)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s = NULL;
-	struct vt_xlat_path path;
-	uint64_t addr, len = 64, paddr;
-	unsigned char *buf;
-	struct vt_error *err;
-	int rc = vt_cli_parse(&vt_cmd_rd, argc, argv, VT_OPT_PHYS, &c);
-	struct vt_json j;
+	static const char digits[] = "0123456789abcdef";
+	const struct rd *r = data;
+	char *hex = malloc(2 * r->len + 1);
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs < 1 || c.nargs > 2) {
-		fprintf(stderr, "vmtriage rd: need ADDR [LEN]\n");
-		return VT_EXIT_ERROR;
+	if (!hex)
+		return &vt_enomem;
+	for (uint64_t i = 0; i < r->len; i++) {
+		hex[2 * i] = digits[r->buf[i] >> 4];
+		hex[2 * i + 1] = digits[r->buf[i] & 15];
 	}
-	/* Symbols only when the address is a name (saves the BTF load). */
-	err = vt_cli_parse_addr(NULL, c.args[0], &addr);
-	if ((rc = vt_cli_open(&c, err != NULL, &t, &s)) >= 0) {
-		vt_error_destroy(err);
-		return rc;
+	hex[2 * r->len] = '\0';
+	vt_json_object_begin(j, NULL);
+	vt_json_hex(j, "address", r->addr);
+	vt_json_string(j, "space", r->o->phys ? "physical" : "kernel-virtual");
+	if (!r->o->phys && r->o->verbose) {
+		vt_json_hex(j, "physical", r->paddr);
+		vt_cli_json_xlat_steps(j, "translation", &r->path);
+		vt_json_u64(j, "page_size", r->path.page_size);
 	}
-	if (err) {
-		vt_error_destroy(err);
-		err = vt_cli_parse_addr(s, c.args[0], &addr);
-	}
-	if (!err && c.nargs == 2)
-		err = vt_cli_parse_addr(NULL, c.args[1], &len);
-	if (!err && (len == 0 || len > MAX_RD))
+	/* Bytes as one hex string: compact and exact. */
+	vt_json_string(j, "bytes", hex);
+	vt_json_object_end(j);
+	free(hex);
+	return NULL;
+}
+
+static struct vt_error *print_text(void *data)
+{
+	const struct rd *r = data;
+
+	if (!r->o->phys && r->o->verbose)
+		print_path(r->addr, &r->path);
+	hexdump(r->addr, r->buf, r->len);
+	return NULL;
+}
+
+/* Symbols only when the address is a name (saves the BTF load). */
+static int check_rd(struct vt_cli *c)
+{
+	uint64_t addr;
+	struct vt_error *err = vt_cli_parse_addr(NULL, c->args[0], &addr);
+
+	c->want_symbols = err != NULL;
+	vt_error_destroy(err);
+	return VT_CLI_GO_ON;
+}
+
+static int run_rd(struct vt_cli *c)
+{
+	struct rd r = { .o = c->opts, .len = 64 };
+	struct vt_error *err = vt_cli_parse_addr(c->s, c->args[0], &r.addr);
+	int rc;
+
+	if (!err && c->nargs == 2)
+		err = vt_cli_parse_addr(NULL, c->args[1], &r.len);
+	if (!err && (r.len == 0 || r.len > MAX_RD))
 		err = vt_error_create(VT_ERR_USAGE, "LEN must be 1..%u", MAX_RD);
-	buf = err ? NULL : malloc(len);
-	if (!err && !buf)
+	r.buf = err ? NULL : malloc(r.len);
+	if (!err && !r.buf)
 		err = &vt_enomem;
-	if (!err && !c.phys && c.verbose)
-		err = vt_target_vtop(t, addr, &paddr, &path);
+	if (!err && !r.o->phys && r.o->verbose)
+		err = vt_target_vtop(c->t, r.addr, &r.paddr, &r.path);
 	if (!err)
-		err = c.phys ? vt_target_read_phys(t, addr, buf, len) :
-			       vt_target_read_kv(t, addr, buf, len);
-	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-	} else if (c.json) {
-		vt_json_init(&j, stdout, true);
-		vt_json_object_begin(&j, NULL);
-		vt_json_hex(&j, "address", addr);
-		vt_json_string(&j, "space", c.phys ? "physical" : "kernel-virtual");
-		if (!c.phys && c.verbose) {
-			vt_json_hex(&j, "physical", paddr);
-			print_path(addr, &path, true, &j);
-		}
-		/* Bytes as one hex string: compact and exact. */
-		fprintf(stdout, ",\n  \"bytes\": \"");
-		for (uint64_t i = 0; i < len; i++)
-			fprintf(stdout, "%02x", buf[i]);
-		fprintf(stdout, "\"\n}\n");
-		rc = VT_EXIT_OK;
-	} else {
-		if (!c.phys && c.verbose)
-			print_path(addr, &path, false, NULL);
-		hexdump(addr, buf, len);
-		rc = VT_EXIT_OK;
-	}
-	free(buf);
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
+		err = r.o->phys ? vt_target_read_phys(c->t, r.addr, r.buf, r.len) :
+				  vt_target_read_kv(c->t, r.addr, r.buf, r.len);
+	rc = err ? vt_cli_fail(c, err) : vt_cli_emit(c, print_json, print_text, &r);
+	free(r.buf);
 	return rc;
 }
 
+static const struct vt_cli_option rd_options[] = {
+	{ .name = "phys", .help = "ADDR is physical", VT_CLI_BOOL(struct rd_opts, phys) },
+	{ .name = "verbose", .short_name = 'v',
+	  .help = "show the page-table walk that translated ADDR",
+	  VT_CLI_BOOL(struct rd_opts, verbose) },
+	{ 0 },
+};
+
 const struct vt_command vt_cmd_rd = {
 	.name = "rd",
-	.args = "VMCORE [VMLINUX] ADDR [LEN] [--phys] [--verbose] [--json]",
+	.args = "ADDR [LEN]",
+	.min_args = 1,
+	.max_args = 2,
 	.summary = "Hexdump memory at a kernel-virtual (default) or physical address",
-	.help = "ADDR is a number or symbol[+offset]; LEN defaults to 64 bytes (max 16 MiB).\n"
-		"  --phys       ADDR is physical\n"
-		"  --verbose    show the page-table walk that translated ADDR\n",
-	.run = run_rd,
+	.help = "ADDR is a number or symbol[+offset]; LEN defaults to 64 bytes (max 16 MiB).\n",
+	.options = rd_options,
+	.opts_size = sizeof(struct rd_opts),
+	.check = check_rd,
+	.main = run_rd,
 };

@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,60 +61,70 @@ static void json_result(struct vt_json *j, const struct ran *r)
 	vt_json_object_end(j);
 }
 
-static void print_json(struct vt_target *t, const struct vt_oops *o, struct ran *ran,
-		       size_t n)
-{
-	const struct vt_target_info *ti = vt_target_info(t);
-	uint64_t counts[5] = { 0 };
-	struct vt_json j;
+/* What the report prints: the dump, its crash and the results, most severe first. */
+struct report {
+	struct vt_target *t;
+	const struct vt_oops *o;
+	struct ran *ran;
+	size_t n;
+};
 
-	vt_json_init(&j, stdout, true);
-	vt_json_object_begin(&j, NULL);
-	vt_json_string(&j, "schema", "vmtriage-report/1");
-	vt_json_string(&j, "vmtriage_version", PACKAGE_VERSION);
-	vt_json_object_begin(&j, "dump");
-	vt_json_string(&j, "file", ti->path);
-	vt_json_string(&j, "format", ti->format);
-	vt_json_string(&j, "arch", vt_arch_name(ti->arch));
-	vt_json_string(&j, "release", ti->release);
-	vt_json_hex(&j, "kaslr_offset", ti->kaslr_offset);
-	vt_json_object_end(&j);
+static struct vt_error *print_json(struct vt_json *j, void *data)
+{
+	const struct report *rep = data;
+	const struct vt_oops *o = rep->o;
+	const struct vt_target_info *ti = vt_target_info(rep->t);
+	uint64_t counts[5] = { 0 };
+
+	vt_json_object_begin(j, NULL);
+	vt_json_string(j, "schema", "vmtriage-report/1");
+	vt_json_string(j, "vmtriage_version", PACKAGE_VERSION);
+	vt_json_object_begin(j, "dump");
+	vt_json_string(j, "file", ti->path);
+	vt_json_string(j, "format", ti->format);
+	vt_json_string(j, "arch", vt_arch_name(ti->arch));
+	vt_json_string(j, "release", ti->release);
+	vt_json_hex(j, "kaslr_offset", ti->kaslr_offset);
+	vt_json_object_end(j);
 	if (o->present) {
-		vt_json_object_begin(&j, "crash");
-		vt_json_string(&j, "panic", o->panic);
-		vt_json_string(&j, "headline", o->headline);
-		vt_json_string(&j, "bug_site", o->bug_site);
-		vt_json_string(&j, "fault_address", o->fault_address);
-		vt_json_string(&j, "ip", o->ip);
-		vt_json_i64(&j, "cpu", o->cpu);
-		vt_json_i64(&j, "pid", o->pid);
-		vt_json_string(&j, "comm", o->comm);
-		vt_json_array_begin(&j, "call_trace");
+		vt_json_object_begin(j, "crash");
+		vt_json_string(j, "panic", o->panic);
+		vt_json_string(j, "headline", o->headline);
+		vt_json_string(j, "bug_site", o->bug_site);
+		vt_json_string(j, "fault_address", o->fault_address);
+		vt_json_string(j, "ip", o->ip);
+		vt_json_i64(j, "cpu", o->cpu);
+		vt_json_i64(j, "pid", o->pid);
+		vt_json_string(j, "comm", o->comm);
+		vt_json_array_begin(j, "call_trace");
 		for (int i = 0; i < o->ntrace; i++)
-			vt_json_string(&j, NULL, o->trace[i]);
-		vt_json_array_end(&j);
-		vt_json_object_end(&j);
+			vt_json_string(j, NULL, o->trace[i]);
+		vt_json_array_end(j);
+		vt_json_object_end(j);
 	} else {
-		vt_json_null(&j, "crash");
+		vt_json_null(j, "crash");
 	}
-	vt_json_array_begin(&j, "results");
-	for (size_t i = 0; i < n; i++) {
-		json_result(&j, &ran[i]);
-		counts[ran[i].res->verdict]++;
+	vt_json_array_begin(j, "results");
+	for (size_t i = 0; i < rep->n; i++) {
+		json_result(j, &rep->ran[i]);
+		counts[rep->ran[i].res->verdict]++;
 	}
-	vt_json_array_end(&j);
-	vt_json_object_begin(&j, "summary");
+	vt_json_array_end(j);
+	vt_json_object_begin(j, "summary");
 	for (int v = VT_FIRED; v >= VT_NOT_APPLICABLE; v--)
-		vt_json_u64(&j, vt_verdict_name(v), counts[v]);
-	vt_json_object_end(&j);
-	vt_json_object_end(&j);
-	vt_json_finish(&j);
+		vt_json_u64(j, vt_verdict_name(v), counts[v]);
+	vt_json_object_end(j);
+	vt_json_object_end(j);
+	return NULL;
 }
 
-static void print_text(struct vt_target *t, const struct vt_oops *o, struct ran *ran,
-		       size_t n)
+static struct vt_error *print_text(void *data)
 {
-	const struct vt_target_info *ti = vt_target_info(t);
+	const struct report *rep = data;
+	const struct vt_oops *o = rep->o;
+	const struct ran *ran = rep->ran;
+	size_t n = rep->n;
+	const struct vt_target_info *ti = vt_target_info(rep->t);
 
 	printf("dump:    %s (%s, %s, %s)\n", ti->path, ti->format, vt_arch_name(ti->arch),
 	       *ti->release ? ti->release : "release unknown");
@@ -157,6 +168,7 @@ static void print_text(struct vt_target *t, const struct vt_oops *o, struct ran 
 	for (size_t i = 0; i < n; i++)
 		printf("%-15s %-5c %-16s %s\n", ran[i].p->name, ran[i].p->bug_class,
 		       vt_verdict_name(ran[i].res->verdict), ran[i].res->reason);
+	return NULL;
 }
 
 static double seconds(void)
@@ -167,53 +179,49 @@ static double seconds(void)
 	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* --svg/--html: the memory map with the findings; false on a write error. */
-static bool write_pictures(const struct vt_cli_common *c, struct vt_target *t,
-			   struct vt_symbols *s, struct vt_models *models,
-			   const struct ran *ran, size_t n)
+struct report_opts {
+	const char *plugin, *svg, *html;
+};
+
+/* --svg/--html: the memory map with the findings; an exit status. */
+static int write_pictures(struct vt_cli *c, struct vt_models *models,
+			  const struct ran *ran, size_t n)
 {
+	const struct report_opts *opt = c->opts;
 	struct vt_picture_result *pr = calloc(n ? n : 1, sizeof(*pr));
 	struct vt_picture pic;
 	struct vt_error *err;
-	bool ok = true;
 
-	if (!pr) {
-		vt_cli_error(&vt_enomem);
-		return false;
-	}
+	if (!pr)
+		return vt_cli_fail(c, &vt_enomem);
 	for (size_t i = 0; i < n; i++) {
 		pr[i].p = ran[i].p;
 		pr[i].res = ran[i].res;
 	}
-	err = vt_picture_build(t, s, models, pr, n, &pic);
+	err = vt_picture_build(c->t, c->s, models, pr, n, &pic);
 	free(pr);
-	if (err) {
-		vt_cli_error(err);
-		return false;
-	}
-	for (int k = 0; k < 2 && ok; k++) {
-		const char *path = k ? c->html : c->svg;
+	if (err)
+		return vt_cli_fail(c, err);
+	for (int k = 0; k < 2 && !err; k++) {
+		const char *path = k ? opt->html : opt->svg;
 		FILE *fp;
 
 		if (!path)
 			continue;
 		fp = fopen(path, "we");
 		if (!fp) {
-			fprintf(stderr, "vmtriage: %s: %m\n", path);
-			ok = false;
+			err = vt_error_create(VT_ERR_IO, "%s: %s", path, strerror(errno));
 			break;
 		}
 		if (k)
 			vt_picture_html(&pic, fp);
 		else
 			vt_picture_svg(&pic, fp, true);
-		if (fclose(fp)) {
-			fprintf(stderr, "vmtriage: writing %s: %m\n", path);
-			ok = false;
-		}
+		if (fclose(fp))
+			err = vt_error_create(VT_ERR_IO, "writing %s: %s", path, strerror(errno));
 	}
 	vt_picture_deinit(&pic);
-	return ok;
+	return err ? vt_cli_fail(c, err) : VT_EXIT_OK;
 }
 
 /* Progress on a terminal only, once the report has taken a second. */
@@ -232,130 +240,123 @@ static void show_progress(void *arg, size_t i, size_t n, const char *name)
 	}
 }
 
-static int run_report(int argc, char **argv)
+static int check_report(struct vt_cli *c)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
+	const struct report_opts *opt = c->opts;
+
+	if (opt->plugin && !vt_plugin_find(opt->plugin))
+		return vt_cli_failf(c, VT_ERR_USAGE, "no plugin '%s' (see vmtriage plugins)",
+				    opt->plugin);
+	return VT_CLI_GO_ON;
+}
+
+static int run_report(struct vt_cli *c)
+{
+	const struct report_opts *opt = c->opts;
+	struct progress prog = { .on = isatty(2), .t0 = seconds() };
+	struct report rep = { .t = c->t };
+	struct vt_plugin_ran *results = calloc(vt_nplugins, sizeof(*results));
 	struct vt_models *models = NULL;
-	struct vt_plugin_ran *results = NULL;
-	const struct vt_oops *oops;
-	struct ran *ran = NULL;
-	size_t n = 0;
-	int rc = vt_cli_parse(&vt_cmd_report, argc, argv, VT_OPT_PLUGIN | VT_OPT_PICTURE, &c);
-	struct progress pr = { .on = isatty(2), .t0 = seconds() };
 	bool findings = false;
 	struct vt_error *err;
+	int rc;
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs) {
-		fprintf(stderr, "vmtriage report: unexpected argument '%s'\n", c.args[0]);
-		return VT_EXIT_ERROR;
-	}
-	if (c.plugin && !vt_plugin_find(c.plugin)) {
-		fprintf(stderr, "vmtriage report: no plugin '%s' (see vmtriage plugins)\n",
-			c.plugin);
-		return VT_EXIT_ERROR;
-	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	err = vt_models_create(t, s, &models);
-	results = calloc(vt_nplugins, sizeof(*results));
-	ran = calloc(vt_nplugins, sizeof(*ran));
-	if (err || !results || !ran) {
-		vt_cli_error(err ? err : &vt_enomem);
-		rc = VT_EXIT_ERROR;
+	rep.ran = calloc(vt_nplugins, sizeof(*rep.ran));
+	err = results && rep.ran ? vt_models_create(c->t, c->s, &models) : &vt_enomem;
+	if (err) {
+		rc = vt_cli_fail(c, err);
 		goto out;
 	}
-	oops = vt_models_oops(models);
-	n = vt_plugins_run(models, c.plugin, results, show_progress, &pr);
-	for (size_t i = 0; i < n; i++) {
-		ran[i].p = results[i].p;
-		ran[i].res = &results[i].res;
+	rep.o = vt_models_oops(models);
+	rep.n = vt_plugins_run(models, opt->plugin, results, show_progress, &prog);
+	if (prog.shown)
+		fprintf(stderr, "\r\033[K");
+	for (size_t i = 0; i < rep.n; i++) {
+		rep.ran[i].p = results[i].p;
+		rep.ran[i].res = &results[i].res;
 		findings |= results[i].res.verdict >= VT_LATENT;
 	}
-	if (pr.shown)
-		fprintf(stderr, "\r\033[K");
-	{
-		qsort(ran, n, sizeof(*ran), by_severity);
-		if ((c.svg || c.html) && !write_pictures(&c, t, s, models, ran, n)) {
-			rc = VT_EXIT_ERROR;
-			goto out;
-		}
-		if (c.json)
-			print_json(t, oops, ran, n);
-		else
-			print_text(t, oops, ran, n);
-		rc = findings ? VT_EXIT_FINDINGS : VT_EXIT_OK;
-	}
+	qsort(rep.ran, rep.n, sizeof(*rep.ran), by_severity);
+	rc = opt->svg || opt->html ? write_pictures(c, models, rep.ran, rep.n) : VT_EXIT_OK;
+	if (rc == VT_EXIT_OK)
+		rc = vt_cli_emit(c, print_json, print_text, &rep);
+	if (rc == VT_EXIT_OK && findings)
+		rc = VT_EXIT_FINDINGS;
 out:
-	free(ran);
+	free(rep.ran);
 	free(results);
 	vt_models_destroy(models);
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
 	return rc;
 }
 
+static const struct vt_cli_option report_options[] = {
+	{ .name = "plugin", .arg = "NAME", .help = "run one plugin (see vmtriage plugins)",
+	  VT_CLI_TEXT(struct report_opts, plugin) },
+	{ .name = "svg", .arg = "FILE",
+	  .help = "also draw the physical memory map (sections, zones,\n"
+		  "holes, hot-removed ranges, e820/memblock, LMBs) with the\n"
+		  "findings at their addresses, as a self-contained SVG",
+	  VT_CLI_TEXT(struct report_opts, svg) },
+	{ .name = "html", .arg = "FILE",
+	  .help = "the same picture in an HTML page with a legend and the\n"
+		  "findings and ranges tables (no network loads)",
+	  VT_CLI_TEXT(struct report_opts, html) },
+	{ 0 },
+};
+
 const struct vt_command vt_cmd_report = {
 	.name = "report",
-	.args = "VMCORE [VMLINUX] [--plugin NAME] [--json] [--svg FILE] [--html FILE]",
 	.summary = "Triage: run the bug-class plugins, lead with fired and latent findings",
 	.help = "Each plugin says fired (the dump is the crash its class causes), latent\n"
 		"(the state that causes it is present), clean, unknown (data missing,\n"
 		"e.g. filtered pages) or not-applicable, with evidence, the fix commit\n"
-		"and the next step. JSON: schema vmtriage-report/1 (docs/report-schema.md).\n"
-		"  --plugin NAME   run one plugin (see vmtriage plugins)\n"
-		"  --svg FILE      also draw the physical memory map (sections, zones,\n"
-		"                  holes, hot-removed ranges, e820/memblock, LMBs) with the\n"
-		"                  findings at their addresses, as a self-contained SVG\n"
-		"  --html FILE     the same picture in an HTML page with a legend and the\n"
-		"                  findings and ranges tables (no network loads)\n"
-		"Progress on stderr when it is a terminal and the report takes over a second.\n"
-		"Exit status: 0 nothing fired or latent, 1 findings, 2 error.\n",
-	.run = run_report,
+		"and the next step. JSON: schema vmtriage-report/1 (docs/report-schema.md).\n",
+	.notes = "Progress on stderr when it is a terminal and the report takes over a second.\n",
+	.exit_status = "0 nothing fired or latent, 1 findings, 2 error.",
+	.options = report_options,
+	.opts_size = sizeof(struct report_opts),
+	.check = check_report,
+	.main = run_report,
 };
 
-static int run_plugins(int argc, char **argv)
+/* `vmtriage plugins`: the table, no dump. */
+static struct vt_error *plugins_json(struct vt_json *j, void *data)
 {
-	bool json = argc > 1 && !strcmp(argv[1], "--json");
-	struct vt_json j;
-
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		printf("Usage: vmtriage plugins [--json]\n\nList the bug-class plugins.\n");
-		return VT_EXIT_OK;
-	}
-	if (json) {
-		vt_json_init(&j, stdout, true);
-		vt_json_array_begin(&j, NULL);
-	}
+	vt_json_array_begin(j, NULL);
 	for (size_t i = 0; i < vt_nplugins; i++) {
 		const struct vt_plugin *p = vt_plugins[i];
 
-		if (json) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_string(&j, "name", p->name);
-			vt_json_string(&j, "class", (char[]){ p->bug_class, 0 });
-			vt_json_string(&j, "summary", p->summary);
-			vt_json_string(&j, "arches", p->arches);
-			vt_json_string(&j, "affected_versions", p->versions);
-			vt_json_string(&j, "fix", p->fix);
-			vt_json_object_end(&j);
-		} else {
-			printf("%-14s %c  %-7s %s\n", p->name, p->bug_class, p->arches, p->summary);
-		}
+		vt_json_object_begin(j, NULL);
+		vt_json_string(j, "name", p->name);
+		vt_json_string(j, "class", (char[]){ p->bug_class, 0 });
+		vt_json_string(j, "summary", p->summary);
+		vt_json_string(j, "arches", p->arches);
+		vt_json_string(j, "affected_versions", p->versions);
+		vt_json_string(j, "fix", p->fix);
+		vt_json_object_end(j);
 	}
-	if (json) {
-		vt_json_array_end(&j);
-		vt_json_finish(&j);
+	vt_json_array_end(j);
+	return NULL;
+}
+
+static struct vt_error *plugins_text(void *data)
+{
+	for (size_t i = 0; i < vt_nplugins; i++) {
+		const struct vt_plugin *p = vt_plugins[i];
+
+		printf("%-14s %c  %-7s %s\n", p->name, p->bug_class, p->arches, p->summary);
 	}
-	return VT_EXIT_OK;
+	return NULL;
+}
+
+static int run_plugins(struct vt_cli *c)
+{
+	return vt_cli_emit(c, plugins_json, plugins_text, NULL);
 }
 
 const struct vt_command vt_cmd_plugins = {
 	.name = "plugins",
-	.args = "[--json]",
 	.summary = "List the bug-class plugins",
-	.run = run_plugins,
+	.flags = VT_CMD_NO_DUMP,
+	.main = run_plugins,
 };

@@ -113,44 +113,48 @@ static void json_members(struct vt_json *j, struct vt_type *t, uint64_t base_bit
 	}
 }
 
-static void print_type(struct vt_type *t, bool json)
+static struct vt_error *print_json(struct vt_json *j, void *data)
 {
+	struct vt_type *t = data;
 	struct vt_type *u = vt_type_unqualified(t);
 	char ts[320];
 
 	type_str(t, ts, sizeof(ts), 0);
-	if (json) {
-		struct vt_json j;
-
-		vt_json_init(&j, stdout, true);
-		vt_json_object_begin(&j, NULL);
-		vt_json_string(&j, "name", t->kind == VT_TYPE_TYPEDEF ? t->name : ts);
-		vt_json_string(&j, "kind", vt_type_kind_name(t->kind));
-		if (t->kind == VT_TYPE_TYPEDEF) {
-			type_str(t->target, ts, sizeof(ts), 0);
-			vt_json_string(&j, "target", ts);
-		}
-		vt_json_u64(&j, "size", u ? u->size : 0);
-		vt_json_bool(&j, "partial", u && u->partial);
-		if (u && (u->kind == VT_TYPE_STRUCT || u->kind == VT_TYPE_UNION)) {
-			vt_json_array_begin(&j, "members");
-			json_members(&j, u, 0, 0);
-			vt_json_array_end(&j);
-		}
-		if (u && u->kind == VT_TYPE_ENUM) {
-			vt_json_array_begin(&j, "enumerators");
-			for (size_t i = 0; i < u->nenumerators; i++) {
-				vt_json_object_begin(&j, NULL);
-				vt_json_string(&j, "name", u->enumerators[i].name);
-				vt_json_i64(&j, "value", u->enumerators[i].value);
-				vt_json_object_end(&j);
-			}
-			vt_json_array_end(&j);
-		}
-		vt_json_object_end(&j);
-		vt_json_finish(&j);
-		return;
+	vt_json_object_begin(j, NULL);
+	vt_json_string(j, "name", t->kind == VT_TYPE_TYPEDEF ? t->name : ts);
+	vt_json_string(j, "kind", vt_type_kind_name(t->kind));
+	if (t->kind == VT_TYPE_TYPEDEF) {
+		type_str(t->target, ts, sizeof(ts), 0);
+		vt_json_string(j, "target", ts);
 	}
+	vt_json_u64(j, "size", u ? u->size : 0);
+	vt_json_bool(j, "partial", u && u->partial);
+	if (u && (u->kind == VT_TYPE_STRUCT || u->kind == VT_TYPE_UNION)) {
+		vt_json_array_begin(j, "members");
+		json_members(j, u, 0, 0);
+		vt_json_array_end(j);
+	}
+	if (u && u->kind == VT_TYPE_ENUM) {
+		vt_json_array_begin(j, "enumerators");
+		for (size_t i = 0; i < u->nenumerators; i++) {
+			vt_json_object_begin(j, NULL);
+			vt_json_string(j, "name", u->enumerators[i].name);
+			vt_json_i64(j, "value", u->enumerators[i].value);
+			vt_json_object_end(j);
+		}
+		vt_json_array_end(j);
+	}
+	vt_json_object_end(j);
+	return NULL;
+}
+
+static struct vt_error *print_text(void *data)
+{
+	struct vt_type *t = data;
+	struct vt_type *u = vt_type_unqualified(t);
+	char ts[320];
+
+	type_str(t, ts, sizeof(ts), 0);
 	if (t->kind == VT_TYPE_TYPEDEF) {
 		char target[320];
 
@@ -159,7 +163,7 @@ static void print_type(struct vt_type *t, bool json)
 		       u ? u->size : 0);
 	}
 	if (!u)
-		return;
+		return NULL;
 	if (u->kind == VT_TYPE_STRUCT || u->kind == VT_TYPE_UNION) {
 		type_str(u, ts, sizeof(ts), 0);
 		printf("%s {%s\n", ts, u->incomplete ? " /* declaration only */" :
@@ -177,52 +181,36 @@ static void print_type(struct vt_type *t, bool json)
 		printf("%s /* %s, size %" PRIu64 " */\n", ts, vt_type_kind_name(u->kind),
 		       u->size);
 	}
+	return NULL;
 }
 
-static int run_type(int argc, char **argv)
+static int run_type(struct vt_cli *c)
 {
-	struct vt_cli_common c;
-	struct vt_target *t;
-	struct vt_symbols *s;
-	int rc = vt_cli_parse(&vt_cmd_type, argc, argv, 0, &c);
 	char spec[256] = "";
 	struct vt_type *ty;
 	struct vt_error *err;
 
-	if (rc >= 0)
-		return rc;
-	if (c.nargs < 1) {
-		fprintf(stderr, "vmtriage type: missing NAME\n");
-		return VT_EXIT_ERROR;
-	}
 	/* Accept "struct page" as one or two arguments. */
-	for (int i = 0; i < c.nargs; i++) {
+	for (int i = 0; i < c->nargs; i++) {
 		if (i)
 			strncat(spec, " ", sizeof(spec) - strlen(spec) - 1);
-		strncat(spec, c.args[i], sizeof(spec) - strlen(spec) - 1);
+		strncat(spec, c->args[i], sizeof(spec) - strlen(spec) - 1);
 	}
-	if ((rc = vt_cli_open(&c, true, &t, &s)) >= 0)
-		return rc;
-	err = vt_symbols_type(s, spec, &ty);
-	if (err) {
-		vt_cli_error(err);
-		rc = VT_EXIT_ERROR;
-	} else {
-		print_type(ty, c.json);
-		rc = VT_EXIT_OK;
-	}
-	vt_symbols_destroy(s);
-	vt_target_destroy(t);
-	return rc;
+	err = vt_symbols_type(c->s, spec, &ty);
+	if (err)
+		return vt_cli_fail(c, err);
+	return vt_cli_emit(c, print_json, print_text, ty);
 }
 
 const struct vt_command vt_cmd_type = {
 	.name = "type",
-	.args = "VMCORE [VMLINUX] NAME [--json]",
+	.args = "NAME",
+	.min_args = 1,
+	.max_args = -1,
 	.summary = "Show a struct/union/enum/typedef layout with offsets and sizes",
 	.help = "NAME is \"struct page\", \"union x\", \"enum pageflags\", a typedef, or a\n"
 		"bare name (tried as struct, union, typedef, enum, then base type).\n"
 		"Each member line ends with /* offset size */ in bytes; bit fields show\n"
 		"offset:bit. Types come from BTF (vmlinux or dump) or DWARF (vmlinux).\n",
-	.run = run_type,
+	.main = run_type,
 };

@@ -79,6 +79,28 @@ static struct vt_error *open_session(const char *vmcore, struct vt_target **ret)
 	return err;
 }
 
+/* The extension's commands: vmtriage commands, their help made from their tables. */
+static const struct ext_command {
+	const char *name;
+	const struct vt_command *cmd;
+	const char *summary;
+	const char *help;	/* lines, each ended by '\n'; the options follow */
+} ext_commands[] = {
+	{ "triage", &vt_cmd_report, "run vmtriage's bug-class plugins on this session",
+	  "Runs every vmtriage plugin (see `vmtriage plugins`) on the memory crash\n"
+	  "opened and prints verdicts (fired, latent, clean, unknown,\n"
+	  "not-applicable) with evidence, fix commit and next step.\n" },
+	{ "vmemmap", &vt_cmd_memmap, "vmtriage memmap: sections, zones, struct page counts",
+	  "Like `vmtriage memmap` on a dump file.\n" },
+	{ "vpgtables", &vt_cmd_pgtables, "vmtriage pgtables: page tables per process",
+	  "Like `vmtriage pgtables` on a dump file.\n" },
+	{ "vlog", &vt_cmd_log, "vmtriage log: the printk ring buffer",
+	  "Like `vmtriage log` on a dump file.\n" },
+	{ "vinfo", &vt_cmd_info, "vmtriage info on this session",
+	  "Like `vmtriage info` on a dump file.\n" },
+};
+#define NEXT (sizeof(ext_commands) / sizeof(ext_commands[0]))
+
 /* Run a vmtriage command on the session: argv = NAME <session> <vmlinux> args. */
 static void run_cmd(const struct vt_command *cmd)
 {
@@ -100,7 +122,7 @@ static void run_cmd(const struct vt_command *cmd)
 		dup2(fileno(fp), STDOUT_FILENO);
 	}
 	vt_cli_set_opener(open_session);
-	cmd->run(n, argv);
+	vt_command_run(cmd, n, argv);
 	vt_cli_set_opener(NULL);
 	fflush(stdout);
 	if (saved >= 0) {
@@ -109,55 +131,59 @@ static void run_cmd(const struct vt_command *cmd)
 	}
 }
 
-static void cmd_triage(void) { run_cmd(&vt_cmd_report); }
-static void cmd_vmemmap(void) { run_cmd(&vt_cmd_memmap); }
-static void cmd_vpgtables(void) { run_cmd(&vt_cmd_pgtables); }
-static void cmd_vlog(void) { run_cmd(&vt_cmd_log); }
-static void cmd_vinfo(void) { run_cmd(&vt_cmd_info); }
+/* crash calls every command with no arguments; args[0] names it. */
+static void cmd_ext(void)
+{
+	for (size_t i = 0; i < NEXT; i++)
+		if (!strcmp(args[0], ext_commands[i].name))
+			run_cmd(ext_commands[i].cmd);
+}
 
-static char *help_triage[] = {
-	"triage",
-	"run vmtriage's bug-class plugins on this session",
-	"[--plugin NAME] [--json]",
-	"  Runs every vmtriage plugin (see `vmtriage plugins`) on the memory crash",
-	"  opened and prints verdicts (fired, latent, clean, unknown,",
-	"  not-applicable) with evidence, fix commit and next step.",
-	NULL
-};
-static char *help_vmemmap[] = {
-	"vmemmap",
-	"vmtriage memmap: sections, zones, struct page counts",
-	"[--sections | --ranges | --pfn N] [--json]",
-	"  Like `vmtriage memmap` on a dump file.",
-	NULL
-};
-static char *help_vpgtables[] = {
-	"vpgtables",
-	"vmtriage pgtables: page tables per process",
-	"[--pid PID | --kernel] [--summary] [--json]",
-	"  Like `vmtriage pgtables` on a dump file.",
-	NULL
-};
-static char *help_vlog[] = {
-	"vlog", "vmtriage log: the printk ring buffer", "[--json]",
-	"  Like `vmtriage log` on a dump file.", NULL
-};
-static char *help_vinfo[] = {
-	"vinfo", "vmtriage info on this session", "[--json]",
-	"  Like `vmtriage info` on a dump file.", NULL
-};
+/*
+ * crash's help for one command: name, summary, syntax, then description
+ * lines: ours, then the command's options and the common ones, as in
+ * `vmtriage COMMAND --help`. Lives as long as the extension.
+ */
+static char **help_of(const struct ext_command *e)
+{
+	char *text = NULL, **lines;
+	size_t len = 0, n = 0, k = 0;
+	FILE *mem = open_memstream(&text, &len);
 
-static struct command_table_entry command_table[] = {
-	{ "triage", cmd_triage, help_triage, 0 },
-	{ "vmemmap", cmd_vmemmap, help_vmemmap, 0 },
-	{ "vpgtables", cmd_vpgtables, help_vpgtables, 0 },
-	{ "vlog", cmd_vlog, help_vlog, 0 },
-	{ "vinfo", cmd_vinfo, help_vinfo, 0 },
-	{ NULL, NULL, NULL, 0 },
-};
+	if (!mem)
+		return NULL;
+	fprintf(mem, "%s\n%s\n", e->name, e->summary);
+	vt_cli_synopsis(e->cmd, mem);
+	fputc('\n', mem);
+	for (const char *p = e->help; *p; p = strchr(p, '\n') + 1)
+		fprintf(mem, "  %.*s\n", (int)(strchr(p, '\n') - p), p);
+	vt_cli_option_lines(e->cmd, false, mem);
+	vt_cli_option_lines(e->cmd, true, mem);
+	if (fclose(mem) || !text)
+		return NULL;
+	for (size_t i = 0; i < len; i++)
+		n += text[i] == '\n';
+	lines = calloc(n + 1, sizeof(*lines));
+	if (!lines) {
+		free(text);
+		return NULL;
+	}
+	for (char *p = text, *nl; k < n; p = nl + 1) {
+		nl = strchr(p, '\n');
+		*nl = '\0';
+		lines[k++] = p;
+	}
+	return lines;
+}
+
+static struct command_table_entry command_table[NEXT + 1];
 
 void __attribute__((constructor)) vmtriage_crash_init(void);
 void __attribute__((constructor)) vmtriage_crash_init(void)
 {
+	for (size_t i = 0; i < NEXT; i++)
+		command_table[i] = (struct command_table_entry){
+			(char *)ext_commands[i].name, cmd_ext, help_of(&ext_commands[i]), 0,
+		};
 	register_extension(command_table);
 }

@@ -68,7 +68,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		if (strcmp(commands[i]->name, name) == 0)
-			return commands[i]->run(argc - 1, argv + 1);
+			return vt_command_run(commands[i], argc - 1, argv + 1);
 	fprintf(stderr, "vmtriage: unknown command '%s' (see vmtriage --help)\n", name);
 	return VT_EXIT_ERROR;
 }

@@ -9,16 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
 #include "models/bootlog.h"
 #include "models/memmap.h"
 #include "models/physmap.h"
 #include "models/memmap_ranges.h"
-
-struct piece {
-	uint64_t start, end;
-	char e820[16], memblock[4], section[8], zone[16];
-};
 
 static int cmp_u64(const void *a, const void *b)
 {
@@ -28,7 +22,7 @@ static int cmp_u64(const void *a, const void *b)
 }
 
 static void attrs(const struct vt_memmap *m, const struct vt_map *e820,
-		  const struct vt_map *mb, uint64_t addr, struct piece *p)
+		  const struct vt_map *mb, uint64_t addr, struct vt_memmap_range *p)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(m);
 	const struct vt_section *s = vt_memmap_section_of(m, addr >> g->page_shift);
@@ -67,14 +61,14 @@ static void attrs(const struct vt_memmap *m, const struct vt_map *e820,
 		}
 }
 
-static bool same(const struct piece *a, const struct piece *b)
+static bool same(const struct vt_memmap_range *a, const struct vt_memmap_range *b)
 {
 	return !strcmp(a->e820, b->e820) && !strcmp(a->memblock, b->memblock) &&
 	       !strcmp(a->section, b->section) && !strcmp(a->zone, b->zone);
 }
 
-int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
-			   struct vt_memmap *m, bool json)
+struct vt_error *vt_memmap_ranges_build(struct vt_target *t, struct vt_symbols *s,
+					struct vt_memmap *m, struct vt_memmap_ranges *ret)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(m);
 	const struct vt_section *sec;
@@ -84,7 +78,7 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 	bool have_e820 = false, have_mb = false;
 	uint64_t *cuts;
 	size_t ncuts = 0, cap, npieces = 0;
-	struct piece *pieces;
+	struct vt_memmap_range *pieces;
 	struct vt_error *err;
 	const char *mb_note = NULL;
 
@@ -115,8 +109,7 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 		free(pieces);
 		vt_map_deinit(&e820);
 		vt_map_deinit(&mb);
-		vt_cli_error(&vt_enomem);
-		return VT_EXIT_ERROR;
+		return &vt_enomem;
 	}
 	for (size_t i = 0; i < ns; i++) {
 		uint64_t a = (sec[i].nr * g->pages_per_section) << g->page_shift;
@@ -141,7 +134,7 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 			}
 	qsort(cuts, ncuts, sizeof(*cuts), cmp_u64);
 	for (size_t i = 0; i + 1 < ncuts; i++) {
-		struct piece p;
+		struct vt_memmap_range p;
 
 		if (cuts[i] == cuts[i + 1])
 			continue;
@@ -153,55 +146,19 @@ int vt_memmap_print_ranges(struct vt_target *t, struct vt_symbols *s,
 		else
 			pieces[npieces++] = p;
 	}
-	if (json) {
-		struct vt_json j;
-
-		vt_json_init(&j, stdout, true);
-		vt_json_object_begin(&j, NULL);
-		vt_json_array_begin(&j, "sources");
-		vt_json_string(&j, NULL, "sections");
-		vt_json_string(&j, NULL, "zones");
-		if (have_e820)
-			vt_json_string(&j, NULL, "e820_table");
-		if (have_mb)
-			vt_json_string(&j, NULL, mb.name);
-		vt_json_array_end(&j);
-		if (mb_note)
-			vt_json_string(&j, "memblock_note", mb_note);
-		vt_json_array_begin(&j, "ranges");
-		for (size_t i = 0; i < npieces; i++) {
-			vt_json_object_begin(&j, NULL);
-			vt_json_hex(&j, "start", pieces[i].start);
-			vt_json_hex(&j, "end", pieces[i].end);
-			vt_json_string(&j, "e820", pieces[i].e820);
-			vt_json_string(&j, "memblock", pieces[i].memblock);
-			vt_json_string(&j, "section", pieces[i].section);
-			vt_json_string(&j, "zone", pieces[i].zone);
-			vt_json_object_end(&j);
-		}
-		vt_json_array_end(&j);
-		vt_json_object_end(&j);
-		vt_json_finish(&j);
-	} else {
-		printf("%-18s %-18s %10s  %-13s %-8s %-7s %s\n", "START", "END", "SIZE",
-		       "E820", "MEMBLOCK", "SECTION", "ZONE");
-		for (size_t i = 0; i < npieces; i++) {
-			uint64_t sz = pieces[i].end - pieces[i].start;
-
-			printf("0x%016" PRIx64 " 0x%016" PRIx64 " %8" PRIu64 "%s  %-13s %-8s %-7s %s\n",
-			       pieces[i].start, pieces[i].end,
-			       sz >= (1u << 20) ? sz >> 20 : sz >> 10, sz >= (1u << 20) ? "M" : "K",
-			       pieces[i].e820, pieces[i].memblock, pieces[i].section,
-			       pieces[i].zone);
-		}
-		printf("section: P present, M mem_map, O online, E early, D zone-device, "
-		       "'-' invalid subsection, none = no section (hole)\n");
-		if (mb_note)
-			printf("memblock: %s\n", mb_note);
-	}
+	*ret = (struct vt_memmap_ranges){
+		.have_e820 = have_e820, .memblock_name = have_mb ? mb.name : NULL,
+		.memblock_note = mb_note, .ranges = pieces, .n = npieces,
+	};
 	free(cuts);
-	free(pieces);
 	vt_map_deinit(&e820);
 	vt_map_deinit(&mb);
-	return VT_EXIT_OK;
+	return NULL;
+}
+
+void vt_memmap_ranges_deinit(struct vt_memmap_ranges *r)
+{
+	free(r->ranges);
+	r->ranges = NULL;
+	r->n = 0;
 }
