@@ -393,15 +393,17 @@ static struct vt_error *convert_base(Dwarf_Die *die, struct vt_type *t)
 
 static struct vt_error *convert_pointer(Dwarf_Die *die, struct vt_type *t)
 {
-	uint8_t addr_size = 8;
+	uint8_t addr_size;
 	Dwarf_Attribute a;
 	Dwarf_Die target, cu;
 
-	if (dwarf_diecu(die, &cu, &addr_size, NULL) && addr_size)
-		t->size = addr_size;
-	else
-		t->size = 8;
+	/* The CU's address size, unless the pointer says its own. */
+	if (!dwarf_diecu(die, &cu, &addr_size, NULL))
+		return dw_error(die, "reading a pointer's compilation unit");
+	t->size = addr_size;
 	read_size(die, &t->size);
+	if (!t->size)
+		return bad(die, "pointer without a size");
 	/* Only remember where the pointee is; see vt_type_pointee(). */
 	if (dwarf_attr_integrate(die, DW_AT_type, &a)) {
 		if (!dwarf_formref_die(&a, &target))

@@ -105,10 +105,9 @@ static struct vt_error *btf_scan(struct vt_symbols *s, struct vt_finder *kf,
 		size_t len = hi - at < BTF_SCAN_CHUNK + 24 ? hi - at : BTF_SCAN_CHUNK + 24;
 
 		err = vt_target_read_kv(s->target, at, buf, len);
-		if (err && err->code != VT_ERR_NOMEM) {	/* a hole: try the next chunk */
-			vt_error_destroy(err);
+		/* A hole (not mapped, or not in the dump): try the next chunk. */
+		if (vt_error_catch(&err, VT_ERR_FAULT) || vt_error_catch(&err, VT_ERR_NODATA))
 			continue;
-		}
 		if (err)
 			break;
 		for (size_t i = 0; i + 24 <= len && i < BTF_SCAN_CHUNK; i += 4) {
@@ -213,15 +212,12 @@ static struct vt_error *check_kallsyms(struct vt_symbols *s)
 		uint64_t a, b;
 		struct vt_error *err = vt_vmcoreinfo_symbol(vi, probes[i], &a);
 
-		if (err) {
-			vt_error_destroy(err);
-			continue;
-		}
-		err = kf->ops->symbol(kf->arg, probes[i], &b);
-		if (err) {
-			vt_error_destroy(err);
-			continue;
-		}
+		if (!err)
+			err = kf->ops->symbol(kf->arg, probes[i], &b);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;	/* one of the two does not know it */
+		if (err)
+			return vt_error_prefix(err, "checking %s against VMCOREINFO", probes[i]);
 		if (a != b)
 			return vt_error_create(VT_ERR_FORMAT,
 				"kallsyms says %s = 0x%" PRIx64 " but VMCOREINFO says 0x%" PRIx64,
