@@ -353,10 +353,13 @@ static void copy_word(char *dst, size_t dstsz, const char *src, size_t n)
 	dst[i] = '\0';
 }
 
+/* A field of struct new_utsname: __NEW_UTS_LEN + 1 (uapi linux/utsname.h). */
+#define UTS_FIELD 65
+
 static void find_release(Elf *elf, struct vt_vmlinux_id *id, bool *banner)
 {
 	static const char prefix[] = "Linux version ";
-	char buf[256];
+	char buf[512];
 	GElf_Sym sym;
 	size_t n;
 
@@ -372,17 +375,18 @@ static void find_release(Elf *elf, struct vt_vmlinux_id *id, bool *banner)
 		}
 	}
 	/*
-	 * Fallback: init_uts_ns.name is struct new_utsname (six char[65]:
-	 * sysname, nodename, release...), at offset 0 since 5.11 and after
-	 * a 4-byte kref before that.
+	 * Else init_uts_ns: its name is a struct new_utsname (sysname,
+	 * nodename, release... each char[UTS_FIELD], the uapi layout), found
+	 * by its sysname "Linux" rather than at an offset assumed for each
+	 * kernel's struct uts_namespace (after a kref before 5.11).
 	 */
 	if (!find_symbol(elf, "init_uts_ns", &sym))
 		return;
 	n = symbol_bytes(elf, &sym, buf, sizeof(buf));
-	for (size_t base = 0; base <= 4; base += 4) {
-		if (n >= base + 3 * 65 && memcmp(buf + base, "Linux", 6) == 0) {
+	for (size_t base = 0; base + 3 * UTS_FIELD <= n; base++) {
+		if (memcmp(buf + base, "Linux", 6) == 0) {
 			copy_word(id->release, sizeof(id->release),
-				  buf + base + 2 * 65, 65);
+				  buf + base + 2 * UTS_FIELD, UTS_FIELD);
 			return;
 		}
 	}

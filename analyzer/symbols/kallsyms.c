@@ -98,16 +98,15 @@ static struct vt_error *names_byte(struct names_reader *r, uint64_t off,
 		r->buf_start = off;
 		r->buf_len = sizeof(r->buf);
 		err = vt_target_read_kv(r->t, r->va + off, r->buf, r->buf_len);
-		if (err) {
-			/* The stream may end just before an unmapped page. */
-			vt_error_destroy(err);
+		/* The stream may end just before a page that is not there. */
+		if (vt_error_catch(&err, VT_ERR_FAULT) || vt_error_catch(&err, VT_ERR_NODATA)) {
 			r->buf_len = 4096 - ((r->va + off) & 4095);
 			err = vt_target_read_kv(r->t, r->va + off, r->buf,
 						r->buf_len);
-			if (err) {
-				r->buf_len = 0;
-				return vt_error_prefix(err, "kallsyms_names");
-			}
+		}
+		if (err) {
+			r->buf_len = 0;
+			return vt_error_prefix(err, "kallsyms_names");
 		}
 	}
 	*ret = r->buf[off - r->buf_start];
@@ -135,11 +134,10 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 	err = vi_sym(t, "kallsyms_offsets", &offsets_va);
 	if (!err)
 		err = vi_sym(t, "kallsyms_relative_base", &base_va);
-	if (err) {
-		vt_error_destroy(err);
-		if ((err = vi_sym(t, "kallsyms_addresses", &addrs_va)))
-			return vt_error_prefix(err, "VMCOREINFO kallsyms");
-	}
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))	/* absolute addresses instead */
+		err = vi_sym(t, "kallsyms_addresses", &addrs_va);
+	if (err)
+		return vt_error_prefix(err, "VMCOREINFO kallsyms");
 	if ((err = vt_target_read_u32(t, num_va, &num)))
 		return vt_error_prefix(err, "kallsyms_num_syms");
 	if (num == 0 || num > MAX_SYMS)

@@ -14,19 +14,37 @@
 
 #define MAX_BTF_BYTES (64u << 20)
 
+/*
+ * The finder chain: one slot (F_*) and one row of finder_rows[] a finder,
+ * in the order the finders are asked for types, offsets, sizes and
+ * constants. The symbol tables (the vmlinux's .symtab, the dump's
+ * kallsyms, VMCOREINFO) are asked for symbols and addresses before the
+ * rest: a name DWARF is asked for makes it index every compile unit
+ * (hundreds of MiB on a distribution vmlinux), which a symbol table
+ * answers at once. Each query's order follows from these rows and its
+ * row of query_rows[]; a new finder also needs its construction in
+ * vt_symbols_create().
+ */
 enum { F_BTF, F_DWARF, F_ELF, F_KALLSYMS, F_VMCOREINFO, F_COUNT };
+
+static const struct finder_row {
+	const char *name;
+	bool symbol_table;	/* asked first for symbols and addresses */
+} finder_rows[F_COUNT] = {
+	[F_BTF]		= { "btf",		false },
+	[F_DWARF]	= { "dwarf",		false },
+	[F_ELF]		= { "elf",		true },
+	[F_KALLSYMS]	= { "kallsyms",		true },
+	[F_VMCOREINFO]	= { "vmcoreinfo",	true },
+};
 
 struct vt_symbols {
 	struct vt_target *target;
 	struct vt_arena *arena;
-	struct vt_finder *finders[F_COUNT];	/* in asking order; NULL = absent */
+	struct vt_finder *finders[F_COUNT];	/* by slot; NULL = absent */
 	struct vt_symbols_finder_status status[F_COUNT];
 	char *details[F_COUNT];
 	uint64_t kaslr;
-};
-
-static const char *const finder_names[F_COUNT] = {
-	"btf", "dwarf", "elf", "kallsyms", "vmcoreinfo"
 };
 
 static void set_status(struct vt_symbols *s, int slot, bool loaded,
@@ -42,7 +60,7 @@ static void set_status(struct vt_symbols *s, int slot, bool loaded,
 	if (vasprintf(&s->details[slot], fmt, ap) < 0)
 		s->details[slot] = NULL;
 	va_end(ap);
-	s->status[slot].name = finder_names[slot];
+	s->status[slot].name = finder_rows[slot].name;
 	s->status[slot].loaded = loaded;
 	s->status[slot].detail = s->details[slot] ? s->details[slot] : "";
 }
@@ -87,10 +105,9 @@ static struct vt_error *btf_scan(struct vt_symbols *s, struct vt_finder *kf,
 		size_t len = hi - at < BTF_SCAN_CHUNK + 24 ? hi - at : BTF_SCAN_CHUNK + 24;
 
 		err = vt_target_read_kv(s->target, at, buf, len);
-		if (err && err->code != VT_ERR_NOMEM) {	/* a hole: try the next chunk */
-			vt_error_destroy(err);
+		/* A hole (not mapped, or not in the dump): try the next chunk. */
+		if (vt_error_catch(&err, VT_ERR_FAULT) || vt_error_catch(&err, VT_ERR_NODATA))
 			continue;
-		}
 		if (err)
 			break;
 		for (size_t i = 0; i + 24 <= len && i < BTF_SCAN_CHUNK; i += 4) {
@@ -195,15 +212,12 @@ static struct vt_error *check_kallsyms(struct vt_symbols *s)
 		uint64_t a, b;
 		struct vt_error *err = vt_vmcoreinfo_symbol(vi, probes[i], &a);
 
-		if (err) {
-			vt_error_destroy(err);
-			continue;
-		}
-		err = kf->ops->symbol(kf->arg, probes[i], &b);
-		if (err) {
-			vt_error_destroy(err);
-			continue;
-		}
+		if (!err)
+			err = kf->ops->symbol(kf->arg, probes[i], &b);
+		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			continue;	/* one of the two does not know it */
+		if (err)
+			return vt_error_prefix(err, "checking %s against VMCOREINFO", probes[i]);
 		if (a != b)
 			return vt_error_create(VT_ERR_FORMAT,
 				"kallsyms says %s = 0x%" PRIx64 " but VMCOREINFO says 0x%" PRIx64,
@@ -324,70 +338,160 @@ struct vt_arena *vt_symbols_arena(struct vt_symbols *s)
 	return s->arena;
 }
 
+/* One question put to the chain: what is asked, where the answer goes. */
+struct question {
+	const char *name;	/* symbol, constant, type; type of an offset or size */
+	const char *path;	/* member path, for an offset */
+	uint64_t addr;		/* runtime address, for its symbol */
+	const enum vt_type_kind *kinds;	/* all asked of a finder before the next */
+	size_t nkinds;
+	uint64_t *u64_ret;	/* address; offset into a symbol or struct; size */
+	const char **name_ret;	/* symbol at an address */
+	int64_t *constant_ret;
+	struct vt_type **type_ret;
+};
+
 /*
- * Symbols are asked of the symbol tables first (the vmlinux's .symtab, the
- * dump's kallsyms, VMCOREINFO) and of DWARF last: a name DWARF is asked for
- * makes it index every compile unit (hundreds of MiB on a distribution
- * vmlinux), which a symbol table answers at once.
+ * The finder operation of each query, with KASLR applied or removed as
+ * the finder's addresses need; a finder without the operation does not
+ * know the answer.
  */
-static const int symbol_order[F_COUNT] = { F_ELF, F_KALLSYMS, F_VMCOREINFO, F_BTF, F_DWARF };
+static struct vt_error *ask_symbol(struct vt_symbols *s, struct vt_finder *f,
+				   const struct question *q)
+{
+	struct vt_error *err;
+
+	if (!f->ops->symbol)
+		return &vt_not_found;
+	err = f->ops->symbol(f->arg, q->name, q->u64_ret);
+	if (!err && !f->runtime_addresses)
+		*q->u64_ret += s->kaslr;
+	return err;
+}
+
+static struct vt_error *ask_address(struct vt_symbols *s, struct vt_finder *f,
+				    const struct question *q)
+{
+	uint64_t a = q->addr, start, size;
+	struct vt_error *err;
+
+	if (!f->ops->address)
+		return &vt_not_found;
+	if (!f->runtime_addresses)
+		a -= s->kaslr;
+	err = f->ops->address(f->arg, a, q->name_ret, &start, &size);
+	if (!err)
+		*q->u64_ret = a - start;
+	return err;
+}
+
+static struct vt_error *ask_type(struct vt_symbols *s, struct vt_finder *f,
+				 const struct question *q)
+{
+	if (!f->ops->type)
+		return &vt_not_found;
+	for (size_t k = 0; k < q->nkinds; k++) {
+		struct vt_error *err = f->ops->type(f->arg, q->kinds[k], q->name,
+						    q->type_ret);
+
+		if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			return err;
+	}
+	return &vt_not_found;
+}
+
+static struct vt_error *ask_offset(struct vt_symbols *s, struct vt_finder *f,
+				   const struct question *q)
+{
+	uint64_t bits;
+	struct vt_error *err;
+
+	if (!f->ops->offset)
+		return &vt_not_found;
+	err = f->ops->offset(f->arg, q->name, q->path, &bits);
+	if (!err)
+		*q->u64_ret = bits / 8;
+	return err;
+}
+
+static struct vt_error *ask_size(struct vt_symbols *s, struct vt_finder *f,
+				 const struct question *q)
+{
+	return f->ops->size ? f->ops->size(f->arg, q->name, q->u64_ret) : &vt_not_found;
+}
+
+static struct vt_error *ask_constant(struct vt_symbols *s, struct vt_finder *f,
+				     const struct question *q)
+{
+	return f->ops->constant ? f->ops->constant(f->arg, q->name, q->constant_ret) :
+				  &vt_not_found;
+}
+
+enum query { Q_SYMBOL, Q_ADDRESS, Q_TYPE, Q_OFFSET, Q_SIZE, Q_CONSTANT, Q_COUNT };
+
+static const struct query_row {
+	struct vt_error *(*ask)(struct vt_symbols *s, struct vt_finder *f,
+				const struct question *q);
+	bool symbol_tables_first;	/* else in finder_rows[] order */
+} query_rows[Q_COUNT] = {
+	[Q_SYMBOL]	= { ask_symbol,		true },
+	[Q_ADDRESS]	= { ask_address,	true },
+	[Q_TYPE]	= { ask_type,		false },
+	[Q_OFFSET]	= { ask_offset,		false },
+	[Q_SIZE]	= { ask_size,		false },
+	[Q_CONSTANT]	= { ask_constant,	false },
+};
+
+/*
+ * The one walk of the chain: ask each finder in the query's order until
+ * one answers or fails. Round 0 asks the symbol tables where the query
+ * wants them first, round 1 every other finder, both in finder_rows[]
+ * order. "Not found" moves on to the next finder; any other error is the
+ * answer. Returns &vt_not_found when no finder knows.
+ */
+static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
+				  const struct question *q)
+{
+	const struct query_row *qr = &query_rows[which];
+
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < F_COUNT; i++) {
+			bool first = qr->symbol_tables_first && finder_rows[i].symbol_table;
+			struct vt_finder *f = s->finders[i];
+			struct vt_error *err;
+
+			if (!f || first != (round == 0))
+				continue;
+			err = qr->ask(s, f, q);
+			if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+				return err;
+		}
+	}
+	return &vt_not_found;
+}
 
 struct vt_error *vt_symbols_lookup(struct vt_symbols *s, const char *name,
 				   uint64_t *addr_ret)
 {
-	for (int k = 0; k < F_COUNT; k++) {
-		struct vt_finder *f = s->finders[symbol_order[k]];
-		struct vt_error *err;
+	const struct question q = { .name = name, .u64_ret = addr_ret };
+	struct vt_error *err = ask_chain(s, Q_SYMBOL, &q);
 
-		if (!f || !f->ops->symbol)
-			continue;
-		err = f->ops->symbol(f->arg, name, addr_ret);
-		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			continue;
-		if (!err && !f->runtime_addresses)
-			*addr_ret += s->kaslr;
-		return err;
-	}
-	return vt_error_create(VT_ERR_NOT_FOUND, "symbol %s not found", name);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return vt_error_create(VT_ERR_NOT_FOUND, "symbol %s not found", name);
+	return err;
 }
 
 struct vt_error *vt_symbols_addr(struct vt_symbols *s, uint64_t addr,
 				 const char **name_ret, uint64_t *offset_ret)
 {
-	for (int k = 0; k < F_COUNT; k++) {
-		struct vt_finder *f = s->finders[symbol_order[k]];
-		uint64_t a = addr, start, size;
-		struct vt_error *err;
+	const struct question q = {
+		.addr = addr, .name_ret = name_ret, .u64_ret = offset_ret,
+	};
+	struct vt_error *err = ask_chain(s, Q_ADDRESS, &q);
 
-		if (!f || !f->ops->address)
-			continue;
-		if (!f->runtime_addresses)
-			a -= s->kaslr;
-		err = f->ops->address(f->arg, a, name_ret, &start, &size);
-		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			continue;
-		if (!err)
-			*offset_ret = a - start;
-		return err;
-	}
-	return vt_error_create(VT_ERR_NOT_FOUND, "no symbol at 0x%" PRIx64, addr);
-}
-
-static struct vt_error *find_kind(struct vt_symbols *s, enum vt_type_kind kind,
-				  const char *name, struct vt_type **ret)
-{
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
-		struct vt_error *err;
-
-		if (!f || !f->ops->type)
-			continue;
-		err = f->ops->type(f->arg, kind, name, ret);
-		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			continue;
-		return err;
-	}
-	return &vt_not_found;
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return vt_error_create(VT_ERR_NOT_FOUND, "no symbol at 0x%" PRIx64, addr);
+	return err;
 }
 
 struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
@@ -398,9 +502,18 @@ struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
 		{ "union ", VT_TYPE_UNION },
 		{ "enum ", VT_TYPE_ENUM },
 	};
+	/*
+	 * A bare name ("nodemask_t"): every kind of one finder before the next,
+	 * so a typedef BTF has is not first asked of DWARF as a struct (which
+	 * would index all of DWARF for a name it cannot have).
+	 */
 	static const enum vt_type_kind bare[] = {
 		VT_TYPE_STRUCT, VT_TYPE_UNION, VT_TYPE_TYPEDEF, VT_TYPE_ENUM,
 		VT_TYPE_INT, VT_TYPE_FLOAT,
+	};
+	struct question q = {
+		.name = spec, .kinds = bare, .nkinds = sizeof(bare) / sizeof(bare[0]),
+		.type_ret = ret,
 	};
 	struct vt_error *err;
 
@@ -408,30 +521,14 @@ struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
 		size_t n = strlen(tags[i].prefix);
 
 		if (strncmp(spec, tags[i].prefix, n) == 0) {
-			err = find_kind(s, tags[i].kind, spec + n, ret);
-			goto out;
+			q.name = spec + n;
+			q.kinds = &tags[i].kind;
+			q.nkinds = 1;
+			break;
 		}
 	}
-	/*
-	 * A bare name ("nodemask_t"): every kind of one finder before the next,
-	 * so a typedef BTF has is not first asked of DWARF as a struct (which
-	 * would index all of DWARF for a name it cannot have).
-	 */
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
-
-		if (!f || !f->ops->type)
-			continue;
-		for (size_t k = 0; k < sizeof(bare) / sizeof(bare[0]); k++) {
-			err = f->ops->type(f->arg, bare[k], spec, ret);
-			if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
-				goto out;
-		}
-	}
-	err = &vt_not_found;
-out:
-	if (err && err->code == VT_ERR_NOT_FOUND) {
-		vt_error_destroy(err);
+	err = ask_chain(s, Q_TYPE, &q);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND)) {
 		if (!s->finders[F_BTF] && !s->finders[F_DWARF])
 			return vt_error_create(VT_ERR_NOT_FOUND,
 				"type %s not found: this dump has no BTF and no vmlinux was given, "
@@ -525,6 +622,7 @@ struct vt_error *vt_type_member(struct vt_type *t, const char *path,
 struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,
 				     const char *path, uint64_t *ret)
 {
+	const struct question q = { .name = bare_name(type), .path = path, .u64_ret = ret };
 	struct vt_type *t;
 	uint64_t bits;
 	struct vt_error *err = vt_symbols_type(s, type, &t);
@@ -535,22 +633,12 @@ struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,
 			*ret = bits / 8;
 		return err;
 	}
-	if (err->code != VT_ERR_NOT_FOUND)
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
 		return err;
-	vt_error_destroy(err);
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
-
-		if (!f || !f->ops->offset)
-			continue;
-		err = f->ops->offset(f->arg, bare_name(type), path, &bits);
-		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			continue;
-		if (!err)
-			*ret = bits / 8;
-		return err;
-	}
-	return vt_error_create(VT_ERR_NOT_FOUND, "offset of %s.%s not known", type, path);
+	err = ask_chain(s, Q_OFFSET, &q);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return vt_error_create(VT_ERR_NOT_FOUND, "offset of %s.%s not known", type, path);
+	return err;
 }
 
 struct vt_error *vt_symbols_member(struct vt_symbols *s, const char *type,
@@ -570,9 +658,8 @@ struct vt_error *vt_symbols_member(struct vt_symbols *s, const char *type,
 		ret->size = ret->type ? ret->type->size : 0;
 		return NULL;
 	}
-	if (err->code != VT_ERR_NOT_FOUND)
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
 		return err;
-	vt_error_destroy(err);
 	ret->size = 0;
 	ret->type = NULL;
 	return vt_symbols_offsetof(s, type, path, &ret->offset);
@@ -581,6 +668,7 @@ struct vt_error *vt_symbols_member(struct vt_symbols *s, const char *type,
 struct vt_error *vt_symbols_sizeof(struct vt_symbols *s, const char *type,
 				   uint64_t *ret)
 {
+	const struct question q = { .name = bare_name(type), .u64_ret = ret };
 	struct vt_type *t;
 	struct vt_error *err = vt_symbols_type(s, type, &t);
 
@@ -588,37 +676,23 @@ struct vt_error *vt_symbols_sizeof(struct vt_symbols *s, const char *type,
 		*ret = vt_type_unqualified(t)->size;
 		return NULL;
 	}
-	if (err->code != VT_ERR_NOT_FOUND)
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
 		return err;
-	vt_error_destroy(err);
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
-
-		if (!f || !f->ops->size)
-			continue;
-		err = f->ops->size(f->arg, bare_name(type), ret);
-		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			continue;
-		return err;
-	}
-	return vt_error_create(VT_ERR_NOT_FOUND, "size of %s not known", type);
+	err = ask_chain(s, Q_SIZE, &q);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return vt_error_create(VT_ERR_NOT_FOUND, "size of %s not known", type);
+	return err;
 }
 
 struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 				     int64_t *ret)
 {
-	for (int i = 0; i < F_COUNT; i++) {
-		struct vt_finder *f = s->finders[i];
-		struct vt_error *err;
+	const struct question q = { .name = name, .constant_ret = ret };
+	struct vt_error *err = ask_chain(s, Q_CONSTANT, &q);
 
-		if (!f || !f->ops->constant)
-			continue;
-		err = f->ops->constant(f->arg, name, ret);
-		if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-			continue;
-		return err;
-	}
-	return vt_error_create(VT_ERR_NOT_FOUND, "constant %s not found", name);
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return vt_error_create(VT_ERR_NOT_FOUND, "constant %s not found", name);
+	return err;
 }
 
 struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret)

@@ -83,10 +83,13 @@ static struct vt_error *vi_type(void *arg, enum vt_type_kind kind,
 
 			snprintf(tmp, sizeof(tmp), "%s.%s", name, member);
 			err = vt_vmcoreinfo_number(vi, "OFFSET", tmp, &off);
-			if (err || off < 0) {
-				vt_error_destroy(err);
-				continue;
-			}
+			if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+				continue;	/* a key not of the OFFSET(a.b) form */
+			if (err)
+				return err;
+			if (off < 0)
+				return vt_error_create(VT_ERR_FORMAT,
+						       "VMCOREINFO OFFSET(%s) < 0", tmp);
 		}
 		t->members[t->nmembers].name = vt_arena_strdup(vf->arena, member);
 		t->members[t->nmembers].bit_offset = (uint64_t)off * 8;
