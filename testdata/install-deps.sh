@@ -4,14 +4,14 @@
 # add yours to the list of your arch (or a new list) and to the install line.
 #   testdata/install-deps.sh
 # The pinned kernels themselves are not installed: the generators download
-# them into the cache with `apt-get download` (testdata/x86/fetch-kernel.sh).
+# them into the cache with `apt-get download` (testdata/lib/fetch.sh).
 set -euo pipefail
 
 # x86_64 generator (testdata/x86/, testdata/module/):
 #   qemu-system-x86   the guest (TCG); busybox-static  the guest's userland
 #   makedumpfile      -R / -c / -l / -d 31 conversions
-#   python3           run-guest.py, qemu.py, mkinitramfs.py, elf-phdrs-first.py
-#   python3-drgn      x86/check-injection.py (the dump validity check)
+#   python3           run_guest.py, qemu.py, mkinitramfs.py, elf-phdrs-first.py
+#   python3-drgn      */check-injection.py (the dump validity checks)
 #   gcc-12 make binutils libc6-dev   build vtinject.ko against the Debian
 #                     linux-headers of the deb11 (5.10) and deb12 (6.1)
 #                     kernels; deb13 and sid build in a suite root
@@ -32,7 +32,7 @@ X86_PKGS=(
 #                     cache's private sysroot: no multiarch install)
 #   gcc-powerpc64le-linux-gnu make   cross-build vt_ppc_inject.ko (gcc-12, as the
 #                     kernel); the kbuild host tools come from the host-arch
-#                     linux-kbuild-6.1 deb that ppc64/fetch.sh downloads
+#                     linux-kbuild-6.1 deb that lib/fetch.sh downloads
 #   binutils (nm: data symbols of the ppc64 vmlinux), jq, python3, python3-drgn
 #                     (ppc64/check-injection.py), cpio gzip (initramfs)
 PPC64_PKGS=(
@@ -48,7 +48,7 @@ PPC64_PKGS=(
 #   gcc-aarch64-linux-gnu make   cross-build vt_arm64_inject.ko for 6.1 (gcc-12,
 #                     as the kernel; 6.12's gcc-14 comes from a trixie root made
 #                     by lib/suite-root.sh); the kbuild host tools come from the
-#                     host-arch linux-kbuild that arm64/fetch.sh downloads
+#                     host-arch linux-kbuild that lib/fetch.sh downloads
 #   makedumpfile (host: -R of QEMU's flattened kdump), binutils (nm), python3,
 #                     python3-drgn (arm64/check-injection.py), cpio gzip xz-utils
 #                     (initramfs; 6.12's modules are .ko.xz)

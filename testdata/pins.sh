@@ -1,9 +1,9 @@
-# Pinned Debian kernels for the x86_64 test dumps: the ONE place to change them.
+# Pinned Debian kernels of every arch's test dumps: the ONE place to change them.
 # Source it; do not run it.
 #
 # One block per kernel family (VT_X86_FAMILIES).  Scenario names:
 # deb12 keeps the plain names (x86-basic, x86-e, ...); every other family F
-# is x86-F-basic, x86-F-e, ... (testdata/scenarios, x86/gen.sh).
+# is x86-F-basic, x86-F-e, ... (testdata/scenarios, lib/gen.sh).
 #
 #   VT_X86_<F>_SUITES        Debian suites of the family's private apt state
 #                            (lib/apt-state.sh amd64 SUITES...); the host's
@@ -11,7 +11,7 @@
 #   VT_X86_<F>_ABI           pinned ABI (the part of the package names before
 #                            the flavour); tried first
 #   VT_X86_<F>_ABI_FALLBACK  tried in order if the archive no longer has the
-#                            pin's packages (x86/fetch-kernel.sh)
+#                            pin's packages (lib/fetch.sh)
 #   VT_X86_<F>_FLAVOUR       kernel flavour (cloud-amd64)
 #   VT_X86_<F>_ROOT          empty: the host's (bookworm) gcc and makedumpfile;
 #                            else "SUITE PACKAGE..." of lib/suite-root.sh, whose
@@ -77,17 +77,11 @@ VT_X86_SID_ROOT="sid gcc-16 make libc6-dev makedumpfile pahole"
 VT_X86_SID_CC=gcc-16
 VT_X86_SID_MKD172=
 
-# vt_x86_pin FAMILY NAME: the value of VT_X86_<FAMILY>_<NAME>.
-vt_x86_pin() {
-	local v="VT_X86_$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')_$2"
-	printf '%s' "${!v-}"
-}
-
 # ---------------------------------------------------------------------------
 # ppc64le (pseries) test dumps: testdata/ppc64/. One block per kernel family;
 # the family key names the scenarios (ppc-<key>-<state>; deb12 keeps the
 # historic names ppc-<state>). A scenario hashes only its family's values
-# (testdata/ppc64/fetch.sh FAMILY writes them into inputs.txt).
+# (lib/fetch.sh ppc64 FAMILY writes them into inputs.txt).
 #   _SUITES     suites of the private apt states (lib/apt-state.sh ppc64el
 #               SUITES... for the kernel and userland, amd64 SUITES... for the
 #               host-arch linux-kbuild); the security suite's ppc64el index
@@ -109,13 +103,18 @@ vt_x86_pin() {
 # that the headers depend on, at the headers' version, from the same suites.
 VT_PPC64_FAMILIES="deb12 deb13 deb13k64"
 
+# The guest userland of the cross arches (ppc64el, arm64; _USERLAND): the
+# initramfs' busybox-static, makedumpfile and its libraries, per suite.
+VT_USERLAND_BOOKWORM="busybox-static makedumpfile libc6 libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+VT_USERLAND_TRIXIE="busybox-static makedumpfile libc6 libdw1t64 libelf1t64 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+
 # deb12: Debian 12 bookworm, 6.1, 64 KiB pages. bookworm has no 4K-page
 # ppc64el flavour (powerpc64le is the only one; -64k appeared in 6.12).
 VT_PPC64_DEB12_SUITES="bookworm bookworm-updates"
 VT_PPC64_DEB12_ABI=6.1.0-50
 VT_PPC64_DEB12_ABI_FALLBACK="6.1.0-47"
 VT_PPC64_DEB12_FLAVOUR=powerpc64le
-VT_PPC64_DEB12_USERLAND="busybox-static makedumpfile libc6 libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+VT_PPC64_DEB12_USERLAND=$VT_USERLAND_BOOKWORM
 VT_PPC64_DEB12_ROOT=""
 VT_PPC64_DEB12_CC=powerpc64le-linux-gnu-gcc-12
 
@@ -127,7 +126,7 @@ VT_PPC64_DEB13_SUITES="trixie trixie-updates"
 VT_PPC64_DEB13_ABI=6.12.107+deb13
 VT_PPC64_DEB13_ABI_FALLBACK="6.12.117+deb13"
 VT_PPC64_DEB13_FLAVOUR=powerpc64le
-VT_PPC64_DEB13_USERLAND="busybox-static makedumpfile libc6 libdw1t64 libelf1t64 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+VT_PPC64_DEB13_USERLAND=$VT_USERLAND_TRIXIE
 # The ppc64el pool lags trixie's index (13.8 names libc6 2.41-12+deb13u5,
 # zlib1g +deb13u1, liblzma5 +deb13u2; the pool has the versions below):
 # PKG=VERSION@SHA256 of the .deb, used only when the indexed one 404s.
@@ -148,15 +147,9 @@ VT_PPC64_DEB13K64_USERLAND_FALLBACK=$VT_PPC64_DEB13_USERLAND_FALLBACK
 VT_PPC64_DEB13K64_ROOT=$VT_PPC64_DEB13_ROOT
 VT_PPC64_DEB13K64_CC=$VT_PPC64_DEB13_CC
 
-# vt_ppc64_pin FAMILY NAME: the value of VT_PPC64_<FAMILY>_<NAME>.
-vt_ppc64_pin() {
-	local v="VT_PPC64_$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')_$2"
-	printf '%s' "${!v-}"
-}
-
 # ---------------------------------------------------------------------------
 # arm64 (QEMU virt) test dumps: testdata/arm64/. Separate block; the arm64
-# scenarios hash only their family's values (arm64/fetch.sh's inputs.txt).
+# scenarios hash only their family's values (lib/fetch.sh's inputs.txt).
 # One block per kernel family (VT_ARM64_FAMILIES); scenarios are
 # arm64-<FAMILY>-basic|hotplug|e (testdata/scenarios).
 #   _SUITES        suites of the private apt states (lib/apt-state.sh arm64
@@ -180,7 +173,7 @@ VT_ARM64_DEB12_SUITES="bookworm bookworm-security bookworm-updates"
 VT_ARM64_DEB12_ABI=6.1.0-50
 VT_ARM64_DEB12_ABI_FALLBACK="6.1.0-57 6.1.0-56"
 VT_ARM64_DEB12_FLAVOUR=cloud-arm64
-VT_ARM64_DEB12_USERLAND="busybox-static makedumpfile libc6 libdw1 libelf1 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+VT_ARM64_DEB12_USERLAND=$VT_USERLAND_BOOKWORM
 VT_ARM64_DEB12_ROOT=""
 VT_ARM64_DEB12_CC=aarch64-linux-gnu-gcc-12
 
@@ -190,12 +183,14 @@ VT_ARM64_DEB13_SUITES="trixie trixie-security trixie-updates"
 VT_ARM64_DEB13_ABI=6.12.117+deb13
 VT_ARM64_DEB13_ABI_FALLBACK="6.12.118+deb13 6.12.116+deb13"
 VT_ARM64_DEB13_FLAVOUR=cloud-arm64
-VT_ARM64_DEB13_USERLAND="busybox-static makedumpfile libc6 libdw1t64 libelf1t64 liblzo2-2 zlib1g libbz2-1.0 liblzma5 libzstd1"
+VT_ARM64_DEB13_USERLAND=$VT_USERLAND_TRIXIE
 VT_ARM64_DEB13_ROOT="trixie gcc-14-aarch64-linux-gnu make"
 VT_ARM64_DEB13_CC=aarch64-linux-gnu-gcc-14
 
-# vt_arm64_pin FAMILY NAME: the value of VT_ARM64_<FAMILY>_<NAME>.
-vt_arm64_pin() {
-	local v="VT_ARM64_$(printf '%s' "$1" | tr '[:lower:]' '[:upper:]')_$2"
+# ---------------------------------------------------------------------------
+# vt_pin ARCH FAMILY NAME: the value of VT_<ARCH>_<FAMILY>_<NAME> (ARCH X86,
+# PPC64, ARM64; FAMILY in any case), empty when unset.
+vt_pin() {
+	local v="VT_$1_$(printf '%s' "$2" | tr '[:lower:]' '[:upper:]')_$3"
 	printf '%s' "${!v-}"
 }

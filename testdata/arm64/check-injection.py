@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Check that an arm64 scenario's dumps really contain what truth.json says.
 
-usage: check-injection.py SCENARIO_DIR
+usage: check-injection.py SCENARIO_DIR   (scaffolding: lib/dumpcheck.py)
 
 With drgn (Debian's python3-drgn 0.0.22, which knows aarch64) + vmlinux on a
 temporary copy of vmcore.elf with /proc/vmcore-style program headers
@@ -25,74 +25,25 @@ header names no architecture):
     candidate hole pfns (truth.e_candidate) are intact PG_reserved pages.
 Exits non-zero with a message naming the failed check.
 """
-import json
 import os
-import shutil
 import struct
 import subprocess
 import sys
-import tempfile
-
-import drgn
-from drgn.helpers.linux.mm import access_remote_vm, pfn_to_page  # noqa: F401
-from drgn.helpers.linux.pid import find_task
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import dumpcheck  # noqa: E402  (exits with a message without python3-drgn)
+from dumpcheck import CheckError, ElfCore, h, need, open_prog, release  # noqa: E402
+import drgn  # noqa: E402
+from drgn.helpers.linux.mm import access_remote_vm, pfn_to_page  # noqa: E402,F401
+from drgn.helpers.linux.pid import find_task  # noqa: E402
+
 PAGE = 4096
 OA_MASK = 0x0000FFFFFFFFF000        # output address bits [47:12] (48-bit PA)
 OA_MASK_LPA2 = 0x0003FFFFFFFFF000   # LPA2 (TCR.DS=1): OA[49:12] here, OA[51:50] in bits [9:8]
 
 
-class CheckError(Exception):
-    pass
-
-
-def need(cond, what):
-    if not cond:
-        raise CheckError(what)
-
-
-def h(x):
-    return int(x, 16) if isinstance(x, str) else int(x)
-
-
-class Elf:
-    """QEMU's ELF core: notes and physical reads through its PT_LOADs."""
-
-    def __init__(self, path):
-        self.f = open(path, "rb")
-        eh = self.f.read(64)
-        need(eh[:4] == b"\x7fELF" and eh[4] == 2 and eh[5] == 1, f"{path}: not an ELF64 LE file")
-        need(struct.unpack_from("<H", eh, 18)[0] == 183, f"{path}: e_machine is not EM_AARCH64")
-        phoff, = struct.unpack_from("<Q", eh, 32)
-        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
-        self.loads, self.notes = [], b""
-        for i in range(phnum):
-            self.f.seek(phoff + i * phentsize)
-            p_type, _, off, vaddr, paddr, filesz, _ = struct.unpack("<IIQQQQQ", self.f.read(48))
-            if p_type == 1:
-                self.loads.append((paddr, filesz, off))
-            elif p_type == 4:
-                self.f.seek(off)
-                self.notes += self.f.read(filesz)
-
-    def note(self, name):
-        off = 0
-        while off + 12 <= len(self.notes):
-            namesz, descsz, _ = struct.unpack_from("<III", self.notes, off)
-            n = self.notes[off + 12:off + 12 + namesz].rstrip(b"\0").decode()
-            d0 = off + 12 + ((namesz + 3) & ~3)
-            if n == name:
-                return self.notes[d0:d0 + descsz]
-            off = d0 + ((descsz + 3) & ~3)
-        return None
-
-    def phys(self, pa, n):
-        for base, size, off in self.loads:
-            if base <= pa and pa + n <= base + size:
-                self.f.seek(off + pa - base)
-                return self.f.read(n)
-        raise CheckError(f"vmcore.elf has no PT_LOAD for 0x{pa:x}")
+EM_AARCH64 = 183
 
 
 def walk(prog, pgd_pa, va, va_bits):
@@ -136,34 +87,25 @@ def kread(prog, pgd_pa, va_bits, va, n):
     return bytes(out)
 
 
-def open_prog(path, vmlinux):
-    prog = drgn.Program()
-    prog.set_core_dump(path)
-    prog.load_debug_info([vmlinux])
-    return prog
-
-
-def check(d, tmp):
-    truth = json.load(open(os.path.join(d, "truth.json")))
-    vml = os.path.join(d, "vmlinux")
-    scen = truth["scenario"]
-    delf = os.path.join(tmp, "drgn.elf")
+def check(sc):
+    d, truth, vml, scen = sc.dir, sc.truth, sc.vmlinux, sc.name
+    delf = os.path.join(sc.scratch(), "drgn.elf")
     subprocess.run([sys.executable, os.path.join(HERE, "elf-for-drgn.py"), os.path.join(d, "vmcore.elf"),
                     delf, os.path.join(d, "truth.json")], check=True)
     prog = open_prog(delf, vml)
-    rel = prog["init_uts_ns"].name.release.string_().decode()
+    rel = release(prog)
     need(rel == truth["kernel_release"], f"release {rel} != truth {truth['kernel_release']}")
     kdumps = {}
     for f in ("vmcore.kdump-zlib", "vmcore.kdump-d31"):
         if os.path.exists(os.path.join(d, f)):
             kdumps[f] = open_prog(os.path.join(d, f), vml)
-            r = kdumps[f]["init_uts_ns"].name.release.string_().decode()
+            r = release(kdumps[f])
             need(r == rel, f"{f}: release {r}")
     print(f"check-injection: {scen}: release {rel}; drgn opens vmcore.elf (p_vaddr fixed copy)"
           + "".join(f", {f}" for f in kdumps))
 
     # ---- vmcore.elf: VMCOREINFO note and memory
-    elf = Elf(os.path.join(d, "vmcore.elf"))
+    elf = ElfCore(os.path.join(d, "vmcore.elf"), EM_AARCH64)
     vi = elf.note("VMCOREINFO")
     need(vi is not None, "vmcore.elf has no VMCOREINFO note (-device vmcoreinfo + qemu_fw_cfg)")
     kv = dict(l.split("=", 1) for l in vi.decode().splitlines() if "=" in l)
@@ -292,17 +234,5 @@ def check(d, tmp):
               + (f"; hole pfns {c['pfn_first']}+{c['count']} PG_reserved" if c else ""))
 
 
-def main():
-    d = sys.argv[1]
-    # the fixed ELF copy is sparse: beside the dump if we may write there
-    tmp = tempfile.mkdtemp(prefix=".check-", dir=d if os.access(d, os.W_OK) else None)
-    try:
-        check(d, tmp)
-    except (CheckError, drgn.FaultError, LookupError, ValueError, subprocess.CalledProcessError) as e:
-        sys.exit(f'testdata: step "check-injection" failed: {d}: {e}')
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
 if __name__ == "__main__":
-    main()
+    dumpcheck.main(check)

@@ -19,7 +19,7 @@ vt_die() { printf 'testdata: step "%s" failed: %s\n' "$1" "$2" >&2; exit 1; }
 vt_hash() { cat "$@" | sha256sum | cut -c1-16; }
 
 # ---------------------------------------------------------------------------
-# Added for the x86_64 generators (testdata/x86/); arch-neutral, reusable.
+# Shared by every arch's generators (lib/gen.sh, lib/fetch.sh, ...).
 # ---------------------------------------------------------------------------
 
 # VT_PYTHON: a python3 that can import drgn (Debian's python3-drgn lives in
@@ -87,4 +87,53 @@ vt_in_root() {
 			mkdir -p "$root$1"; mount --rbind "$1" "$root$1"; shift
 		done
 		exec chroot "$root" "$@"' _ "$root" "${#binds[@]}" "${binds[@]}" "$@"
+}
+
+# ---------------------------------------------------------------------------
+# Dump conversions of lib/gen.sh's arch_convert hooks, in gen.sh's $tmp.
+# ---------------------------------------------------------------------------
+
+# vt_phdrs_first_copy: $tmp/fixed.elf, a sparse copy of $tmp/vmcore.elf with
+# the program headers right after the ELF header: makedumpfile (1.7.2 at
+# least) cannot read QEMU's ELF as is (QEMU puts section headers there).
+vt_phdrs_first_copy() {
+	cp --sparse=always "$tmp/vmcore.elf" "$tmp/fixed.elf"
+	chmod u+w "$tmp/fixed.elf"
+	vt_step "fix ELF header" "$VT_PYTHON" "$VT_TESTDATA_DIR/lib/elf-phdrs-first.py" "$tmp/fixed.elf"
+}
+
+# vt_reassemble CMD...: QEMU's kdump-zlib output is makedumpfile's flattened
+# format: CMD -R (a makedumpfile) makes $tmp/vmcore.qemu-kdump of it.
+vt_reassemble() {
+	vt_log "step makedumpfile -R"
+	"$@" -R "$tmp/vmcore.qemu-kdump" < "$tmp/vmcore.qemu-kdump.flat" >/dev/null 2>"$tmp/mkd-R.log" \
+		|| { tail -5 "$tmp/mkd-R.log" >&2; vt_die "makedumpfile -R" "see messages above"; }
+}
+
+# vt_mkd OUT OPTIONS...: one conversion of $VT_MKD_IN into $tmp/OUT by the
+# command in the array VT_MKD (the family's makedumpfile); its messages go
+# to $tmp/mkd-OUT.log, their tail to stderr on failure.
+vt_mkd() {
+	local out=$1; shift
+	"${VT_MKD[@]}" "$@" "$VT_MKD_IN" "$tmp/$out" >"$tmp/mkd-$out.log" 2>&1 \
+		|| { tail -5 "$tmp/mkd-$out.log" >&2; return 1; }
+}
+
+# vt_mkd_parallel "OUT OPTIONS..."...: those conversions in parallel; the
+# OUTs that failed are left in the array mkd_failed.
+vt_mkd_parallel() {
+	local spec i pids=() outs=()
+	mkd_failed=()
+	for spec in "$@"; do
+		# shellcheck disable=SC2086  # "OUT OPTIONS..." are words
+		vt_mkd $spec & pids+=($!)
+		outs+=("$spec")
+	done
+	for i in "${!pids[@]}"; do wait "${pids[$i]}" || mkd_failed+=("${outs[$i]}"); done
+}
+
+# vt_mkd_all "OUT OPTIONS..."...: vt_mkd_parallel; any failure fails its step.
+vt_mkd_all() {
+	vt_mkd_parallel "$@"
+	[ ${#mkd_failed[@]} = 0 ] || vt_die "makedumpfile ${mkd_failed[0]#* }" "see messages above"
 }

@@ -12,7 +12,7 @@ Two channels into a running QEMU:
 
 Every wait has a timeout; a timeout or failure raises StepError naming the
 step, which the generators turn into a non-zero exit naming that step.
-Used by testdata/x86/run-guest.py; meant to be reused by other arches.
+Used by testdata/lib/run_guest.py, the guest runner of every arch.
 """
 import json
 import sys

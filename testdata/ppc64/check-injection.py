@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Check that a ppc64le scenario's dumps really contain what truth.json says.
 
-usage: check-injection.py SCENARIO_DIR
+usage: check-injection.py SCENARIO_DIR   (scaffolding: lib/dumpcheck.py)
 
 With drgn (Debian's python3-drgn, 0.0.22) on vmcore.elf + vmlinux:
   * the release, and that the kdump files open and agree (read physically:
@@ -17,14 +17,16 @@ With drgn (Debian's python3-drgn, 0.0.22) on vmcore.elf + vmlinux:
     for the clean twin, that none of those states is there.
 Exits non-zero with a message naming the failed check.
 """
-import json
 import os
 import struct
 import sys
 import zlib
 
-import drgn
-from drgn.helpers.linux.pid import find_task
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import dumpcheck  # noqa: E402  (exits with a message without python3-drgn)
+from dumpcheck import CheckError, need, open_prog, release  # noqa: E402
+import drgn  # noqa: E402
+from drgn.helpers.linux.pid import find_task  # noqa: E402
 
 PAGE_OFFSET = 0xC000000000000000
 PTE_PRESENT = 1 << 63
@@ -37,15 +39,6 @@ RPN_MASK = 0x01FFFFFFFFFFF000          # leaf RPN (then aligned to the level)
 RADIX_LEVELS = {16: [(39, 13), (30, 9), (21, 9), (16, 5)],
                 12: [(39, 13), (30, 9), (21, 9), (12, 9)]}
 ASSIGNED = 0x8
-
-
-class CheckError(Exception):
-    pass
-
-
-def need(cond, what):
-    if not cond:
-        raise CheckError(what)
 
 
 class Kdump:
@@ -103,9 +96,7 @@ class Kdump:
 
 class Dump:
     def __init__(self, path, vmlinux, page_shift):
-        self.prog = drgn.Program()
-        self.prog.set_core_dump(path)
-        self.prog.load_debug_info([vmlinux])
+        self.prog = open_prog(path, vmlinux)
         self.levels = RADIX_LEVELS[page_shift]
 
     def release(self):
@@ -141,14 +132,13 @@ class Dump:
         return pa
 
 
-def check(d):
-    truth = json.load(open(os.path.join(d, "truth.json")))
-    vml = os.path.join(d, "vmlinux")
+def check(sc):
+    d, truth, vml = sc.dir, sc.truth, sc.vmlinux
     shift = truth["layout"].get("page_shift", 16)
     psize = 1 << shift
     D = Dump(os.path.join(d, "vmcore.elf"), vml, shift)
     prog = D.prog
-    rel = prog["init_uts_ns"].name.release.string_().decode()
+    rel = release(prog)
     need(rel == truth["kernel_release"], f"release {rel} != truth {truth['kernel_release']}")
     need(D.release() == rel, f"vmcore.elf: physical read of the release gives {D.release()!r}")
     rel_pa = (prog.symbol("init_uts_ns").address - PAGE_OFFSET
@@ -304,13 +294,5 @@ def check(d):
         need(flags != 0xFFFFFFFFFFFFFFFF and flags & (1 << pg_reserved), "clean: pfn 0 struct page")
 
 
-def main():
-    d = sys.argv[1]
-    try:
-        check(d)
-    except CheckError as e:
-        sys.exit(f'testdata: step "check-injection" failed: {d}: {e}')
-
-
 if __name__ == "__main__":
-    main()
+    dumpcheck.main(check)

@@ -28,30 +28,24 @@ checked; everything else still is.
 Exit 0: matches; 1: anything else (mismatch, unreadable dump, bad usage),
 with a message saying what.
 """
-import argparse
-import json
 import os
 import sys
 
-try:
-    import drgn
-    from drgn import FaultError
-    from drgn.helpers.linux.list import list_for_each_entry
-    from drgn.helpers.linux.pid import find_task
-except ImportError:
-    print("check-injection: needs python3-drgn (run with /usr/bin/python3)", file=sys.stderr)
-    sys.exit(1)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import dumpcheck  # noqa: E402  (exits with a message without python3-drgn)
+from dumpcheck import h, release  # noqa: E402
+from drgn import FaultError  # noqa: E402
+from drgn.helpers.linux.list import list_for_each_entry  # noqa: E402
+from drgn.helpers.linux.pid import find_task  # noqa: E402
 
 PFN_MASK = 0x000FFFFFFFFFF000  # PTE_PFN_MASK without SME (sme_mask is 0 here)
 PAGE = 4096
 
-failures = []
+S = None  # the dumpcheck.Scenario being checked
 
 
 def check(cond, msg):
-    print(("ok:   " if cond else "FAIL: ") + msg)
-    if not cond:
-        failures.append(msg)
+    S.check(cond, msg)
 
 
 def u64(prog, addr):
@@ -61,10 +55,6 @@ def u64(prog, addr):
 def excluded(e):
     """A read failed because the dump filtered the page out (makedumpfile -d)."""
     return "Excluded page" in str(e)
-
-
-def h(v):
-    return int(v, 16) if isinstance(v, str) else int(v)
 
 
 def pgd_list_link(prog):
@@ -171,46 +161,29 @@ def check_clean(prog):
                        + (f"; differs at {[(i, hex(a), hex(b)) for i, a, b in bad]}" if bad else ""))
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("dir")
-    ap.add_argument("--core")
-    a = ap.parse_args()
+def run(s):
+    global S
+    S = s
     try:
-        truth = json.load(open(os.path.join(a.dir, "truth.json")))
-        core = a.core or os.path.join(a.dir, "vmcore.kdump-zlib")
-        prog = drgn.Program()
-        prog.set_core_dump(core)
-        prog.load_debug_info([os.path.join(a.dir, "vmlinux")])
+        prog = s.prog(s.core)
     except Exception as e:
-        print(f"check-injection: cannot open {a.dir}: {e}", file=sys.stderr)
-        return 1
-    print(f"{truth['scenario']}: {os.path.basename(core)}")
-    inj = truth.get("injection")
+        sys.exit(f"check-injection: cannot open {s.dir}: {e}")
+    print(f"{s.name}: {os.path.basename(s.core)}")
+    inj = s.truth.get("injection")
     mode = inj["mode"] if inj else None
-    try:
-        check(prog["init_uts_ns"].name.release.string_().decode() == truth["kernel_release"],
-              f"release {truth['kernel_release']}")
-        if mode in ("b-latent", "b-conflict"):
-            check_b(prog, inj, mode == "b-conflict")
-        elif mode == "e":
-            check_e(prog, inj)
-        elif mode is None:
-            check_clean(prog)
-        else:
-            print(f"check-injection: unknown injection mode {mode}", file=sys.stderr)
-            return 1
-    except (FaultError, LookupError, ValueError, AttributeError) as e:
-        print(f"check-injection: {truth['scenario']}: cannot read the state from "
-              f"{os.path.basename(core)}: {e}")
-        return 1
-    if failures:
-        print(f"check-injection: {truth['scenario']}: {len(failures)} check(s) FAILED")
-        return 1
-    what = "injected state matches truth.json" if inj else "no injection: kernel pgds are in sync (clean)"
-    print(f"check-injection: {truth['scenario']}: {what}")
-    return 0
+    check(release(prog) == s.truth["kernel_release"], f"release {s.truth['kernel_release']}")
+    if mode in ("b-latent", "b-conflict"):
+        check_b(prog, inj, mode == "b-conflict")
+    elif mode == "e":
+        check_e(prog, inj)
+    elif mode is None:
+        check_clean(prog)
+    else:
+        sys.exit(f"check-injection: unknown injection mode {mode}")
+    if not s.failures:
+        what = "injected state matches truth.json" if inj else "no injection: kernel pgds are in sync (clean)"
+        print(f"check-injection: {s.name}: {what}")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    dumpcheck.main(run, default_core="vmcore.kdump-zlib")
