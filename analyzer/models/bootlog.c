@@ -95,3 +95,11 @@ struct vt_error *vt_bootlog_map(struct vt_target *t, struct vt_symbols *s,
 		vt_map_deinit(ret);
 	return err;
 }
+
+struct vt_error *vt_memblock_memory(struct vt_target *t, struct vt_symbols *s,
+				    struct vt_map *ret, bool *from_log)
+{
+	*from_log = vt_target_info(t)->arch_ops->memblock_from_log;
+	return *from_log ? vt_bootlog_map(t, s, "memblock", ret) :
+			   vt_memblock_read(t, s, "memory", ret);
+}

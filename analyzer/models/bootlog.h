@@ -15,4 +15,12 @@
 struct vt_error *vt_bootlog_map(struct vt_target *t, struct vt_symbols *s,
 				const char *which, struct vt_map *ret);
 
+/*
+ * memblock.memory as the arch keeps it: read from the kernel, or where the
+ * kernel discards memblock after boot (x86: the arch's memblock_from_log)
+ * rebuilt from the boot log's node ranges. *from_log says which.
+ */
+struct vt_error *vt_memblock_memory(struct vt_target *t, struct vt_symbols *s,
+				    struct vt_map *ret, bool *from_log);
+
 #endif

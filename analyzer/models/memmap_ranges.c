@@ -75,7 +75,7 @@ struct vt_error *vt_memmap_ranges_build(struct vt_target *t, struct vt_symbols *
 	const struct vt_node *nodes;
 	size_t ns = vt_memmap_sections(m, &sec), nn = vt_memmap_nodes(m, &nodes);
 	struct vt_map e820 = { 0 }, mb = { 0 };
-	bool have_e820 = false, have_mb = false;
+	bool have_e820 = false, have_mb = false, mb_from_log;
 	uint64_t *cuts;
 	size_t ncuts = 0, cap, npieces = 0;
 	struct vt_memmap_range *pieces;
@@ -86,21 +86,17 @@ struct vt_error *vt_memmap_ranges_build(struct vt_target *t, struct vt_symbols *
 		err = vt_e820_read(t, s, "e820_table", &e820);
 		have_e820 = !err;
 		vt_error_destroy(err);
-		/* x86 discards memblock after boot: rebuild it from the log. */
-		err = vt_bootlog_map(t, s, "memblock", &mb);
-		have_mb = !err;
+	}
+	err = vt_memblock_memory(t, s, &mb, &mb_from_log);
+	have_mb = !err;
+	vt_error_destroy(err);
+	if (mb_from_log)
 		mb_note = have_mb ? "x86 discards memblock after boot: memory regions rebuilt "
 				    "from the boot log's node ranges" :
 				    "x86 discards memblock after boot, and the log no longer "
 				    "holds its node ranges";
-		vt_error_destroy(err);
-	} else {
-		err = vt_memblock_read(t, s, "memory", &mb);
-		have_mb = !err;
-		if (err)
-			mb_note = "memblock layout unknown (give the vmlinux)";
-		vt_error_destroy(err);
-	}
+	else if (!have_mb)
+		mb_note = "memblock layout unknown (give the vmlinux)";
 	cap = 2 * (ns + e820.n + mb.n + nn * VT_MAX_ZONES) + 2;
 	cuts = malloc(cap * sizeof(*cuts));
 	pieces = malloc(cap * sizeof(*pieces));

@@ -264,6 +264,7 @@ static void firmware_bands(struct vt_picture *pic, struct vt_target *t, struct v
 	struct vt_map map;
 	struct vt_error *err;
 	struct vt_pic_band *b;
+	bool from_log;
 
 	if (vt_target_info(t)->arch_ops->firmware_e820) {
 		const struct vt_error *e820_err;
@@ -280,18 +281,14 @@ static void firmware_bands(struct vt_picture *pic, struct vt_target *t, struct v
 				    type, "e820 type %u", e820->entries[i].type);
 			}
 		}
-		/* x86 frees memblock after boot; the log still has the node ranges. */
-		err = vt_bootlog_map(t, s, "memblock", &map);
-	} else {
-		err = vt_memblock_read(t, s, "memory", &map);
 	}
+	err = vt_memblock_memory(t, s, &map, &from_log);
 	if (err) {
 		note(pic, "memblock unknown", err->message);
 		vt_error_destroy(err);
 		return;
 	}
-	b = band(pic, vt_target_info(t)->arch_ops->memblock_from_log ? "memblock (boot log)" :
-		 "memblock.memory");
+	b = band(pic, from_log ? "memblock (boot log)" : "memblock.memory");
 	for (size_t i = 0; i < map.n; i++)
 		seg(b, map.entries[i].start, map.entries[i].end, VT_PIC_MEMBLOCK, "memory",
 		    "region %zu, node %d", i, map.entries[i].nid);

@@ -1,0 +1,50 @@
+/*
+ * The target's state, shared by its files: target.c (open, physical reads,
+ * the physical ranges) and translate.c (kernel-virtual reads through the
+ * arch's tables). Nothing outside target/ includes this.
+ */
+#ifndef VT_TARGET_INTERNAL_H
+#define VT_TARGET_INTERNAL_H
+
+#include <libkdumpfile/kdumpfile.h>
+
+#include "target/target.h"
+
+/* A tiny direct-mapped cache of 4 KiB translations (dumps never change). */
+#define TLB_SIZE 1024
+
+struct tlb_entry {
+	uint64_t vpage;		/* vaddr >> 12, plus one; 0 = empty */
+	uint64_t ppage;
+};
+
+struct vt_target {
+	struct vt_target_info info;
+	char *path;
+	int fd;
+	int flat_fd;		/* reassembled flattened stream, or -1 */
+	kdump_ctx_t *kdump;
+	char format[64];
+	uint32_t block_size;	/* kdump page frames, when not the kernel's page size */
+	struct vt_vmcoreinfo vmcoreinfo;
+	char release[65];
+
+	/* kernel translation, set up on first use */
+	bool xlat_ready;
+	struct vt_error *xlat_err;	/* why it cannot be set up */
+	struct vt_arch_mmu mmu;
+	struct tlb_entry tlb[TLB_SIZE];
+
+	struct vt_target_backend backend;	/* read_phys set: not a file */
+
+	/* ELF dumps: PT_LOAD segments read with pread(2), bypassing libkdumpfile */
+	struct elf_seg { uint64_t paddr, filesz, offset; } *segs;
+	size_t nsegs;
+
+	struct vt_phys_range *ranges;
+	size_t nranges;
+	uint64_t nranges_omitted;
+	bool ranges_ready;
+};
+
+#endif
