@@ -98,6 +98,12 @@ static void build(struct fake *f)
 
 	fake_init(f, "6.1.0-test", 65536);
 	fake_memmap_layout(f);
+	/* 6.1's section bits are an enum (ppc64: no CONFIG_ZONE_DEVICE bit). */
+	fake_vi(f, "NUMBER(SECTION_MARKED_PRESENT_BIT)=0");
+	fake_vi(f, "NUMBER(SECTION_HAS_MEM_MAP_BIT)=1");
+	fake_vi(f, "NUMBER(SECTION_IS_ONLINE_BIT)=2");
+	fake_vi(f, "NUMBER(SECTION_IS_EARLY_BIT)=3");
+	fake_vi(f, "NUMBER(SECTION_MAP_LAST_BIT)=4");
 	fake_vi(f, "SYMBOL(of_root)=%llx", (unsigned long long)KV(OF_ROOT_VAR));
 	fake_vi(f, "OFFSET(device_node.name)=0");
 	fake_vi(f, "OFFSET(device_node.phandle)=8");

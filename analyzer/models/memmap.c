@@ -62,6 +62,75 @@ static int64_t vi_num(struct vt_memmap *m, const char *kind, const char *name,
 	return v;
 }
 
+/*
+ * The section flag bits. From v5.12 an enum in the types names each
+ * (SECTION_*_BIT; SECTION_TAINT_ZONE_DEVICE_BIT only with CONFIG_ZONE_DEVICE).
+ * Before, #defines the types cannot hold, whose values the kernel release
+ * dates: PRESENT 0 and HAS_MEM_MAP 1 always, IS_ONLINE 2 from v4.13,
+ * IS_EARLY 3 from v5.3, and the encoded mem_map above the last. A bit the
+ * kernel does not have is NO_BIT.
+ */
+#define NO_BIT 64u
+
+struct section_bits {
+	unsigned present, mem_map, online, early, device, map_last;
+};
+
+static struct vt_error *section_bit(struct vt_memmap *m, const char *name, bool optional,
+				    unsigned *ret)
+{
+	int64_t v;
+	struct vt_error *err = vt_symbols_constant(m->s, name, &v);
+
+	if (!err && (v < 0 || v >= 63))
+		return vt_error_create(VT_ERR_FORMAT, "%s = %" PRId64, name, v);
+	if (!err)
+		*ret = (unsigned)v;
+	else if (optional && vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		*ret = NO_BIT;
+	return err;
+}
+
+static struct vt_error *section_bits(struct vt_memmap *m, struct section_bits *b)
+{
+	const char *release = vt_target_info(m->t)->release;
+	int major, minor, v;
+	struct vt_error *err = section_bit(m, "SECTION_MAP_LAST_BIT", false, &b->map_last);
+
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND)) {
+		if (!err)
+			err = section_bit(m, "SECTION_MARKED_PRESENT_BIT", false, &b->present);
+		if (!err)
+			err = section_bit(m, "SECTION_HAS_MEM_MAP_BIT", false, &b->mem_map);
+		if (!err)
+			err = section_bit(m, "SECTION_IS_ONLINE_BIT", false, &b->online);
+		if (!err)
+			err = section_bit(m, "SECTION_IS_EARLY_BIT", false, &b->early);
+		if (!err)
+			err = section_bit(m, "SECTION_TAINT_ZONE_DEVICE_BIT", true, &b->device);
+		return err;
+	}
+	if (!vt_release_version(release, &major, &minor))
+		return vt_error_create(VT_ERR_NOT_FOUND, "SECTION_MAP_LAST_BIT: not in the "
+				       "types, and no kernel release to date the #defines");
+	v = major * 1000 + minor;
+	if (v >= 5012)
+		return vt_error_create(VT_ERR_NOT_FOUND, "SECTION_MAP_LAST_BIT: a v5.12+ "
+				       "kernel whose types lack the section bits (give the vmlinux)");
+	b->present = 0;
+	b->mem_map = 1;
+	b->online = v >= 4013 ? 2 : NO_BIT;
+	b->early = v >= 5003 ? 3 : NO_BIT;
+	b->device = NO_BIT;
+	b->map_last = v >= 5003 ? 4 : v >= 4013 ? 3 : 2;
+	return NULL;
+}
+
+static bool has_bit(uint64_t coded, unsigned bit)
+{
+	return bit < NO_BIT && (coded >> bit & 1);
+}
+
 static bool is_kernel_address(const struct vt_memmap *m, uint64_t a)
 {
 	return a >= vt_target_info(m->t)->arch_ops->kernel_space_start;
@@ -74,7 +143,7 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 	uint64_t roots_addr, sec_size, per_root, nroots, nr_mem_sections, cap = 0;
 	uint64_t off_usage, off_submap, map_mask;
 	int64_t max_phys, len;
-	unsigned bit_present, bit_mem_map, bit_online, bit_early, bit_device;
+	struct section_bits bits;
 	unsigned char *root_buf = NULL;
 	struct vt_error *err;
 	bool usage_known, submap_known;
@@ -91,7 +160,7 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 		1u << (g->section_size_bits - SUBSECTION_SHIFT) : 1;
 	if (g->subsections_per_section > 64)
 		return vt_error_create(VT_ERR_UNSUPPORTED, "more than 64 subsections per section");
-	sec_size = (uint64_t)vi_num(m, "SIZE", "mem_section", 16);
+	sec_size = (uint64_t)vi_num(m, "SIZE", "mem_section", 0);
 	if (sec_size < 16 || sec_size > 64)
 		return vt_error_create(VT_ERR_FORMAT, "SIZE(mem_section) = %" PRIu64, sec_size);
 	nr_mem_sections = 1ull << (max_phys - g->section_size_bits);
@@ -115,13 +184,10 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 	if (err)
 		return vt_error_prefix(err, "VMCOREINFO SYMBOL(mem_section)");
 
-	bit_present = (unsigned)vt_memmap_constant(m, "SECTION_MARKED_PRESENT_BIT", 0);
-	bit_mem_map = (unsigned)vt_memmap_constant(m, "SECTION_HAS_MEM_MAP_BIT", 1);
-	bit_online = (unsigned)vt_memmap_constant(m, "SECTION_IS_ONLINE_BIT", 2);
-	bit_early = (unsigned)vt_memmap_constant(m, "SECTION_IS_EARLY_BIT", 3);
-	bit_device = (unsigned)vt_memmap_constant(m, "SECTION_TAINT_ZONE_DEVICE_BIT", 4);
-	map_mask = ~((1ull << vt_memmap_constant(m, "SECTION_MAP_LAST_BIT", 5)) - 1);
-	off_usage = vt_memmap_offset(m, "struct mem_section", "usage", 8, &usage_known);
+	if ((err = section_bits(m, &bits)))
+		return vt_error_prefix(err, "memory section flags");
+	map_mask = ~((1ull << bits.map_last) - 1);
+	off_usage = vt_memmap_offset(m, "struct mem_section", "usage", 0, &usage_known);
 	off_submap = vt_memmap_offset(m, "struct mem_section_usage", "subsection_map",
 				      0, &submap_known);
 	g->subsections_known = usage_known && submap_known;
@@ -149,7 +215,7 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 			uint64_t coded = vt_load64(p, m->be);
 			struct vt_section *s;
 
-			if (!(coded & (1ull << bit_present)))
+			if (!has_bit(coded, bits.present))
 				continue;
 			if (m->nsections == cap) {
 				uint64_t ncap = cap ? 2 * cap : 256;
@@ -168,10 +234,10 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 			s->addr = base + i * sec_size;
 			s->coded = coded;
 			s->flags = VT_SECTION_PRESENT |
-				(coded & (1ull << bit_mem_map) ? VT_SECTION_HAS_MEM_MAP : 0) |
-				(coded & (1ull << bit_online) ? VT_SECTION_ONLINE : 0) |
-				(coded & (1ull << bit_early) ? VT_SECTION_EARLY : 0) |
-				(coded & (1ull << bit_device) ? VT_SECTION_ZONE_DEVICE : 0);
+				(has_bit(coded, bits.mem_map) ? VT_SECTION_HAS_MEM_MAP : 0) |
+				(has_bit(coded, bits.online) ? VT_SECTION_ONLINE : 0) |
+				(has_bit(coded, bits.early) ? VT_SECTION_EARLY : 0) |
+				(has_bit(coded, bits.device) ? VT_SECTION_ZONE_DEVICE : 0);
 			/* mem_map is stored minus the section's first pfn. */
 			s->mem_map = (coded & map_mask) +
 				     (s->nr * g->pages_per_section) * g->page_struct_size;
