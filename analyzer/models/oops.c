@@ -156,7 +156,8 @@ struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
 	 * an empty one, which would read as "no oops" from memory not in the dump. */
 	if (!sc.records && skipped) {
 		snprintf(ret->log_error, sizeof(ret->log_error),
-			 "all %" PRIu64 " log records are missing from the dump", skipped);
+			 "all %" PRIu64 " log records skipped (overwritten or not in the dump)",
+			 skipped);
 		return NULL;
 	}
 	ret->have_log = true;
