@@ -95,10 +95,7 @@ static void test_ppc64_fault(void)
 	read_oops(log, &o);
 	CHECK(o.present && o.have_log);
 	CHECK(!strncmp(o.headline, "BUG: Unable to handle kernel data access", 40));
-	/* " at 0x" (and "request at ") match with the space before "at": the
-	 * address is taken from after that space, so it reads "at". */
-	CHECK_KNOWN(!strcmp(o.fault_address, "c00c000000200000"),
-		    "fault address after \" at 0x\" read as \"at\"");
+	CHECK(!strcmp(o.fault_address, "c00c000000200000"));	/* " at 0x" */
 	CHECK(!*o.bug_site);
 	CHECK(!strcmp(o.ip, "memset+0x68/0x104"));
 	CHECK(!strcmp(o.lr, "sparse_add_section+0x1f0/0x2a0"));
@@ -137,8 +134,7 @@ static void test_quiet_and_bounded(void)
 	CHECK(o.present && !strcmp(o.fault_address, "ffffea0000400000"));
 	read_oops(old_x86, &o);
 	CHECK(o.present);
-	CHECK_KNOWN(!strcmp(o.fault_address, "ffffc90000001000"),
-		    "fault address after \"request at \" read as \"at\"");
+	CHECK(!strcmp(o.fault_address, "ffffc90000001000"));	/* "request at " */
 
 	/* A trace longer than the array keeps the first VT_OOPS_MAX_TRACE. */
 	many[n++] = "Oops: general protection fault";
@@ -165,9 +161,8 @@ static void test_no_log(void)
 	CHECK(!o.have_log && !o.present && *o.log_error);
 	fake_free(&f);
 
-	/* The ring's memory filtered away: no log, said why. Today every record
-	 * is skipped and the empty log reads as "no oops": a verdict from
-	 * memory the dump does not hold. */
+	/* The ring's memory filtered away: every record skipped. No log, said
+	 * why, not an empty log read as "no oops" from memory not in the dump. */
 	fake_init(&f, "6.1.0-test", 65536);
 	fake_log_init(&f, 0x1000, 0x20000, 0x1000);
 	fake_log(&f, "kernel BUG at mm/x.c:1!");
@@ -175,7 +170,7 @@ static void test_no_log(void)
 	CHECK_OK(fake_open(&f));
 	CHECK_OK(vt_oops_from_log(f.t, f.s, &o));
 	CHECK(!o.present);
-	CHECK_KNOWN(!o.have_log && *o.log_error, "a filtered log reads as an empty one");
+	CHECK(!o.have_log && *o.log_error);
 	fake_free(&f);
 }
 

@@ -221,6 +221,26 @@ static int set_option(struct vt_cli *c, const struct opt_ref *r, const char *tex
 }
 
 /*
+ * An option getopt refused (ch '?'), or one whose value is missing (':'),
+ * named as given: a short one by optopt, since argv[optind - 1] is the
+ * element before when it is not last in its cluster ("-xv"); a long one
+ * without its "=value". optopt is the option's val (256 + i) when the name
+ * is known and only the value is wrong, 0 when the name is unknown.
+ */
+static int bad_option(const struct vt_command *cmd, int ch, char **argv)
+{
+	char sh[3] = { '-', (char)optopt, 0 };
+	const char *given = optopt > 0 && optopt < 256 ? sh : argv[optind - 1];
+	int len = given == sh ? 2 : (int)strcspn(given, "=");
+
+	if (ch == ':')
+		return usage_error(cmd, "option '%.*s' needs an argument", len, given);
+	if (optopt >= 256)
+		return usage_error(cmd, "option '%.*s' takes no argument", len, given);
+	return usage_error(cmd, "unknown option '%.*s'", len, given);
+}
+
+/*
  * Options from the tables; then VMCORE, and VMLINUX when the next positional
  * is an ELF kernel. Errors here come before the dump is known: text only.
  */
@@ -228,9 +248,10 @@ static int parse(struct vt_cli *c, int argc, char **argv)
 {
 	const struct vt_command *cmd = c->cmd;
 	struct opt_ref refs[MAX_OPTIONS];
-	size_t n = options_of(cmd, refs), ns = 0;
+	size_t n = options_of(cmd, refs);
 	struct option lo[MAX_OPTIONS + 1];
-	char shorts[2 * MAX_OPTIONS + 2];
+	char shorts[2 * MAX_OPTIONS + 3] = ":";	/* ':' for a missing value */
+	size_t ns = 1;
 	int ch, rc;
 
 	for (size_t i = 0; i < n; i++) {
@@ -245,16 +266,22 @@ static int parse(struct vt_cli *c, int argc, char **argv)
 	}
 	lo[n] = (struct option){ 0 };
 	shorts[ns] = '\0';
-	optind = 1;
+	/* 0, not 1: only then does glibc start afresh. A parse that returned
+	 * inside a cluster ("-hv") left it there: with 1 the next parse (the
+	 * crash extension runs many in one process) would get that -v, read
+	 * from the old argv. */
+	optind = 0;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, shorts, lo, NULL)) != -1) {
 		size_t i = (size_t)ch - 256;
 
+		if (ch == '?' || ch == ':')
+			return bad_option(cmd, ch, argv);
 		if (ch < 256)
 			for (i = 0; i < n && refs[i].o->short_name != ch; i++)
 				;
-		if (ch == '?' || i >= n)
-			return usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+		if (i >= n)
+			return usage_error(cmd, "unknown option '-%c'", ch);
 		if (refs[i].is_common && !strcmp(refs[i].o->name, "help")) {
 			vt_cli_usage(cmd, stdout);
 			return VT_EXIT_OK;

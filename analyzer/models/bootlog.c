@@ -14,26 +14,36 @@ struct collect {
 	bool nomem;
 };
 
-/* e820 type from the words after the range, as e820__print_type() prints. */
+/* p starts with the word(s) w, ended there (end, "; crypto-capable", ...). */
+static bool starts_with_word(const char *p, const char *w)
+{
+	size_t n = strlen(w);
+
+	return !strncmp(p, w, n) && (!p[n] || p[n] == ';' || p[n] == ' ' || p[n] == '\n');
+}
+
+/*
+ * e820 type from the words after the range, as e820_print_type()
+ * (arch/x86/kernel/e820.c) prints them. Matched whole, from the start:
+ * a substring search read "unusable" (type 5) as "usable", RAM.
+ */
 static uint32_t e820_type(const char *p)
 {
 	unsigned t;
 
-	if (strstr(p, "usable"))
+	while (*p == ' ')
+		p++;
+	if (starts_with_word(p, "usable"))
 		return 1;
-	if (strstr(p, "ACPI data"))
+	if (starts_with_word(p, "ACPI data"))
 		return 3;
-	if (strstr(p, "ACPI NVS"))
+	if (starts_with_word(p, "ACPI NVS"))
 		return 4;
-	if (strstr(p, "unusable"))
+	if (starts_with_word(p, "unusable"))
 		return 5;
-	if (strstr(p, "persistent (type 12)"))
-		return 12;
-	if (strstr(p, "persistent"))
-		return 7;
-	if (sscanf(p, " type %u", &t) == 1)
+	if (sscanf(p, "persistent (type %u)", &t) == 1 || sscanf(p, "type %u", &t) == 1)
 		return t;
-	return 2;	/* "reserved" */
+	return 2;	/* "reserved", "soft reserved" */
 }
 
 static int collect(void *arg, const struct vt_log_record *r)

@@ -517,7 +517,7 @@ struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 				const struct vt_memmap_scan_ops *ops, void *arg)
 {
 	uint32_t psz = m->geo.page_struct_size;
-	uint64_t per_chunk = SCAN_CHUNK / psz, total = 0, done = 0;
+	uint64_t per_chunk = SCAN_CHUNK / psz, total = 0, done = 0, reported = 0;
 	struct vt_page *pages;
 	bool *known;
 	struct vt_error *err = NULL;
@@ -566,10 +566,16 @@ struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 			if (nvalid && ops->visit && ops->visit(arg, pages, nvalid))
 				goto out;
 			done += n;
-			if (ops->progress)
+			if (ops->progress) {
 				ops->progress(arg, done, total);
+				reported = done;
+			}
 		}
 	}
+	/* Sections without a memmap are counted done but not reported one by
+	 * one: when the last ones are such, say the scan reached total. */
+	if (!err && ops->progress && reported != done)
+		ops->progress(arg, done, total);
 out:
 	free(pages);
 	free(known);

@@ -97,7 +97,8 @@ struct vt_error *vt_memmap_ranges_build(struct vt_target *t, struct vt_symbols *
 				    "holds its node ranges";
 	else if (!have_mb)
 		mb_note = "memblock layout unknown (give the vmlinux)";
-	cap = 2 * (ns + e820.n + mb.n + nn * VT_MAX_ZONES) + 2;
+	cap = 2 * (ns + e820.n + mb.n + nn * VT_MAX_ZONES) + 2 +
+	      ns * g->subsections_per_section;
 	cuts = malloc(cap * sizeof(*cuts));
 	pieces = malloc(cap * sizeof(*pieces));
 	if (!cuts || !pieces) {
@@ -112,6 +113,13 @@ struct vt_error *vt_memmap_ranges_build(struct vt_target *t, struct vt_symbols *
 
 		cuts[ncuts++] = a;
 		cuts[ncuts++] = a + (g->pages_per_section << g->page_shift);
+		/* Where a subsection's validity changes (attrs()'s "-"): else a
+		 * piece of the section takes its first subsection's for all. */
+		for (unsigned b = 1; b < g->subsections_per_section; b++)
+			if (((sec[i].subsection_map >> b) ^ (sec[i].subsection_map >> (b - 1))) & 1)
+				cuts[ncuts++] = a + ((b * (g->pages_per_section /
+							 g->subsections_per_section))
+						     << g->page_shift);
 	}
 	for (size_t i = 0; i < e820.n; i++) {
 		cuts[ncuts++] = e820.entries[i].start;

@@ -1,5 +1,6 @@
 #include "models/oops.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ struct scan {
 	bool in_trace;
 	bool done;		/* the first oops's trace has ended */
 	bool seen_trigger;	/* "sysrq: Trigger a crash" */
+	uint64_t records;	/* records read */
 };
 
 /* Copy "sym+0x1/0x2" (skipping "? " and "[addr] " prefixes) into dst. */
@@ -63,6 +65,7 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 	int cpu, pid;
 	char comm[32];
 
+	sc->records++;
 	/* The first "CPU: N PID: P Comm: C" once an oops or panic began. */
 	if (o->cpu < 0 && (o->present || *o->panic || sc->seen_trigger) &&
 	    parse_cpu_header(t, &cpu, &pid, comm)) {
@@ -92,13 +95,19 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 		o->present = true;
 		if (sscanf(t, "kernel BUG at %159[^!]!", o->bug_site) != 1)
 			o->bug_site[0] = '\0';
-		if ((p = strstr(t, "address: ")) || (p = strstr(t, "request at ")) ||
-		    (p = strstr(t, " at 0x"))) {
-			p = strchr(p, ' ') + 1;
+		/* The address follows the whole marker: "address: X", "request at X",
+		 * " at 0xX" (after the first space, the last two read "at"). */
+		static const char *const marks[] = { "address: ", "request at ", " at 0x" };
+
+		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
+			if (!(p = strstr(t, marks[i])))
+				continue;
+			p += strlen(marks[i]);
 			if (p[0] == '0' && p[1] == 'x')
 				p += 2;
 			snprintf(o->fault_address, sizeof(o->fault_address), "%s", p);
 			o->fault_address[strcspn(o->fault_address, " \t")] = '\0';
+			break;
 		}
 	}
 	if (!*o->ip && (p = strstr(t, "RIP: ")) && (p = strchr(p + 5, ':')))
@@ -131,15 +140,24 @@ struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
 {
 	struct scan sc = { .o = ret };
 	struct vt_error *err;
+	uint64_t skipped = 0;
 
 	memset(ret, 0, sizeof(*ret));
 	ret->cpu = ret->pid = -1;
-	err = vt_log_read(t, s, scan_record, &sc, NULL);
+	err = vt_log_read(t, s, scan_record, &sc, &skipped);
 	if (err) {
 		if (err->code == VT_ERR_NOMEM)
 			return err;
 		snprintf(ret->log_error, sizeof(ret->log_error), "%s", err->message);
 		vt_error_destroy(err);
+		return NULL;
+	}
+	/* Every record skipped (its pages filtered or overwritten): no log, not
+	 * an empty one, which would read as "no oops" from memory not in the dump. */
+	if (!sc.records && skipped) {
+		snprintf(ret->log_error, sizeof(ret->log_error),
+			 "all %" PRIu64 " log records skipped (overwritten or not in the dump)",
+			 skipped);
 		return NULL;
 	}
 	ret->have_log = true;
