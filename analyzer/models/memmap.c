@@ -69,11 +69,20 @@ static int64_t vi_num(struct vt_memmap *m, const char *kind, const char *name,
  * dates: PRESENT 0 and HAS_MEM_MAP 1 always, IS_ONLINE 2 from v4.13,
  * IS_EARLY 3 from v5.3, and the encoded mem_map above the last. A bit the
  * kernel does not have is NO_BIT.
+ *
+ * A v5.12+ dump without the types (no vmlinux, no BTF) still has those four
+ * first in the enum; what follows them depends on the config (ZONE_DEVICE,
+ * HUGETLB_PAGE_OPTIMIZE_VMEMMAP), so the device bit is not known there.
+ * The encoded mem_map is the vmemmap base, or a memmap allocation minus a
+ * multiple of PAGES_PER_SECTION struct pages: at least 64-byte aligned, so
+ * every flag lies in its low 6 bits (sparse.c's BUILD_BUG_ON keeps
+ * SECTION_MAP_LAST_BIT below the pointer's alignment).
  */
 #define NO_BIT 64u
 
 struct section_bits {
 	unsigned present, mem_map, online, early, device, map_last;
+	bool device_unknown;
 };
 
 static struct vt_error *section_bit(struct vt_memmap *m, const char *name, bool optional,
@@ -93,6 +102,7 @@ static struct vt_error *section_bit(struct vt_memmap *m, const char *name, bool 
 
 static struct vt_error *section_bits(struct vt_memmap *m, struct section_bits *b)
 {
+	memset(b, 0, sizeof(*b));
 	const char *release = vt_target_info(m->t)->release;
 	int major, minor, v;
 	struct vt_error *err = section_bit(m, "SECTION_MAP_LAST_BIT", false, &b->map_last);
@@ -114,10 +124,16 @@ static struct vt_error *section_bits(struct vt_memmap *m, struct section_bits *b
 		return vt_error_create(VT_ERR_NOT_FOUND, "SECTION_MAP_LAST_BIT: not in the "
 				       "types, and no kernel release to date the #defines");
 	v = major * 1000 + minor;
-	if (v >= 5012)
-		return vt_error_create(VT_ERR_NOT_FOUND, "SECTION_MAP_LAST_BIT: a v5.12+ "
-				       "kernel whose types lack the section bits (give the vmlinux)");
 	b->present = 0;
+	if (v >= 5012) {
+		b->mem_map = 1;
+		b->online = 2;
+		b->early = 3;
+		b->device = NO_BIT;
+		b->device_unknown = true;
+		b->map_last = 6;
+		return NULL;
+	}
 	b->mem_map = 1;
 	b->online = v >= 4013 ? 2 : NO_BIT;
 	b->early = v >= 5003 ? 3 : NO_BIT;
@@ -187,6 +203,7 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 	if ((err = section_bits(m, &bits)))
 		return vt_error_prefix(err, "memory section flags");
 	map_mask = ~((1ull << bits.map_last) - 1);
+	g->zone_device_known = !bits.device_unknown;
 	off_usage = vt_memmap_offset(m, "struct mem_section", "usage", 0, &usage_known);
 	off_submap = vt_memmap_offset(m, "struct mem_section_usage", "subsection_map",
 				      0, &submap_known);

@@ -87,6 +87,8 @@ struct vt_memmap_geometry {
 	unsigned max_nr_zones;
 	double zone_agreement;		/* sampled: decoded zone within its span */
 	bool subsections_known;		/* false: usage layout unknown */
+	bool zone_device_known;		/* false: the ZONE_DEVICE section bit is not
+					 * known (v5.12+ without the types) */
 	bool zones_unknown;		/* struct zone layout unknown (no types) */
 	bool nodes_unknown;		/* no node_data/contig_page_data symbol */
 	bool compound_head_known;	/* struct page.compound_head found */

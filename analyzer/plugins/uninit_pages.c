@@ -219,7 +219,9 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_LATENT,
 			      "%" PRIu64 " never-initialized (all-ones) and %" PRIu64 " garbage struct "
 			      "page(s) in %" PRIu64 " range(s): reading /proc/kpageflags over them "
-			      "oopses in stable_page_flags()", st.poisoned, st.garbage, st.ranges);
+			      "oopses in stable_page_flags()%s", st.poisoned, st.garbage, st.ranges,
+			      vt_memmap_geometry(st.m)->zone_device_known ? "" :
+			      " (ZONE_DEVICE sections not told apart: no types)");
 	else if (st.corrupt)
 		vt_result_set(res, VT_UNKNOWN, "%" PRIu64 " struct page(s) inside RAM and zone "
 			      "spans hold an impossible zone or node: a corrupt memmap or dump, "
@@ -233,7 +235,9 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      vt_memmap_geometry(st.m)->nodes_unknown ? "node_data" :
 			      "struct zone's layout");
 	else
-		vt_result_set(res, VT_CLEAN, "every checked struct page is initialized");
+		vt_result_set(res, VT_CLEAN, "every checked struct page is initialized%s",
+			      vt_memmap_geometry(st.m)->zone_device_known ? "" :
+			      " (ZONE_DEVICE sections not told apart: no types)");
 	oops = vt_models_oops(ctx->m);
 	if ((vt_oops_ip_is(oops, "stable_page_flags") ||
 	     vt_oops_mentions(oops, "kpageflags_read")) &&
