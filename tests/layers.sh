@@ -82,6 +82,12 @@ expect "plugin including target/ or arch/ caught" 1 \
 	"analyzer/plugins/p.c:2: plugin-include: includes arch/arch.h; plugins read only models
 analyzer/plugins/plugin.h:2: plugin-include: includes target/target.h; plugins read only models" plugin
 
+clean plugincall
+put plugincall plugins/p.c '#include "models/mm.h"' '/* vt_target_info is fine here */' \
+	'int n = vt_target_info(t)->ncpus;'
+expect "plugin calling the target caught" 1 \
+	"analyzer/plugins/p.c:3: plugin-call: vt_target_info: plugins read the dump only through models" plugincall
+
 # The picture of a fixture: well-formed XML naming every layer, the
 # upward edge red; dot names the same edge.
 if "$py" "$layers" --root "$tmp/up" svg "$tmp/up.svg" &&

@@ -27,6 +27,8 @@ MAX_LINES = 800
 # (x86_64.c, ppc64.c, arm64.c), arch.h and the name -> ops table.
 ARCH_LAYER = "arch"
 ARCH_NAME = re.compile(r"\bVT_ARCH_\w*")
+# What a plugin may not call: the target is read only through models.
+TARGET_CALL = re.compile(r"\bvt_target_\w*")
 # Plugins read models (through the plugin context), never the dump.
 PLUGIN_LAYER = "plugins"
 PLUGIN_FORBIDDEN = ("target", "arch")
@@ -36,12 +38,13 @@ SOURCE = re.compile(r".*\.[ch]$")
 
 
 class SourceFile:
-    def __init__(self, rel, layer, nlines, includes, arch_names):
+    def __init__(self, rel, layer, nlines, includes, arch_names, target_calls=()):
         self.rel = rel                # "analyzer/models/mm.c"
         self.layer = layer            # "models", or the unknown folder
         self.nlines = nlines
         self.includes = includes      # [(line, "layer/file.h")]
         self.arch_names = arch_names  # [(line, ["VT_ARCH_X86_64", ...])]
+        self.target_calls = target_calls  # [(line, ["vt_target_info", ...])]
 
 
 def blank_comments_and_strings(text):
@@ -95,13 +98,17 @@ def scan(root):
                 m = INCLUDE.match(line)
                 if m and "/" in m.group(1):
                     includes.append((no, m.group(1)))
-            arch_names = []
+            arch_names, target_calls = [], []
             code = blank_comments_and_strings(text).split("\n")
             for no, line in enumerate(code, 1):
                 names = ARCH_NAME.findall(line)
                 if names:
                     arch_names.append((no, sorted(set(names))))
-            files.append(SourceFile(rel, layer, nlines, includes, arch_names))
+                calls = TARGET_CALL.findall(line)
+                if calls:
+                    target_calls.append((no, sorted(set(calls))))
+            files.append(SourceFile(rel, layer, nlines, includes, arch_names,
+                                    target_calls))
     files.sort(key=lambda f: f.rel)
     return files
 
@@ -132,6 +139,11 @@ def check(files):
             if f.layer == PLUGIN_LAYER and to in PLUGIN_FORBIDDEN:
                 bad.append((f.rel, no, "plugin-include",
                             "includes %s; plugins read only models" % inc))
+        if f.layer == PLUGIN_LAYER:
+            for no, names in f.target_calls:
+                bad.append((f.rel, no, "plugin-call",
+                            "%s: plugins read the dump only through models"
+                            % ", ".join(names)))
         if f.layer != ARCH_LAYER:
             for no, names in f.arch_names:
                 bad.append((f.rel, no, "arch-name",
