@@ -94,6 +94,8 @@ static const struct ext_command {
 	  "Like `vmtriage memmap` on a dump file.\n" },
 	{ "vpgtables", &vt_cmd_pgtables, "vmtriage pgtables: page tables per process",
 	  "Like `vmtriage pgtables` on a dump file.\n" },
+	{ "vps", &vt_cmd_ps, "vmtriage ps: every task, by PID",
+	  "Like `vmtriage ps` on a dump file.\n" },
 	{ "vlog", &vt_cmd_log, "vmtriage log: the printk ring buffer",
 	  "Like `vmtriage log` on a dump file.\n" },
 	{ "vinfo", &vt_cmd_info, "vmtriage info on this session",

@@ -3,6 +3,7 @@
  * ->mm is deduplicated. Layouts from the dump's types.
  */
 #include "models/mm.h"
+#include "models/tasks.h"
 
 #include <inttypes.h>
 #include <stdio.h>
@@ -10,7 +11,7 @@
 #include <string.h>
 
 struct offs {
-	uint64_t tasks, mm, pid, comm, pgd, users, pgtables;
+	uint64_t mm, pid, comm, pgd, users, pgtables;
 	bool have_pgtables;
 };
 
@@ -18,8 +19,7 @@ static struct vt_error *load_offs(struct vt_symbols *s, struct offs *o)
 {
 	struct vt_error *err;
 
-	if ((err = vt_symbols_offsetof(s, "struct task_struct", "tasks", &o->tasks)) ||
-	    (err = vt_symbols_offsetof(s, "struct task_struct", "mm", &o->mm)) ||
+	if ((err = vt_symbols_offsetof(s, "struct task_struct", "mm", &o->mm)) ||
 	    (err = vt_symbols_offsetof(s, "struct task_struct", "pid", &o->pid)) ||
 	    (err = vt_symbols_offsetof(s, "struct task_struct", "comm", &o->comm)) ||
 	    (err = vt_symbols_offsetof(s, "struct mm_struct", "pgd", &o->pgd)) ||
@@ -84,69 +84,44 @@ static struct vt_error *read_task(struct vt_target *t, const struct offs *o, uin
 	return NULL;
 }
 
-/*
- * Visit tasks; fn returns 1 to stop. A task that cannot be read (a
- * task_struct in a page a filtering dumper dropped) is passed with err set
- * and the walk goes on: forward through ->tasks.next while the links can
- * be read, then backward from the head through ->tasks.prev up to the
- * break, so one unreadable task costs the tasks of the broken stretch
- * only. Only running out of memory, a cycle or a missing layout stop it.
- */
+/* Visit tasks (vt_tasks_walk_leaders) with their fields read: an
+ * unreadable task is passed with err set. */
+struct walk {
+	struct vt_target *t;
+	const struct offs *o;
+	task_fn fn;
+	void *arg;
+	struct vt_error *err;	/* out of memory */
+};
+
+static int visit(void *arg, uint64_t task)
+{
+	struct walk *w = arg;
+	struct task_item ti;
+	struct vt_error *terr = read_task(w->t, w->o, task, &ti);
+	int stop;
+
+	if (terr && terr->code == VT_ERR_NOMEM) {
+		w->err = terr;
+		return 1;
+	}
+	ti.err = terr;
+	stop = w->fn(w->arg, &ti);
+	vt_error_destroy(terr);
+	return stop;
+}
+
 static struct vt_error *each_task(struct vt_target *t, struct vt_symbols *s,
 				  const struct offs *o, task_fn fn, void *arg)
 {
-	uint64_t init_task, head, pos, next, brk = 0, link_off[2];
-	struct vt_error *err;
-	unsigned n = 0;
-	bool broken = false;
+	struct walk w = { .t = t, .o = o, .fn = fn, .arg = arg };
+	struct vt_error *err = vt_tasks_walk_leaders(t, s, visit, &w);
 
-	if ((err = vt_symbols_lookup(s, "init_task", &init_task)) ||
-	    (err = vt_symbols_offsetof(s, "struct list_head", "next", &link_off[0])) ||
-	    (err = vt_symbols_offsetof(s, "struct list_head", "prev", &link_off[1])))
+	if (err) {
+		vt_error_destroy(w.err);
 		return err;
-	head = init_task + o->tasks;
-	for (int dir = 0; dir < 2; dir++) {
-		err = vt_target_read_u64(t, head + link_off[dir], &pos);
-		if (err)
-			return vt_error_prefix(err, "init_task.tasks");
-		broken = false;
-		while (pos != head && (dir == 0 || pos != brk)) {
-			struct task_item ti;
-			struct vt_error *terr, *lerr;
-			int stop;
-
-			if (++n > VT_MAX_TASKS)
-				return vt_error_create(VT_ERR_FORMAT, "task list longer than %u: "
-						       "cyclic?", VT_MAX_TASKS);
-			terr = read_task(t, o, pos - o->tasks, &ti);
-			if (terr && terr->code == VT_ERR_NOMEM)
-				return terr;
-			ti.err = terr;
-			/* The fields may be readable while the link is not (or the
-			 * reverse): the task is reported by its fields, the walk in
-			 * this direction ends at a link it cannot read. */
-			lerr = vt_target_read_u64(t, pos + link_off[dir], &next);
-			stop = fn(arg, &ti);
-			vt_error_destroy(terr);
-			broken = lerr != NULL;
-			if (lerr) {
-				bool nomem = lerr->code == VT_ERR_NOMEM;
-
-				vt_error_destroy(lerr);
-				if (nomem)
-					return &vt_enomem;
-				brk = ti.task + o->tasks;
-			}
-			if (stop)
-				return NULL;
-			if (broken)
-				break;	/* this direction cannot go on */
-			pos = next;
-		}
-		if (!broken)
-			break;	/* walked all the way round (or met the break) */
 	}
-	return NULL;
+	return w.err;
 }
 
 struct list_ctx {

@@ -9,8 +9,7 @@
 #include "core/error.h"
 #include "symbols/symbols.h"
 #include "target/target.h"
-
-#define VT_MAX_TASKS (1u << 20)
+#include "models/tasks.h"
 
 struct vt_mm {
 	uint64_t addr;			/* struct mm_struct (0: init_mm) */
