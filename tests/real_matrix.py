@@ -26,7 +26,6 @@ the 6.1 the older tests cover (every kernel x arch at least once).
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -182,20 +181,8 @@ def scenario(name):
     x86 = tr["arch"] == "x86_64"
     dump = os.path.join(d, "vmcore.kdump-zlib" if x86 else "vmcore.elf")
     tag = f"{name} ({tr['kernel_release']})"
-    import drgn
     with tempfile.TemporaryDirectory(prefix="vt-matrix.", dir=TMP) as tmp:
-        core = dump
-        if tr["arch"] == "aarch64":
-            # drgn 0.0.22 needs the PT_LOADs' virtual addresses, which
-            # QEMU leaves equal to the physical ones on arm64.
-            core = os.path.join(tmp, "drgn.elf")
-            subprocess.run([sys.executable, os.path.join(vtlib.TOP, "testdata", "arm64",
-                                                         "elf-for-drgn.py"), dump, core,
-                            os.path.join(d, "truth.json")], check=True,
-                           stdout=subprocess.DEVNULL)
-        prog = drgn.Program()
-        prog.set_core_dump(core)
-        prog.load_debug_info([vmlinux])
+        prog = vtlib.drgn_scenario(d, dump, tr, tmp)
         oracle = drgn_memmap.Memmap(prog).run()
     rep = check_report(tag, dump, vmlinux, tr)
     check_memmap(tag, dump, vmlinux, tr, oracle)

@@ -11,7 +11,6 @@ rewritten by testdata/arm64/elf-for-drgn.py):
     idle_task(cpu), and at least one task marked running ('>').
 """
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -45,18 +44,8 @@ def scenario(name):
     # (the kdump on x86_64, whose QEMU ELF drgn cannot translate; as real_matrix)
     dump = os.path.join(d, "vmcore.kdump-zlib" if tr["arch"] == "x86_64" else "vmcore.elf")
     tag = f"{name} ({tr['kernel_release']})"
-    import drgn
     with tempfile.TemporaryDirectory(prefix="vt-ps.", dir=TMP) as tmp:
-        core = dump
-        if tr["arch"] == "aarch64":
-            core = os.path.join(tmp, "drgn.elf")
-            subprocess.run([sys.executable, os.path.join(vtlib.TOP, "testdata", "arm64",
-                                                         "elf-for-drgn.py"), dump, core,
-                            os.path.join(d, "truth.json")], check=True,
-                           stdout=subprocess.DEVNULL)
-        prog = drgn.Program()
-        prog.set_core_dump(core)
-        prog.load_debug_info([vmlinux])
+        prog = vtlib.drgn_scenario(d, dump, tr, tmp)
         want, want_idle = drgn_view(prog)
     got = vtlib.run_json("ps", dump, vmlinux)
     tasks = got["tasks"]

@@ -52,6 +52,21 @@ def dumpdir(scenario):
     return proc.stdout.strip()
 
 
+def drgn_scenario(d, dump, tr, tmp):
+    """A drgn Program on the scenario's dump and vmlinux (tmp: a scratch folder
+    that must outlive the Program's first reads)."""
+    core = dump
+    if tr["arch"] == "aarch64":
+        # drgn 0.0.22 needs the PT_LOADs' virtual addresses, which
+        # QEMU leaves equal to the physical ones on arm64.
+        core = os.path.join(tmp, "drgn.elf")
+        subprocess.run([sys.executable, os.path.join(TOP, "testdata", "arm64",
+                                                     "elf-for-drgn.py"), dump, core,
+                        os.path.join(d, "truth.json")], check=True,
+                       stdout=subprocess.DEVNULL)
+    return drgn_program(core, os.path.join(d, "vmlinux"))
+
+
 def truth(d):
     with open(os.path.join(d, "truth.json")) as f:
         return json.load(f)
