@@ -366,6 +366,7 @@ static void test_damaged(void)
 	      strstr(err->message, "cyclic"));
 	CHECK(l.n == 0 && !l.tasks);
 	vt_error_destroy(err);
+	vt_tasks_list_deinit(&l);	/* a no-op unless it wrongly succeeded */
 	fake_free(&f);
 
 	/* The same in the old thread_group ring. */
@@ -375,6 +376,7 @@ static void test_damaged(void)
 	err = vt_tasks_list(f.t, f.s, &l);
 	CHECK(err && err->code == VT_ERR_FORMAT && strstr(err->message, "cyclic"));
 	vt_error_destroy(err);
+	vt_tasks_list_deinit(&l);	/* a no-op unless it wrongly succeeded */
 	fake_free(&f);
 
 	/* A garbage thread link: the task it names is an entry with an error,
@@ -435,6 +437,7 @@ static void test_damaged(void)
 	err = vt_tasks_list(f.t, f.s, &l);
 	CHECK(err && err->code == VT_ERR_FORMAT && strstr(err->message, "init_task.tasks"));
 	vt_error_destroy(err);
+	vt_tasks_list_deinit(&l);	/* a no-op unless it wrongly succeeded */
 	fake_free(&f);
 }
 
@@ -468,6 +471,7 @@ static void test_missing(void)
 		if (err && !strstr(err->message, cases[i].named))
 			fprintf(stderr, "  without %s: %s\n", cases[i].key, err->message);
 		vt_error_destroy(err);
+		vt_tasks_list_deinit(&l);
 		fake_free(&f);
 	}
 }
