@@ -54,13 +54,3 @@ const char *vt_arch_supported(void)
 				 i ? ", " : "", arches[i]->kdump_name);
 	return list;
 }
-
-struct vt_error *vt_arch_number(const struct vt_vmcoreinfo *vi, const char *name,
-				int64_t dflt, int64_t *ret)
-{
-	struct vt_error *err = vt_vmcoreinfo_number(vi, "NUMBER", name, ret);
-
-	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
-		*ret = dflt;
-	return err;
-}

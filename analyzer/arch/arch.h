@@ -30,9 +30,7 @@ struct vt_arch_mmu {
 	struct vt_ptfmt fmt;		/* the kernel half's table format */
 	bool la57;			/* x86_64: 5-level paging */
 	uint64_t sme_mask;		/* x86_64: SME C-bit, cleared from entries */
-	uint64_t phys_base;		/* x86_64 */
-	struct vt_radix_geometry radix;	/* ppc64 */
-	struct vt_arm64_geometry arm64;	/* arm64 */
+	struct vt_arm64_geometry arm64;	/* arm64: fmt points to it */
 };
 
 struct vt_arch_ops {
@@ -75,9 +73,5 @@ const struct vt_arch_ops *vt_arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi
 const char *vt_arch_name(enum vt_arch arch);
 /* "x86_64, ppc64, aarch64": the supported archs, for messages. */
 const char *vt_arch_supported(void);
-
-/* A VMCOREINFO NUMBER, or dflt when the kernel does not export it. */
-struct vt_error *vt_arch_number(const struct vt_vmcoreinfo *vi, const char *name,
-				int64_t dflt, int64_t *ret);
 
 #endif

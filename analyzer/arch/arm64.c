@@ -180,8 +180,8 @@ static struct vt_error *setup(const struct vt_vmcoreinfo *vi, uint32_t page_size
 		return vt_error_prefix(err, "VMCOREINFO NUMBER(kimage_voffset)");
 	if ((err = vt_vmcoreinfo_symbol(vi, "swapper_pg_dir", &pgd_va)))
 		return vt_error_prefix(err, "VMCOREINFO SYMBOL(swapper_pg_dir)");
-	if ((err = vt_arch_number(vi, "MAX_PHYSMEM_BITS", 48, &pa_bits)) ||
-	    (err = vt_arch_number(vi, "TCR_EL1_T1SZ", 64 - va_bits, &t1sz)))
+	if ((err = vt_vmcoreinfo_number_or(vi, "MAX_PHYSMEM_BITS", 48, &pa_bits)) ||
+	    (err = vt_vmcoreinfo_number_or(vi, "TCR_EL1_T1SZ", 64 - va_bits, &t1sz)))
 		return err;
 	if (64 - t1sz > va_bits)
 		return vt_error_create(VT_ERR_FORMAT, "TCR_EL1.T1SZ %" PRId64 " gives more VA "

@@ -80,12 +80,13 @@ static bool named_by(const struct vt_vmcoreinfo *vi)
 static struct vt_error *setup(const struct vt_vmcoreinfo *vi, uint32_t page_size,
 			      bool big_endian, struct vt_arch_mmu *mmu)
 {
+	struct vt_radix_geometry geo;
 	uint64_t pgd_va;
 	int64_t radix;
 	struct vt_error *err;
 
 	(void)big_endian;
-	err = vt_arch_number(vi, "RADIX_MMU", 1, &radix);
+	err = vt_vmcoreinfo_number_or(vi, "RADIX_MMU", 1, &radix);
 	if (err)
 		return err;
 	if (!radix)
@@ -98,8 +99,8 @@ static struct vt_error *setup(const struct vt_vmcoreinfo *vi, uint32_t page_size
 		return vt_error_create(VT_ERR_FORMAT,
 			"swapper_pg_dir 0x%" PRIx64 " is not a linear-map address", pgd_va);
 	mmu->kernel_pgd = pgd_va - PPC64_PAGE_OFFSET;
-	vt_radix_geometry_default((unsigned)__builtin_ctz(page_size), &mmu->radix);
-	vt_radix_format(&mmu->radix, &mmu->fmt);
+	vt_radix_geometry_default((unsigned)__builtin_ctz(page_size), &geo);
+	vt_radix_format(&geo, &mmu->fmt);	/* copies the geometry */
 	snprintf(mmu->method, sizeof(mmu->method), "%s",
 		 "ppc64 radix walk from swapper_pg_dir (linear map direct)");
 	return NULL;

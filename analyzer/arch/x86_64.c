@@ -79,7 +79,7 @@ static bool named_by(const struct vt_vmcoreinfo *vi)
 static struct vt_error *setup(const struct vt_vmcoreinfo *vi, uint32_t page_size,
 			      bool big_endian, struct vt_arch_mmu *mmu)
 {
-	uint64_t pgd_va;
+	uint64_t pgd_va, phys_base;
 	int64_t num;
 	struct vt_error *err;
 
@@ -90,19 +90,19 @@ static struct vt_error *setup(const struct vt_vmcoreinfo *vi, uint32_t page_size
 		err = vt_vmcoreinfo_symbol(vi, "init_level4_pgt", &pgd_va);
 	if (err)
 		return vt_error_prefix(err, "VMCOREINFO SYMBOL(init_top_pgt)");
-	if ((err = vt_arch_number(vi, "phys_base", 0, &num)))
+	if ((err = vt_vmcoreinfo_number_or(vi, "phys_base", 0, &num)))
 		return err;
-	mmu->phys_base = (uint64_t)num;
-	if ((err = vt_arch_number(vi, "pgtable_l5_enabled", 0, &num)))
+	phys_base = (uint64_t)num;
+	if ((err = vt_vmcoreinfo_number_or(vi, "pgtable_l5_enabled", 0, &num)))
 		return err;
 	mmu->la57 = num != 0;
-	if ((err = vt_arch_number(vi, "sme_mask", 0, &num)))
+	if ((err = vt_vmcoreinfo_number_or(vi, "sme_mask", 0, &num)))
 		return err;
 	mmu->sme_mask = (uint64_t)num;
 	if (pgd_va < X86_START_KERNEL_MAP)
 		return vt_error_create(VT_ERR_FORMAT,
 			"init_top_pgt 0x%" PRIx64 " is not a kernel-image address", pgd_va);
-	mmu->kernel_pgd = pgd_va - X86_START_KERNEL_MAP + mmu->phys_base;
+	mmu->kernel_pgd = pgd_va - X86_START_KERNEL_MAP + phys_base;
 	vt_x86_64_format(mmu->la57, mmu->sme_mask, &mmu->fmt);
 	snprintf(mmu->method, sizeof(mmu->method), "x86_64 %u-level walk from init_top_pgt",
 		 mmu->la57 ? 5 : 4);

@@ -12,13 +12,14 @@ static struct vt_error *print_text(void *data)
 {
 	const struct vt_task_list *l = data;
 
-	printf("   %-7s %-7s %-3s %-16s %-2s %-18s %s\n", "PID", "PPID", "CPU", "TASK", "ST",
+	/* Two columns of marker ('>' and a space) before PID, as in the rows. */
+	printf("  %-7s %-7s %-3s %-16s %-2s %-18s %s\n", "PID", "PPID", "CPU", "TASK", "ST",
 	       "MM", "COMM");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct vt_task *e = &l->tasks[i];
 
 		if (e->pid < 0) {
-			printf("   %-7s %-7s %-3s %016" PRIx64 " %-2s %-18s (%s)\n", "?", "?", "?",
+			printf("  %-7s %-7s %-3s %016" PRIx64 " %-2s %-18s (%s)\n", "?", "?", "?",
 			       e->addr, "??", "?", e->error);
 			continue;
 		}

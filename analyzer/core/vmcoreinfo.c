@@ -138,3 +138,13 @@ uint64_t vt_vmcoreinfo_kernel_offset(const struct vt_vmcoreinfo *vi)
 		return 0;
 	return off;
 }
+
+struct vt_error *vt_vmcoreinfo_number_or(const struct vt_vmcoreinfo *vi, const char *name,
+					 int64_t dflt, int64_t *ret)
+{
+	struct vt_error *err = vt_vmcoreinfo_number(vi, "NUMBER", name, ret);
+
+	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		*ret = dflt;
+	return err;
+}

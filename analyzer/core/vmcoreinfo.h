@@ -40,6 +40,10 @@ struct vt_error *vt_vmcoreinfo_symbol(const struct vt_vmcoreinfo *vi,
 struct vt_error *vt_vmcoreinfo_number(const struct vt_vmcoreinfo *vi,
 				      const char *kind, const char *name,
 				      int64_t *ret);
+/* NUMBER(name), or dflt when the kernel does not export it (a value that
+ * does not parse is still an error). */
+struct vt_error *vt_vmcoreinfo_number_or(const struct vt_vmcoreinfo *vi, const char *name,
+					 int64_t dflt, int64_t *ret);
 /* KERNELOFFSET (hex, no prefix); 0 with no error when absent. */
 uint64_t vt_vmcoreinfo_kernel_offset(const struct vt_vmcoreinfo *vi);
 
