@@ -13,6 +13,7 @@
 
 #include "arch/pgtable.h"
 #include "arch/pgwalk.h"
+#include "arch/unwind.h"
 #include "core/error.h"
 #include "core/vmcoreinfo.h"
 
@@ -58,6 +59,8 @@ struct vt_arch_ops {
 	bool pseries_lmbs;		/* memory in device-tree LMBs (DLPAR) */
 	bool srat_in_log;		/* NUMA ranges printed by the SRAT parser */
 	bool pt_fragments;		/* page tables share pages (pt_frag_refcount) */
+	/* Stack unwinding (unwind.h); NULL: none for this arch yet. */
+	const struct vt_unwinder *unwinder;
 	/* The newest kernel release tested on this arch ("7.2"; cli/tested.c);
 	 * keep in step with testdata/pins.sh. */
 	const char *tested_release;

@@ -96,6 +96,10 @@ static const struct ext_command {
 	  "Like `vmtriage pgtables` on a dump file.\n" },
 	{ "vps", &vt_cmd_ps, "vmtriage ps: every task, by PID",
 	  "Like `vmtriage ps` on a dump file.\n" },
+	{ "vbt", &vt_cmd_bt, "vmtriage bt: stack traces unwound by vmtriage",
+	  "Like `vmtriage bt` on a dump file. Running tasks need the dump's\n"
+	  "NT_PRSTATUS notes, which the extension does not read: use crash's bt\n"
+	  "for them; sleeping tasks unwind from their saved state.\n" },
 	{ "vlog", &vt_cmd_log, "vmtriage log: the printk ring buffer",
 	  "Like `vmtriage log` on a dump file.\n" },
 	{ "vinfo", &vt_cmd_info, "vmtriage info on this session",

@@ -21,6 +21,7 @@ static const struct vt_command *const commands[] = {
 	&vt_cmd_vtop,
 	&vt_cmd_pgtables,
 	&vt_cmd_ps,
+	&vt_cmd_bt,
 	&vt_cmd_memmap,
 	&vt_cmd_log,
 	&vt_cmd_dt,

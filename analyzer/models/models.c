@@ -1,5 +1,6 @@
 #include "models/models.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "target/target.h"
@@ -14,6 +15,10 @@ struct vt_models {
 	struct vt_target *t;
 	struct vt_symbols *s;
 	struct lazy memmap_l, oops_l, kpgd_l, mms_l, init_mm_l, lmb_l, crash_l, e820_l;
+	struct lazy tasks_l, ctrace_l;
+	struct vt_task_list tasks;
+	struct vt_traces *traces;
+	struct vt_crash_trace ctrace;
 	struct vt_memmap *memmap;
 	struct vt_oops oops;
 	struct vt_kernel_pgd kpgd;
@@ -41,7 +46,8 @@ struct vt_error *vt_models_create(struct vt_target *t, struct vt_symbols *s,
 void vt_models_destroy(struct vt_models *m)
 {
 	struct lazy *all[] = { &m->memmap_l, &m->oops_l, &m->kpgd_l, &m->mms_l,
-			       &m->init_mm_l, &m->lmb_l, &m->crash_l, &m->e820_l };
+			       &m->init_mm_l, &m->lmb_l, &m->crash_l, &m->e820_l,
+			       &m->tasks_l, &m->ctrace_l };
 
 	if (!m)
 		return;
@@ -54,6 +60,8 @@ void vt_models_destroy(struct vt_models *m)
 	if (m->crash_l.tried && !m->crash_l.err)
 		vt_crashimage_deinit(&m->crash);
 	vt_map_deinit(&m->e820);
+	vt_tasks_list_deinit(&m->tasks);
+	vt_traces_destroy(m->traces);
 	free(m);
 }
 
@@ -204,4 +212,57 @@ bool vt_models_linear_pfn(struct vt_models *m, uint64_t va, uint64_t *pfn)
 		return false;
 	*pfn = pa >> __builtin_ctz(vt_target_info(m->t)->page_size);
 	return true;
+}
+
+const struct vt_task_list *vt_models_tasks(struct vt_models *m, const struct vt_error **err)
+{
+	LAZY(m, tasks_l, vt_tasks_list(m->t, m->s, &m->tasks));
+	*err = m->tasks_l.err;
+	return m->tasks_l.err ? NULL : &m->tasks;
+}
+
+struct vt_traces *vt_models_traces(struct vt_models *m)
+{
+	if (!m->traces) {
+		struct vt_error *err = vt_traces_create(m->t, m->s, &m->traces);
+
+		vt_error_destroy(err);
+	}
+	return m->traces;
+}
+
+static struct vt_error *build_crash_trace(struct vt_models *m)
+{
+	struct vt_crash_trace *c = &m->ctrace;
+	const struct vt_task_list *l;
+	const struct vt_error *lerr;
+	struct vt_traces *tr = vt_models_traces(m);
+	struct vt_error *err;
+
+	if (!tr)
+		return &vt_enomem;
+	if ((err = vt_traces_panic_cpu(tr, &c->cpu)))
+		return err;
+	if (!(l = vt_models_tasks(m, &lerr)))
+		return vt_error_create(lerr->code, "tasks: %s", lerr->message);
+	for (size_t i = 0; i < l->n && !c->task; i++)
+		if (l->tasks[i].active && l->tasks[i].cpu == c->cpu)
+			c->task = &l->tasks[i];
+	if (!c->task)
+		return vt_error_create(VT_ERR_NOT_FOUND, "no task is running on CPU %d "
+				       "(the CPU in panic())", c->cpu);
+	err = vt_traces_task_stack(tr, c->task, &c->stack);
+	if (err) {
+		snprintf(c->error, sizeof(c->error), "%s", err->message);
+		vt_error_destroy(err);
+	}
+	return NULL;
+}
+
+const struct vt_crash_trace *vt_models_crash_trace(struct vt_models *m,
+						   const struct vt_error **err)
+{
+	LAZY(m, ctrace_l, build_crash_trace(m));
+	*err = m->ctrace_l.err;
+	return m->ctrace_l.err ? NULL : &m->ctrace;
 }

@@ -20,6 +20,8 @@
 #include "models/oops.h"
 #include "models/pgdlist.h"
 #include "models/physmap.h"
+#include "models/tasks.h"
+#include "models/traces.h"
 #include "symbols/symbols.h"
 
 struct vt_target;
@@ -53,6 +55,21 @@ const struct vt_crashimage *vt_models_crash_image(struct vt_models *m,
 						  const struct vt_error **err);
 /* The firmware map: x86's e820_table; NULL where the arch has none. */
 const struct vt_map *vt_models_e820(struct vt_models *m, const struct vt_error **err);
+
+/* Every task (ps's list). */
+const struct vt_task_list *vt_models_tasks(struct vt_models *m, const struct vt_error **err);
+/* Stack traces of any task (traces.h); NULL only without memory. */
+struct vt_traces *vt_models_traces(struct vt_models *m);
+/* The task that crashed: the one running on the CPU in panic(), and its
+ * trace, unwound once. NULL with *err when there is none or it is not known. */
+struct vt_crash_trace {
+	const struct vt_task *task;
+	int cpu;
+	struct vt_stack stack;
+	char error[200];		/* non-empty: no trace, why (the task is known) */
+};
+const struct vt_crash_trace *vt_models_crash_trace(struct vt_models *m,
+						   const struct vt_error **err);
 
 /*
  * Per-mm page tables, walked on demand (a tree can be large: not kept):

@@ -347,6 +347,7 @@ struct question {
 	size_t nkinds;
 	uint64_t *u64_ret;	/* address; offset into a symbol or struct; size */
 	const char **name_ret;	/* symbol at an address */
+	uint64_t *size_ret;	/* its size (0 unknown), when asked */
 	int64_t *constant_ret;
 	struct vt_type **type_ret;
 };
@@ -380,8 +381,11 @@ static struct vt_error *ask_address(struct vt_symbols *s, struct vt_finder *f,
 	if (!f->runtime_addresses)
 		a -= s->kaslr;
 	err = f->ops->address(f->arg, a, q->name_ret, &start, &size);
-	if (!err)
+	if (!err) {
 		*q->u64_ret = a - start;
+		if (q->size_ret)
+			*q->size_ret = size;
+	}
 	return err;
 }
 
@@ -484,8 +488,16 @@ struct vt_error *vt_symbols_lookup(struct vt_symbols *s, const char *name,
 struct vt_error *vt_symbols_addr(struct vt_symbols *s, uint64_t addr,
 				 const char **name_ret, uint64_t *offset_ret)
 {
+	return vt_symbols_addr_size(s, addr, name_ret, offset_ret, NULL);
+}
+
+struct vt_error *vt_symbols_addr_size(struct vt_symbols *s, uint64_t addr,
+				      const char **name_ret, uint64_t *offset_ret,
+				      uint64_t *size_ret)
+{
 	const struct question q = {
 		.addr = addr, .name_ret = name_ret, .u64_ret = offset_ret,
+		.size_ret = size_ret,
 	};
 	struct vt_error *err = ask_chain(s, Q_ADDRESS, &q);
 

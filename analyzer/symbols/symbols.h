@@ -37,6 +37,10 @@ struct vt_error *vt_symbols_lookup(struct vt_symbols *s, const char *name,
 /* Symbol containing a runtime address: name and offset into it. */
 struct vt_error *vt_symbols_addr(struct vt_symbols *s, uint64_t addr,
 				 const char **name_ret, uint64_t *offset_ret);
+/* The same and the symbol's size (0 when the finder does not know it). */
+struct vt_error *vt_symbols_addr_size(struct vt_symbols *s, uint64_t addr,
+				      const char **name_ret, uint64_t *offset_ret,
+				      uint64_t *size_ret);
 
 /*
  * A type by C spelling: "struct page", "union x", "enum pageflags",

@@ -600,3 +600,31 @@ struct vt_error *vt_target_phys_ranges(struct vt_target *t,
 		*nomitted = t->nranges_omitted;
 	return NULL;
 }
+
+struct vt_error *vt_target_prstatus(struct vt_target *t, unsigned cpu, void *buf,
+				    size_t cap, size_t *len_ret)
+{
+	char key[48];
+	kdump_attr_t attr;
+	const void *data;
+	size_t size;
+
+	if (!t->kdump)
+		return vt_error_create(VT_ERR_NOT_FOUND,
+				       "a live session has no NT_PRSTATUS notes");
+	snprintf(key, sizeof(key), "cpu.%u.PRSTATUS", cpu);
+	attr.type = KDUMP_BLOB;
+	if (kdump_get_typed_attr(t->kdump, key, &attr) != KDUMP_OK)
+		return vt_error_create(VT_ERR_NOT_FOUND,
+				       "the dump has no NT_PRSTATUS note for CPU %u", cpu);
+	data = kdump_blob_pin(attr.val.blob);
+	size = kdump_blob_size(attr.val.blob);
+	if (data)
+		memcpy(buf, data, size < cap ? size : cap);
+	kdump_blob_unpin(attr.val.blob);
+	if (!data)
+		return vt_error_create(VT_ERR_NOT_FOUND, "CPU %u's NT_PRSTATUS note is empty",
+				       cpu);
+	*len_ret = size < cap ? size : cap;
+	return NULL;
+}

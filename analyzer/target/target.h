@@ -106,4 +106,12 @@ struct vt_error *vt_target_phys_ranges(struct vt_target *t,
 				       const struct vt_phys_range **ranges,
 				       size_t *nranges, uint64_t *nomitted);
 
+/*
+ * CPU cpu's ELF NT_PRSTATUS note as the dump holds it (the cpu-th note: QEMU
+ * and kexec both write them in CPU order), copied up to cap bytes.
+ * VT_ERR_NOT_FOUND when the dump has none for it.
+ */
+struct vt_error *vt_target_prstatus(struct vt_target *t, unsigned cpu, void *buf,
+				    size_t cap, size_t *len_ret);
+
 #endif

@@ -1,0 +1,228 @@
+#include "models/traces.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "models/modules.h"
+
+struct vt_traces {
+	struct vt_target *t;
+	struct vt_symbols *s;
+	const struct vt_unwinder *u;
+	struct vt_unwind_env env;
+	bool state_tried;
+	struct vt_error *state_err;	/* the unwinder's tables could not be read */
+	struct vt_modules *mods;	/* loaded modules, read on first need */
+	bool mods_tried;
+};
+
+/* ---- the env: the dump as the unwinder sees it */
+
+static struct vt_error *env_read(void *arg, uint64_t va, void *buf, size_t len)
+{
+	struct vt_traces *tr = arg;
+
+	return vt_target_read_kv(tr->t, va, buf, len);
+}
+
+static struct vt_error *env_symbol(void *arg, const char *name, uint64_t *ret)
+{
+	struct vt_traces *tr = arg;
+
+	return vt_symbols_lookup(tr->s, name, ret);
+}
+
+static struct vt_error *env_offsetof(void *arg, const char *type, const char *member,
+				     uint64_t *ret)
+{
+	struct vt_traces *tr = arg;
+
+	return vt_symbols_offsetof(tr->s, type, member, ret);
+}
+
+static struct vt_error *env_size(void *arg, const char *type, uint64_t *ret)
+{
+	struct vt_traces *tr = arg;
+
+	return vt_symbols_sizeof(tr->s, type, ret);
+}
+
+static bool env_function(void *arg, uint64_t pc, uint64_t *start, uint64_t *size)
+{
+	const char *name, *module;
+	uint64_t off;
+
+	vt_traces_symbolize(arg, pc, &name, &off, size, &module);
+	if (!name)
+		return false;
+	*start = pc - off;
+	return true;
+}
+
+static struct vt_modules *modules(struct vt_traces *tr);
+
+static bool env_module_of(void *arg, uint64_t pc, uint64_t *module)
+{
+	struct vt_modules *ms = modules(arg);
+	struct vt_module *m = ms ? vt_modules_find(ms, pc) : NULL;
+
+	if (m)
+		*module = m->addr;
+	return m != NULL;
+}
+
+static struct vt_modules *modules(struct vt_traces *tr)
+{
+	if (!tr->mods_tried) {
+		struct vt_error *err;
+
+		tr->mods_tried = true;
+		err = vt_modules_read(tr->t, tr->s, &tr->mods);
+		vt_error_destroy(err);	/* no module names, not a failure */
+	}
+	return tr->mods;
+}
+
+void vt_traces_symbolize(struct vt_traces *tr, uint64_t pc, const char **name,
+			 uint64_t *offset, uint64_t *size, const char **module)
+{
+	struct vt_error *err;
+
+	*name = NULL;
+	*module = NULL;
+	*size = 0;
+	err = vt_symbols_addr_size(tr->s, pc, name, offset, size);
+	if (!err)
+		return;
+	vt_error_destroy(err);
+	*name = NULL;
+	if (modules(tr))
+		vt_modules_symbolize(tr->mods, pc, name, offset, size, module);
+}
+
+static void sym_name(void *arg, uint64_t pc, const char **name, uint64_t *offset,
+		     uint64_t *size, const char **module)
+{
+	vt_traces_symbolize(arg, pc, name, offset, size, module);
+}
+
+struct vt_error *vt_traces_create(struct vt_target *t, struct vt_symbols *s,
+				  struct vt_traces **ret)
+{
+	const struct vt_target_info *info = vt_target_info(t);
+	struct vt_traces *tr = calloc(1, sizeof(*tr));
+
+	if (!tr)
+		return &vt_enomem;
+	tr->t = t;
+	tr->s = s;
+	tr->u = info->arch_ops->unwinder;
+	tr->env = (struct vt_unwind_env){
+		.arg = tr, .big_endian = info->big_endian, .page_size = info->page_size,
+		.read = env_read, .symbol = env_symbol, .offsetof = env_offsetof,
+		.size = env_size, .function = env_function, .module_of = env_module_of,
+	};
+	*ret = tr;
+	return NULL;
+}
+
+void vt_traces_destroy(struct vt_traces *tr)
+{
+	if (!tr)
+		return;
+	if (tr->u && tr->u->destroy && tr->env.state)
+		tr->u->destroy(tr->env.state);
+	vt_error_destroy(tr->state_err);
+	vt_modules_destroy(tr->mods);
+	free(tr);
+}
+
+/* The unwinder and its per-dump state, or why there is none. */
+static struct vt_error *ready(struct vt_traces *tr)
+{
+	if (!tr->u)
+		return vt_error_create(VT_ERR_UNSUPPORTED, "no unwinder for %s",
+				       vt_target_info(tr->t)->arch_ops->name);
+	if (!tr->state_tried) {
+		tr->state_tried = true;
+		if (tr->u->create)
+			tr->state_err = tr->u->create(&tr->env, &tr->env.state);
+	}
+	if (tr->state_err)
+		return vt_error_create(tr->state_err->code, "%s", tr->state_err->message);
+	return NULL;
+}
+
+struct vt_error *vt_traces_panic_cpu(struct vt_traces *tr, int *cpu_ret)
+{
+	uint64_t addr;
+	uint32_t v;
+	struct vt_error *err;
+
+	if ((err = vt_symbols_lookup(tr->s, "panic_cpu", &addr)) ||
+	    (err = vt_target_read_u32(tr->t, addr, &v)))
+		return vt_error_prefix(err, "panic_cpu");
+	if ((int32_t)v < 0)
+		return vt_error_create(VT_ERR_NOT_FOUND, "no CPU was in panic() (panic_cpu "
+				       "is %d)", (int32_t)v);
+	*cpu_ret = (int)v;
+	return NULL;
+}
+
+struct vt_error *vt_traces_cpu_regs(struct vt_traces *tr, unsigned cpu,
+				    struct vt_regs *ret, char *from, size_t from_len)
+{
+	uint8_t note[1024];
+	size_t len;
+	struct vt_error *err;
+
+	if (!tr->u)
+		return ready(tr);
+	if ((err = vt_target_prstatus(tr->t, cpu, note, sizeof(note), &len)))
+		return err;
+	if ((err = vt_stack_regs_from_prstatus(tr->u, note, len, tr->env.big_endian, ret,
+					       NULL)))
+		return vt_error_prefix(err, "CPU %u", cpu);
+	snprintf(from, from_len, "NT_PRSTATUS note of CPU %u", cpu);
+	return NULL;
+}
+
+struct vt_error *vt_traces_unwind(struct vt_traces *tr, const struct vt_regs *regs,
+				  struct vt_stack *ret)
+{
+	const struct vt_symbolizer sym = { .arg = tr, .name = sym_name };
+	struct vt_error *err = ready(tr);
+
+	if (err)
+		return err;
+	vt_stack_unwind(tr->u, &tr->env, &sym, regs, ret);
+	return NULL;
+}
+
+struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task *task,
+				      struct vt_stack *ret)
+{
+	struct vt_regs regs;
+	struct vt_error *err;
+	char from[80];
+
+	ret->n = 0;
+	ret->stopped[0] = '\0';
+	if ((err = ready(tr)))
+		return err;
+	if (task->active && task->cpu >= 0) {
+		err = vt_traces_cpu_regs(tr, (unsigned)task->cpu, &regs, from, sizeof(from));
+	} else {
+		memset(&regs, 0, sizeof(regs));
+		err = tr->u->task_regs(&tr->env, task->addr, &regs);
+		snprintf(from, sizeof(from), "the state saved at its last switch");
+	}
+	if (err)
+		return err;
+	vt_stack_unwind(tr->u, &tr->env, &(const struct vt_symbolizer){ tr, sym_name },
+			&regs, ret);
+	snprintf(ret->regs_from, sizeof(ret->regs_from), "%s", from);
+	return NULL;
+}
