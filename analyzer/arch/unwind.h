@@ -50,6 +50,8 @@ struct vt_unwind_env {
 	struct vt_error *(*offsetof)(void *arg, const char *type, const char *member,
 				     uint64_t *ret);
 	struct vt_error *(*size)(void *arg, const char *type, uint64_t *ret);
+	/* An enumerator or VMCOREINFO NUMBER() (arm64's KERNELPACMASK). */
+	struct vt_error *(*constant)(void *arg, const char *name, int64_t *ret);
 	/* Start and size of the function holding pc (kallsyms, vmlinux, modules);
 	 * false when none is known. */
 	bool (*function)(void *arg, uint64_t pc, uint64_t *start, uint64_t *size);

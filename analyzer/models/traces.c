@@ -49,6 +49,13 @@ static struct vt_error *env_size(void *arg, const char *type, uint64_t *ret)
 	return vt_symbols_sizeof(tr->s, type, ret);
 }
 
+static struct vt_error *env_constant(void *arg, const char *name, int64_t *ret)
+{
+	struct vt_traces *tr = arg;
+
+	return vt_symbols_constant(tr->s, name, ret);
+}
+
 static bool env_function(void *arg, uint64_t pc, uint64_t *start, uint64_t *size)
 {
 	const char *name, *module;
@@ -122,7 +129,7 @@ struct vt_error *vt_traces_create(struct vt_target *t, struct vt_symbols *s,
 	tr->env = (struct vt_unwind_env){
 		.arg = tr, .big_endian = info->big_endian, .page_size = info->page_size,
 		.read = env_read, .symbol = env_symbol, .offsetof = env_offsetof,
-		.size = env_size, .function = env_function, .module_of = env_module_of,
+		.size = env_size, .constant = env_constant, .function = env_function, .module_of = env_module_of,
 	};
 	*ret = tr;
 	return NULL;
