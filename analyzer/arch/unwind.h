@@ -59,6 +59,10 @@ struct vt_unwind_env {
 	bool (*module_of)(void *arg, uint64_t pc, uint64_t *module);
 	/* The unwinder's own per-dump data (ORC tables ...), from create(). */
 	void *state;
+	/* The trace being unwound: its task (0 unknown) and the CPU it was
+	 * running on (-1: not running; its stacks are the task's own). */
+	uint64_t task;
+	int cpu;
 };
 
 /* Loads in the dump's byte order (errors from env->read). */

@@ -204,6 +204,8 @@ struct vt_error *vt_traces_unwind(struct vt_traces *tr, const struct vt_regs *re
 
 	if (err)
 		return err;
+	tr->env.task = 0;
+	tr->env.cpu = -1;
 	vt_stack_unwind(tr->u, &tr->env, &sym, regs, ret);
 	return NULL;
 }
@@ -228,6 +230,8 @@ struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task
 	}
 	if (err)
 		return err;
+	tr->env.task = task->addr;
+	tr->env.cpu = task->active ? task->cpu : -1;
 	vt_stack_unwind(tr->u, &tr->env, &(const struct vt_symbolizer){ tr, sym_name },
 			&regs, ret);
 	snprintf(ret->regs_from, sizeof(ret->regs_from), "%s", from);
