@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "models/models.h"
 #include "models/oops.h"
 #include "report/picture.h"
 #include "plugins/plugin.h"
@@ -64,10 +65,75 @@ static void json_result(struct vt_json *j, const struct ran *r)
 /* What the report prints: the dump, its crash and the results, most severe first. */
 struct report {
 	struct vt_target *t;
-	const struct vt_oops *o;
+	const struct vt_oops *o;		/* the log's crash, else the stack's */
+	const struct vt_crash_sig *sig;
+	const struct vt_crash_trace *ct;	/* NULL: ct_error says why */
+	char ct_error[200];
 	struct ran *ran;
 	size_t n;
 };
+
+/* The crashed task's unwound trace, or why there is none. */
+static void json_unwound(struct vt_json *j, const struct report *rep)
+{
+	const struct vt_crash_trace *ct = rep->ct;
+
+	if (!ct || *ct->error) {
+		vt_json_null(j, "unwound");
+		vt_json_string(j, "unwound_error", ct ? ct->error : rep->ct_error);
+		return;
+	}
+	vt_json_object_begin(j, "unwound");
+	vt_json_i64(j, "cpu", ct->cpu);
+	vt_json_i64(j, "pid", ct->task->pid);
+	vt_json_string(j, "comm", ct->task->comm);
+	vt_json_hex(j, "task", ct->task->addr);
+	vt_json_string(j, "regs_from", ct->stack.regs_from);
+	vt_json_array_begin(j, "frames");
+	for (size_t i = 0; i < ct->stack.n; i++) {
+		const struct vt_frame *f = &ct->stack.frames[i];
+
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "pc", f->pc);
+		vt_json_hex(j, "sp", f->sp);
+		if (f->symbol)
+			vt_json_string(j, "symbol", f->symbol);
+		else
+			vt_json_null(j, "symbol");
+		vt_json_hex(j, "offset", f->symbol ? f->offset : 0);
+		if (f->module)
+			vt_json_string(j, "module", f->module);
+		else
+			vt_json_null(j, "module");
+		vt_json_bool(j, "exception", f->exception);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
+	if (*ct->stack.stopped)
+		vt_json_string(j, "stopped", ct->stack.stopped);
+	else
+		vt_json_null(j, "stopped");
+	vt_json_object_end(j);
+	vt_json_null(j, "unwound_error");
+}
+
+static void json_signature(struct vt_json *j, const struct vt_crash_sig *sig)
+{
+	if (!sig->source) {
+		vt_json_null(j, "signature");
+		return;
+	}
+	vt_json_object_begin(j, "signature");
+	vt_json_string(j, "title", sig->title);
+	vt_json_string(j, "kind", sig->kind);
+	vt_json_string(j, "function", sig->function);
+	vt_json_string(j, "source", sig->source);
+	vt_json_array_begin(j, "frames");
+	for (int i = 0; i < sig->nframes; i++)
+		vt_json_string(j, NULL, sig->frames[i]);
+	vt_json_array_end(j);
+	vt_json_object_end(j);
+}
 
 static struct vt_error *print_json(struct vt_json *j, void *data)
 {
@@ -96,14 +162,17 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 		vt_json_i64(j, "cpu", o->cpu);
 		vt_json_i64(j, "pid", o->pid);
 		vt_json_string(j, "comm", o->comm);
+		vt_json_string(j, "source", o->from_stack ? "stack" : "log");
 		vt_json_array_begin(j, "call_trace");
-		for (int i = 0; i < o->ntrace; i++)
+		for (int i = 0; o->from_stack == false && i < o->ntrace; i++)
 			vt_json_string(j, NULL, o->trace[i]);
 		vt_json_array_end(j);
+		json_unwound(j, rep);
 		vt_json_object_end(j);
 	} else {
 		vt_json_null(j, "crash");
 	}
+	json_signature(j, rep->sig);
 	vt_json_array_begin(j, "results");
 	for (size_t i = 0; i < rep->n; i++) {
 		json_result(j, &rep->ran[i]);
@@ -116,6 +185,32 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 	vt_json_object_end(j);
 	vt_json_object_end(j);
 	return NULL;
+}
+
+#define TEXT_FRAMES 16	/* unwound frames printed in text */
+
+static void print_unwound(const struct report *rep)
+{
+	const struct vt_crash_trace *ct = rep->ct;
+
+	if (!ct || *ct->error) {
+		printf("unwound: none (%s)\n", ct ? ct->error : rep->ct_error);
+		return;
+	}
+	printf("unwound: CPU %d, PID %d %s, from the %s\n", ct->cpu, ct->task->pid,
+	       ct->task->comm, ct->stack.regs_from);
+	for (size_t i = 0; i < ct->stack.n && i < TEXT_FRAMES; i++) {
+		const struct vt_frame *f = &ct->stack.frames[i];
+
+		printf("  #%-2zu %s+0x%" PRIx64 "%s%s%s%s\n", i, f->symbol ? f->symbol : "?",
+		       f->symbol ? f->offset : f->pc, f->module ? " [" : "",
+		       f->module ? f->module : "", f->module ? "]" : "",
+		       f->exception ? "  (exception)" : "");
+	}
+	if (ct->stack.n > TEXT_FRAMES)
+		printf("  ... %zu more frame(s) (see vmtriage bt)\n", ct->stack.n - TEXT_FRAMES);
+	if (*ct->stack.stopped)
+		printf("  (unwind stopped: %s)\n", ct->stack.stopped);
 }
 
 static struct vt_error *print_text(void *data)
@@ -138,6 +233,9 @@ static struct vt_error *print_text(void *data)
 	} else {
 		printf("crash:   %s\n", o->have_log ? "no oops or panic in the log" : "no kernel log");
 	}
+	if (rep->sig->source)
+		printf("signature: %s (from the %s)\n", rep->sig->title, rep->sig->source);
+	print_unwound(rep);
 	for (size_t i = 0; i < n; i++) {
 		const struct ran *r = &ran[i];
 
@@ -267,7 +365,15 @@ static int run_report(struct vt_cli *c)
 		rc = vt_cli_fail(c, err);
 		goto out;
 	}
-	rep.o = vt_models_oops(models);
+	rep.o = vt_models_crash(models);
+	rep.sig = vt_models_crash_sig(models);
+	{
+		const struct vt_error *cterr;
+
+		rep.ct = vt_models_crash_trace(models, &cterr);
+		if (!rep.ct)
+			snprintf(rep.ct_error, sizeof(rep.ct_error), "%s", cterr->message);
+	}
 	rep.n = vt_plugins_run(models, opt->plugin, results, show_progress, &prog);
 	if (prog.shown)
 		fprintf(stderr, "\r\033[K");

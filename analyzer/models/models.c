@@ -19,6 +19,10 @@ struct vt_models {
 	struct vt_task_list tasks;
 	struct vt_traces *traces;
 	struct vt_crash_trace ctrace;
+	bool crash_done;
+	struct vt_oops stack_oops;
+	const struct vt_oops *crash_oops;
+	struct vt_crash_sig sig;
 	struct vt_memmap *memmap;
 	struct vt_oops oops;
 	struct vt_kernel_pgd kpgd;
@@ -265,4 +269,44 @@ const struct vt_crash_trace *vt_models_crash_trace(struct vt_models *m,
 	LAZY(m, ctrace_l, build_crash_trace(m));
 	*err = m->ctrace_l.err;
 	return m->ctrace_l.err ? NULL : &m->ctrace;
+}
+
+/* Does the log tell a crash (an oops, a BUG, a panic)? */
+static bool log_tells(const struct vt_oops *o)
+{
+	return o->have_log && o->present;
+}
+
+static void build_crash(struct vt_models *m)
+{
+	const struct vt_oops *o = vt_models_oops(m);
+	const struct vt_crash_trace *ct;
+	const struct vt_error *err;
+
+	m->crash_done = true;
+	m->crash_oops = o;
+	if (vt_crash_sig_from_oops(o, &m->sig) && log_tells(o))
+		return;
+	ct = vt_models_crash_trace(m, &err);
+	if (!ct || *ct->error)
+		return;
+	vt_oops_from_stack(&ct->stack, ct->cpu, ct->task->pid, ct->task->comm, &m->stack_oops);
+	if (m->stack_oops.present) {
+		m->crash_oops = &m->stack_oops;
+		vt_crash_sig_from_stack(&ct->stack, &m->sig);
+	}
+}
+
+const struct vt_oops *vt_models_crash(struct vt_models *m)
+{
+	if (!m->crash_done)
+		build_crash(m);
+	return m->crash_oops;
+}
+
+const struct vt_crash_sig *vt_models_crash_sig(struct vt_models *m)
+{
+	if (!m->crash_done)
+		build_crash(m);
+	return &m->sig;
 }

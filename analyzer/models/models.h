@@ -14,6 +14,7 @@
 #include "arch/arch.h"
 #include "core/error.h"
 #include "models/crashimage.h"
+#include "models/crashsig.h"
 #include "models/lmbcheck.h"
 #include "models/memmap.h"
 #include "models/mm.h"
@@ -70,6 +71,16 @@ struct vt_crash_trace {
 };
 const struct vt_crash_trace *vt_models_crash_trace(struct vt_models *m,
 						   const struct vt_error **err);
+
+/*
+ * The crash the plugins' "fired" rules match: the log's oops when the log
+ * tells one, else the one the crashed task's unwound trace tells
+ * (from_stack set; present false when neither). Always answers.
+ */
+const struct vt_oops *vt_models_crash(struct vt_models *m);
+/* The crash's signature (title and top frames): from the log when it tells
+ * the crash, else from the unwound trace; source NULL when neither. */
+const struct vt_crash_sig *vt_models_crash_sig(struct vt_models *m);
 
 /*
  * Per-mm page tables, walked on demand (a tree can be large: not kept):

@@ -82,7 +82,8 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 		snprintf(o->panic, sizeof(o->panic), "%.*s", (int)n, p + 28);
 		o->present = true;
 		sc->in_trace = false;
-		sc->done = true;
+		/* A panic with no oops before it: its own Call Trace follows. */
+		sc->done = *o->headline || o->ntrace;
 	}
 	if (strstr(t, "sysrq: Trigger a crash"))
 		sc->seen_trigger = true;
@@ -110,13 +111,14 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 			break;
 		}
 	}
-	if (!*o->ip && (p = strstr(t, "RIP: ")) && (p = strchr(p + 5, ':')))
+	/* (Only an oops's registers: a panic's dump_stack prints user ones.) */
+	if (*o->headline && !*o->ip && (p = strstr(t, "RIP: ")) && (p = strchr(p + 5, ':')))
 		take_symbol(p + 1, o->ip, sizeof(o->ip));
-	if (!*o->ip && startswith(t, "NIP ") && (p = strchr(t, ']')))
+	if (*o->headline && !*o->ip && startswith(t, "NIP ") && (p = strchr(t, ']')))
 		take_symbol(p + 1, o->ip, sizeof(o->ip));
-	if (!*o->lr && startswith(t, "LR ") && (p = strchr(t, ']')))
+	if (*o->headline && !*o->lr && startswith(t, "LR ") && (p = strchr(t, ']')))
 		take_symbol(p + 1, o->lr, sizeof(o->lr));
-	if (startswith(t, "Call Trace:")) {
+	if (startswith(t, "Call Trace:") || startswith(t, "Call trace:")) {	/* arm64: "trace" */
 		sc->in_trace = true;
 		return 0;
 	}
@@ -129,8 +131,12 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 				sc->done = true;
 			return 0;
 		}
-		if (o->ntrace < VT_OOPS_MAX_TRACE)
+		if (o->ntrace < VT_OOPS_MAX_TRACE) {
+			/* "? sym" (x86) and "(unreliable)" (ppc64): a stale word */
+			o->trace_unreliable[o->ntrace] = strstr(t, "? ") == t + strspn(t, " \t") ||
+							 strstr(t, "(unreliable)");
 			take_symbol(t, o->trace[o->ntrace++], sizeof(o->trace[0]));
+		}
 	}
 	return 0;
 }

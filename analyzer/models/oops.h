@@ -24,8 +24,12 @@ struct vt_oops {
 	char ip[96];			/* "sync_global_pgds_l4+0x1c4/0x1e0" */
 	char lr[96];			/* ppc64 link register symbol */
 	char trace[VT_OOPS_MAX_TRACE][96];
+	bool trace_unreliable[VT_OOPS_MAX_TRACE];	/* printed with "?" or "(unreliable)" */
 	int ntrace;
 	char panic[256];
+	/* Made from the crashed task's unwound trace, not read in the log
+	 * (crashsig.h): headline is then the kind ("kernel BUG"). */
+	bool from_stack;
 	int cpu, pid;
 	char comm[32];
 };

@@ -117,7 +117,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	static const struct vt_pgd_list_ops ops = { on_pgd, on_unreadable };
 	struct walk w = { .ctx = ctx, .res = res };
 	struct vt_pgd_list_walk lw;
-	const struct vt_oops *oops = vt_models_oops(ctx->m);
+	const struct vt_oops *oops = vt_models_crash(ctx->m);
 	const struct vt_error *rerr;
 	struct vt_error *err;
 

@@ -236,7 +236,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      " live mm(s) hold enough counts%s", checked, live,
 			      no_cache ? " (fragment caches not known: deficits against the "
 			      "fragments in use only)" : "");
-	oops = vt_models_oops(ctx->m);
+	oops = vt_models_crash(ctx->m);
 	if ((vt_oops_ip_is(oops, "pte_fragment_free") ||
 	     vt_oops_ip_is(oops, "pmd_fragment_free")) &&
 	    (vt_oops_mentions(oops, "__tlb_remove_table") ||

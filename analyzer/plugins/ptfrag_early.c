@@ -175,7 +175,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	else if (res->verdict != VT_UNKNOWN)
 		vt_result_set(res, VT_CLEAN, "%zu kernel table page(s) map hot-removable memory, "
 			      "all with a positive pt_frag_refcount or PG_reserved", st.npages);
-	oops = vt_models_oops(ctx->m);
+	oops = vt_models_crash(ctx->m);
 	if ((vt_oops_ip_is(oops, "pte_fragment_free") ||
 	     vt_oops_ip_is(oops, "pmd_fragment_free") ||
 	     vt_oops_ip_is(oops, "__pud_free")) &&

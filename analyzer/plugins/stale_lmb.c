@@ -154,7 +154,7 @@ static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *r
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
 	const struct vt_lmb_check *c;
-	const struct vt_oops *oops = vt_models_oops(ctx->m);
+	const struct vt_oops *oops = vt_models_crash(ctx->m);
 	const struct vt_error *merr, *err;
 	size_t escalate = 0, removed = 0;
 

@@ -238,12 +238,19 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_CLEAN, "every checked struct page is initialized%s",
 			      vt_memmap_geometry(st.m)->zone_device_known ? "" :
 			      " (ZONE_DEVICE sections not told apart: no types)");
-	oops = vt_models_oops(ctx->m);
+	oops = vt_models_crash(ctx->m);
 	if ((vt_oops_ip_is(oops, "stable_page_flags") ||
 	     vt_oops_mentions(oops, "kpageflags_read")) &&
 	    strstr(oops->fault_address, "fffffffffffffffe"))
 		vt_result_set(res, VT_FIRED, "%s, IP %s: the uninitialized-struct-page oops",
 			      oops->headline, oops->ip);
+	/* No log: the unwound trace shows a page fault that interrupted
+	 * stable_page_flags (the fault address is not in the registers). */
+	else if (oops->from_stack && vt_oops_ip_is(oops, "stable_page_flags") &&
+		 strcmp(oops->headline, "BUG: unable to handle page fault") == 0)
+		vt_result_set(res, VT_FIRED, "the unwound trace of the crashed task: a page "
+			      "fault in %s (the log has no oops): the uninitialized-struct-page "
+			      "oops", oops->ip);
 	return NULL;
 }
 
