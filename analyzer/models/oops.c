@@ -141,6 +141,36 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 	return 0;
 }
 
+/*
+ * A return address right after a call to a function that does not return
+ * (panic, BUG) is the first byte of the next function, and the kernel
+ * prints it as that function's "+0x0" (arm64). Name the caller instead:
+ * the function holding the byte before it.
+ */
+static void fix_noreturn_calls(struct vt_symbols *s, struct vt_oops *o)
+{
+	for (int i = 0; s && i < o->ntrace; i++) {
+		char name[96], *plus;
+		const char *caller;
+		uint64_t addr, off, size;
+		struct vt_error *err;
+
+		snprintf(name, sizeof(name), "%s", o->trace[i]);
+		if (!(plus = strstr(name, "+0x0/")))
+			continue;
+		*plus = '\0';
+		err = vt_symbols_lookup(s, name, &addr);
+		if (!err)
+			err = vt_symbols_addr_size(s, addr - 1, &caller, &off, &size);
+		if (err) {
+			vt_error_destroy(err);
+			continue;
+		}
+		snprintf(o->trace[i], sizeof(o->trace[i]), "%s+0x%" PRIx64 "/0x%" PRIx64, caller,
+			 off + 1, size);
+	}
+}
+
 struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
 				  struct vt_oops *ret)
 {
@@ -167,6 +197,7 @@ struct vt_error *vt_oops_from_log(struct vt_target *t, struct vt_symbols *s,
 		return NULL;
 	}
 	ret->have_log = true;
+	fix_noreturn_calls(s, ret);
 	return NULL;
 }
 
