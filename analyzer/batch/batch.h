@@ -45,6 +45,8 @@ struct vt_batch_dump {
 	char vmlinux[1024];		/* given to report; "" none */
 	char vmlinux_note[256];		/* why none, when one was needed */
 	double duration;		/* seconds */
+	char signature[200];		/* the crash's title; "" none known */
+	char sig_source[8];		/* "log", "stack" */
 	size_t nverdicts;
 	struct vt_batch_verdict *verdicts;
 };

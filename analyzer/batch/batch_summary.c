@@ -68,6 +68,13 @@ void vt_batch_jsonl_line(FILE *fp, const struct vt_batch_dump *d)
 	else
 		vt_json_null(&j, "signal");
 	vt_json_string(&j, "message", d->message);
+	if (*d->signature) {
+		vt_json_string(&j, "signature", d->signature);
+		vt_json_string(&j, "signature_source", d->sig_source);
+	} else {
+		vt_json_null(&j, "signature");
+		vt_json_null(&j, "signature_source");
+	}
 	vt_json_object_begin(&j, "verdicts");
 	for (size_t i = 0; i < d->nverdicts; i++)
 		vt_json_string(&j, d->verdicts[i].plugin, d->verdicts[i].verdict);
@@ -136,6 +143,8 @@ bool vt_batch_from_jsonl(const struct vt_jv *line, struct vt_batch_dump *d)
 	copy(d->vmlinux, sizeof(d->vmlinux), vt_jv_str(line, "vmlinux"));
 	copy(d->vmlinux_note, sizeof(d->vmlinux_note), vt_jv_str(line, "vmlinux_note"));
 	copy(d->message, sizeof(d->message), vt_jv_str(line, "message"));
+	copy(d->signature, sizeof(d->signature), vt_jv_str(line, "signature"));
+	copy(d->sig_source, sizeof(d->sig_source), vt_jv_str(line, "signature_source"));
 	d->exit_code = vt_jv_str(line, "exit") ? atoi(vt_jv_str(line, "exit")) : -1;
 	d->signal = vt_jv_str(line, "signal") ? atoi(vt_jv_str(line, "signal")) : 0;
 	d->duration = vt_jv_str(line, "duration_ms") ?
@@ -186,6 +195,10 @@ bool vt_batch_read_report(const char *path, struct vt_batch_dump *d)
 	copy(d->release, sizeof(d->release), vt_jv_str(dump, "release"));
 	copy(d->arch, sizeof(d->arch), vt_jv_str(dump, "arch"));
 	copy(d->format, sizeof(d->format), vt_jv_str(dump, "format"));
+	copy(d->signature, sizeof(d->signature),
+	     vt_jv_str(vt_jv_get(doc, "signature"), "title"));
+	copy(d->sig_source, sizeof(d->sig_source),
+	     vt_jv_str(vt_jv_get(doc, "signature"), "source"));
 	free(d->verdicts);
 	d->nverdicts = 0;
 	d->verdicts = calloc(results->n ? results->n : 1, sizeof(*d->verdicts));
@@ -210,6 +223,59 @@ static const char *verdict_of(const struct vt_batch_dump *d, const char *plugin)
 		if (!strcmp(d->verdicts[i].plugin, plugin))
 			return d->verdicts[i].verdict;
 	return NULL;
+}
+
+/*
+ * The dumps grouped by where the kernel died (the signature's title), the
+ * largest group first: tickets of one bug land together.
+ */
+static void summary_signatures(FILE *fp, const struct vt_batch_dumps *ds)
+{
+	bool *done = calloc(ds->n ? ds->n : 1, sizeof(*done));
+	size_t left = 0;
+
+	if (!done)
+		return;
+	for (size_t i = 0; i < ds->n; i++)
+		left += !(done[i] = !*ds->d[i].signature);
+	if (left)
+		fprintf(fp, "\nBy crash signature (where the kernel died; from the log, or "
+			"the unwound stack when marked)\n%-6s %-60s %s\n", "DUMPS", "SIGNATURE",
+			"DUMP");
+	while (left) {
+		size_t best = 0, best_n = 0;
+
+		/* The largest group not yet printed (quadratic: a summary of
+		 * thousands of dumps is still instant). */
+		for (size_t i = 0; i < ds->n; i++) {
+			size_t n = 0;
+
+			if (done[i])
+				continue;
+			for (size_t k = i; k < ds->n; k++)
+				n += !done[k] && !strcmp(ds->d[k].signature, ds->d[i].signature);
+			if (n > best_n) {
+				best_n = n;
+				best = i;
+			}
+		}
+		for (size_t k = best, first = 1; k < ds->n; k++) {
+			const struct vt_batch_dump *d = &ds->d[k];
+			char title[220], count[24];
+
+			if (done[k] || strcmp(d->signature, ds->d[best].signature))
+				continue;
+			snprintf(title, sizeof(title), "%s%s", d->signature,
+				 strcmp(d->sig_source, "stack") ? "" : " (stack)");
+			snprintf(count, sizeof(count), "%zu", best_n);
+			fprintf(fp, "%-6s %-60s %s\n", first ? count : "", first ? title : "",
+				d->path);
+			done[k] = true;
+			left--;
+			first = 0;
+		}
+	}
+	free(done);
 }
 
 void vt_batch_summary_txt(FILE *fp, const struct vt_batch_dumps *ds, double wall)
@@ -271,6 +337,7 @@ void vt_batch_summary_txt(FILE *fp, const struct vt_batch_dumps *ds, double wall
 			}
 		}
 	}
+	summary_signatures(fp, ds);
 	if (failed) {
 		fprintf(fp, "\nFailed (the batch went on)\n%-11s %-40s %s\n", "STATUS", "DUMP",
 			"MESSAGE");
