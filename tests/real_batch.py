@@ -109,6 +109,22 @@ c.check(any(l.startswith("E ") and "latent (1)" in l and "x86-e.kdump" in l
             for l in txt.splitlines()), "summary.txt: class E latent in x86-e")
 c.check(any("latent (1)" in l and "x86-b-latent.kdump" in l for l in txt.splitlines()),
         "summary.txt: class B latent in x86-b-latent")
+# Grouped by where the kernel died: each dump's signature equals report's,
+# and the group lists every dump that has it.
+for p, (dump, vmlinux) in dumps.items():
+    rep = json.loads(run("report", dump, *([vmlinux] if vmlinux else []), "--json",
+                         check=False)[1])
+    want = rep["signature"]["title"] if rep.get("signature") else None
+    c.equal(lines.get(p, {}).get("signature"), want, f"{p}: signature in summary.jsonl")
+titles = {j["signature"] for j in lines.values() if j.get("signature")}
+c.check(titles, f"signatures found: {titles}")
+sect = txt.split("By crash signature", 1)[1].split("\n\n", 1)[0] if "By crash signature" in txt else ""
+for title in titles:
+    members = [p for p, j in lines.items() if j.get("signature") == title]
+    rows = [l for l in sect.splitlines() if any(l.endswith(m) for m in members)]
+    c.equal(len(rows), len(members), f"summary.txt groups the {len(members)} dump(s) of '{title}'")
+    c.check(any(l.split()[:1] == [str(len(members))] and title in l for l in rows),
+            f"summary.txt: '{title}' heads its group with its count")
 print(f"batch of {len(dumps)} dumps ({sizes >> 20} MiB) + 2 bad inputs, --jobs 2: {wall:.1f} s")
 
 # Rerun: everything was done by this version; nothing runs again.
