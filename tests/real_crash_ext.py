@@ -2,7 +2,8 @@
 """The crash extension (issue 8 item 1): a real crash session in batch mode
 (crash -s VMLINUX VMCORE -i CMDFILE) loads vmtriage.so, and `triage --json`
 prints the same verdicts and evidence as `vmtriage report --json` on that
-dump; `vmemmap --json` the same memmap totals as `vmtriage memmap`."""
+dump; `vmemmap --json` the same memmap totals as `vmtriage memmap`; `vbt
+--all --json` the same traces as `vmtriage bt --all --json`."""
 import json
 import os
 import subprocess
@@ -51,4 +52,17 @@ for scenario in ("x86-b-latent", "x86-e"):
     want = json.loads(run("memmap", os.path.join(d, core), "--json")[1])
     if got:
         c.equal(got["totals"], want["totals"], f"{scenario}: vmemmap totals == vmtriage memmap")
+    # vbt: the same traces through crash's readmem and crash's copy of the
+    # NT_PRSTATUS notes as from the file.
+    got = crash_json(d, core, "vbt --all")
+    want = json.loads(run("bt", os.path.join(d, core), "--all", "--json")[1])
+    if got:
+        key = lambda t: (t["task"], t["error"], [(f["pc"], f["sp"], f["symbol"])
+                                                 for f in t["frames"]], t["stopped"])
+        c.equal([key(t) for t in got["tasks"]], [key(t) for t in want["tasks"]],
+                f"{scenario}: vbt --all in crash == vmtriage bt --all")
+        crashed = [t for t in got["tasks"] if t["crashed"]]
+        c.check(len(crashed) == 1 and len(crashed[0]["frames"]) > 3,
+                f"{scenario}: vbt unwinds the crashed task from crash's notes: "
+                f"{[(t['pid'], t['error'], len(t['frames'])) for t in crashed]}")
 c.done()

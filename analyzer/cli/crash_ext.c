@@ -6,10 +6,13 @@
  * crash loaded (its namelist), as with the CLI.
  *
  * Commands (named to stay clear of crash's own): triage (vmtriage report),
- * vmemmap (memmap), vpgtables (pgtables), vlog (log), vinfo (info).
+ * vmemmap (memmap), vpgtables (pgtables), vps (ps), vbt (bt), vlog (log),
+ * vinfo (info).
  * crash requires registration from a constructor (DESIGN.md's exception).
  */
 #include <crash/defs.h>
+
+#include <elf.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,10 +56,36 @@ static char *read_vmcoreinfo(size_t *len)
 	return text;
 }
 
+/*
+ * CPU cpu's NT_PRSTATUS desc from the notes crash read from the dump (ELF
+ * and kdump-compressed): crash keeps a pointer to each CPU's note header.
+ */
+static struct vt_error *crash_prstatus(void *arg, unsigned cpu, void *buf, size_t cap,
+				       size_t *len_ret)
+{
+	const Elf64_Nhdr *note = NULL;
+	size_t off, len;
+
+	(void)arg;
+	if (NETDUMP_DUMPFILE() || KDUMP_DUMPFILE())
+		note = netdump_get_prstatus_percpu((int)cpu);
+	else if (DISKDUMP_DUMPFILE())
+		note = diskdump_get_prstatus_percpu((int)cpu);
+	if (!note)
+		return vt_error_create(VT_ERR_NOT_FOUND, "crash has no NT_PRSTATUS note for "
+				       "CPU %u", cpu);
+	off = sizeof(*note) + ((note->n_namesz + 3) & ~3u);
+	len = note->n_descsz < cap ? note->n_descsz : cap;
+	memcpy(buf, (const char *)note + off, len);
+	*len_ret = len;
+	return NULL;
+}
+
 static struct vt_error *open_session(const char *vmcore, struct vt_target **ret)
 {
 	struct vt_target_backend b = {
 		.read_phys = crash_read_phys,
+		.prstatus = crash_prstatus,
 		.name = pc->dumpfile ? pc->dumpfile : "crash session",
 		.page_size = (uint32_t)PAGESIZE(),
 		.ncpus = (unsigned)kt->cpus,
@@ -97,9 +126,9 @@ static const struct ext_command {
 	{ "vps", &vt_cmd_ps, "vmtriage ps: every task, by PID",
 	  "Like `vmtriage ps` on a dump file.\n" },
 	{ "vbt", &vt_cmd_bt, "vmtriage bt: stack traces unwound by vmtriage",
-	  "Like `vmtriage bt` on a dump file. Running tasks need the dump's\n"
-	  "NT_PRSTATUS notes, which the extension does not read: use crash's bt\n"
-	  "for them; sleeping tasks unwind from their saved state.\n" },
+	  "Like `vmtriage bt` on a dump file: running tasks from the dump's\n"
+	  "NT_PRSTATUS notes as crash read them, sleeping tasks from their\n"
+	  "saved state.\n" },
 	{ "vlog", &vt_cmd_log, "vmtriage log: the printk ring buffer",
 	  "Like `vmtriage log` on a dump file.\n" },
 	{ "vinfo", &vt_cmd_info, "vmtriage info on this session",

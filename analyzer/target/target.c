@@ -609,9 +609,11 @@ struct vt_error *vt_target_prstatus(struct vt_target *t, unsigned cpu, void *buf
 	const void *data;
 	size_t size;
 
+	if (t->backend.prstatus)
+		return t->backend.prstatus(t->backend.arg, cpu, buf, cap, len_ret);
 	if (!t->kdump)
 		return vt_error_create(VT_ERR_NOT_FOUND,
-				       "a live session has no NT_PRSTATUS notes");
+				       "this session gives no NT_PRSTATUS notes");
 	snprintf(key, sizeof(key), "cpu.%u.PRSTATUS", cpu);
 	attr.type = KDUMP_BLOB;
 	if (kdump_get_typed_attr(t->kdump, key, &attr) != KDUMP_OK)

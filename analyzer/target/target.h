@@ -56,6 +56,9 @@ struct vt_target_backend {
 	unsigned ncpus;
 	const char *vmcoreinfo;		/* the VMCOREINFO text */
 	size_t vmcoreinfo_len;
+	/* CPU cpu's NT_PRSTATUS desc, as vt_target_prstatus; NULL: none. */
+	struct vt_error *(*prstatus)(void *arg, unsigned cpu, void *buf, size_t cap,
+				     size_t *len_ret);
 };
 struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 					struct vt_target **ret);
