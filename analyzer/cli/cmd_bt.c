@@ -46,6 +46,10 @@ static void print_frame(const struct vt_frame *f, size_t level)
 	if (f->method)
 		printf(" (caller by %s)", f->method);
 	printf("\n");
+	for (unsigned i = 0; i < f->nsrc; i++)
+		printf("      %s%s at %s:%d\n", f->src[i].function ? f->src[i].function : "?",
+		       f->src[i].inlined ? " (inlined)" : "",
+		       f->src[i].file ? f->src[i].file : "?", f->src[i].line);
 	if (f->exception)
 		printf("    --- <exception frame at %016" PRIx64 "> ---\n", f->regs_addr);
 	if (f->next_stack)
@@ -108,6 +112,16 @@ static void json_frame(struct vt_json *j, const struct vt_frame *f, size_t level
 		vt_json_null(j, "regs_addr");
 	json_text_or_null(j, "next_stack", f->next_stack);
 	json_text_or_null(j, "method", f->method);
+	vt_json_array_begin(j, "source");
+	for (unsigned i = 0; i < f->nsrc; i++) {
+		vt_json_object_begin(j, NULL);
+		json_text_or_null(j, "function", f->src[i].function);
+		json_text_or_null(j, "file", f->src[i].file);
+		vt_json_i64(j, "line", f->src[i].line);
+		vt_json_bool(j, "inlined", f->src[i].inlined);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
 	vt_json_object_end(j);
 }
 
@@ -259,9 +273,10 @@ const struct vt_command vt_cmd_bt = {
 		"dump's NT_PRSTATUS note of that CPU); any other task from the state the\n"
 		"scheduler saved when it last switched out. Each frame: its number, the\n"
 		"stack pointer, the function+offset/size (kallsyms, the vmlinux or the\n"
-		"module's own symbols), the pc and the module. Exception frames and stack\n"
-		"switches are marked. A trace that cannot go on says \"(unwind stopped:\n"
-		"reason)\"; it never guesses past that point.\n",
+		"module's own symbols), the pc and the module; with a vmlinux, also the\n"
+		"functions inlined at the pc and each one's file:line (DWARF). Exception\n"
+		"frames and stack switches are marked. A trace that cannot go on says\n"
+		"\"(unwind stopped: reason)\"; it never guesses past that point.\n",
 	.options = bt_options,
 	.opts_size = sizeof(struct bt_opts),
 	.check = check_bt,

@@ -57,6 +57,12 @@ static void name_frame(const struct vt_symbolizer *sym, struct vt_frame *f, bool
 		f->offset = call ? off + 1 : off;
 		f->size = size;
 	}
+	if (sym->lines) {
+		size_t n = 0;
+
+		sym->lines(sym->arg, call ? f->pc - 1 : f->pc, f->src, VT_FRAME_SRC, &n);
+		f->nsrc = (unsigned)n;
+	}
 }
 
 void vt_stack_unwind(const struct vt_unwinder *u, const struct vt_unwind_env *env,

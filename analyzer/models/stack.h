@@ -15,10 +15,13 @@
 
 #include "arch/unwind.h"
 #include "core/error.h"
+#include "symbols/finder.h"
 
 #define VT_STACK_MAX_FRAMES 96
 /* Stack switches (IRQ, exception, entry stacks) one trace may cross. */
 #define VT_STACK_MAX_SWITCHES 8
+/* Source locations kept per frame: the function and what is inlined in it. */
+#define VT_FRAME_SRC 4
 
 struct vt_frame {
 	uint64_t pc, sp;
@@ -33,6 +36,10 @@ struct vt_frame {
 	const char *next_stack;
 	/* How the next frame was found when not the unwinder's first way. */
 	const char *method;
+	/* With a vmlinux: the inlined functions at pc (innermost first), then
+	 * the function itself, each with file:line. */
+	struct vt_srcloc src[VT_FRAME_SRC];
+	unsigned nsrc;
 };
 
 struct vt_stack {
@@ -52,6 +59,8 @@ struct vt_symbolizer {
 	void *arg;
 	void (*name)(void *arg, uint64_t pc, const char **name, uint64_t *offset,
 		     uint64_t *size, const char **module);
+	/* Source locations of pc (may be NULL); *n 0 when none. */
+	void (*lines)(void *arg, uint64_t pc, struct vt_srcloc *out, size_t max, size_t *n);
 };
 
 /* Unwind from regs. Never fails: what stops it is in ret->stopped. */

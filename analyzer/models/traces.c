@@ -115,6 +115,13 @@ static void sym_name(void *arg, uint64_t pc, const char **name, uint64_t *offset
 	vt_traces_symbolize(arg, pc, name, offset, size, module);
 }
 
+static void sym_lines(void *arg, uint64_t pc, struct vt_srcloc *out, size_t max, size_t *n)
+{
+	struct vt_traces *tr = arg;
+
+	vt_error_destroy(vt_symbols_lines(tr->s, pc, out, max, n));
+}
+
 struct vt_error *vt_traces_create(struct vt_target *t, struct vt_symbols *s,
 				  struct vt_traces **ret)
 {
@@ -199,7 +206,7 @@ struct vt_error *vt_traces_cpu_regs(struct vt_traces *tr, unsigned cpu,
 struct vt_error *vt_traces_unwind(struct vt_traces *tr, const struct vt_regs *regs,
 				  struct vt_stack *ret)
 {
-	const struct vt_symbolizer sym = { .arg = tr, .name = sym_name };
+	const struct vt_symbolizer sym = { .arg = tr, .name = sym_name, .lines = sym_lines };
 	struct vt_error *err = ready(tr);
 
 	if (err)
@@ -232,7 +239,7 @@ struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task
 		return err;
 	tr->env.task = task->addr;
 	tr->env.cpu = task->active ? task->cpu : -1;
-	vt_stack_unwind(tr->u, &tr->env, &(const struct vt_symbolizer){ tr, sym_name },
+	vt_stack_unwind(tr->u, &tr->env, &(const struct vt_symbolizer){ tr, sym_name, sym_lines },
 			&regs, ret);
 	snprintf(ret->regs_from, sizeof(ret->regs_from), "%s", from);
 	return NULL;

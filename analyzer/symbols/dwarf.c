@@ -110,6 +110,7 @@ static const struct vt_finder_ops dwarf_ops = {
 	.type = dwarf_type,
 	.resolve = vt_dwarf_resolve,
 	.constant = dwarf_constant,
+	.lines = vt_dwarf_lines,
 	.destroy = dwarf_destroy,
 };
 

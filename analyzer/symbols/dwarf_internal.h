@@ -42,6 +42,10 @@ struct dwarf_finder {
 	struct vt_finder finder;
 };
 
+/* Source locations of a code address (dwarf_lines.c). */
+struct vt_error *vt_dwarf_lines(void *arg, uint64_t addr, struct vt_srcloc *out,
+				size_t max, size_t *n_ret);
+
 /* Malformed or unexpected DWARF at a DIE. */
 #define bad(die, fmt, ...) \
 	vt_error_create(VT_ERR_FORMAT, "DWARF DIE 0x%llx: " fmt, \

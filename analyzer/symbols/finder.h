@@ -7,10 +7,21 @@
 #ifndef VT_FINDER_H
 #define VT_FINDER_H
 
+#include <stdbool.h>
+#include <stddef.h>
+
 #include "core/error.h"
 #include "symbols/types.h"
 
 struct vt_arena;
+
+/* One function of a code address's inline chain (vt_symbols_lines). */
+struct vt_srcloc {
+	const char *function;	/* NULL: not named */
+	const char *file;	/* NULL: not known */
+	int line;		/* 0: not known */
+	bool inlined;		/* inlined into the next entry */
+};
 
 struct vt_finder_ops {
 	const char *name;		/* "btf", "dwarf", "elf", "kallsyms", "vmcoreinfo" */
@@ -30,6 +41,9 @@ struct vt_finder_ops {
 	struct vt_error *(*offset)(void *arg, const char *type_name,
 				   const char *member, uint64_t *bit_offset_ret);
 	struct vt_error *(*size)(void *arg, const char *type_name, uint64_t *ret);
+	/* Source locations of a code address, innermost inlined first. */
+	struct vt_error *(*lines)(void *arg, uint64_t addr, struct vt_srcloc *out,
+				  size_t max, size_t *n_ret);
 	void (*destroy)(void *arg);
 };
 

@@ -506,6 +506,25 @@ struct vt_error *vt_symbols_addr_size(struct vt_symbols *s, uint64_t addr,
 	return err;
 }
 
+struct vt_error *vt_symbols_lines(struct vt_symbols *s, uint64_t addr,
+				  struct vt_srcloc *out, size_t max, size_t *n_ret)
+{
+	*n_ret = 0;
+	for (int i = 0; i < F_COUNT; i++) {
+		struct vt_finder *f = s->finders[i];
+		struct vt_error *err;
+
+		if (!f || !f->ops->lines)
+			continue;
+		err = f->ops->lines(f->arg, f->runtime_addresses ? addr : addr - s->kaslr,
+				    out, max, n_ret);
+		if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+			return err;
+	}
+	return vt_error_create(VT_ERR_NOT_FOUND, "no source line for 0x%" PRIx64
+			       " (no vmlinux DWARF covers it)", addr);
+}
+
 struct vt_error *vt_symbols_type(struct vt_symbols *s, const char *spec,
 				 struct vt_type **ret)
 {

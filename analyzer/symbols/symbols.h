@@ -43,6 +43,15 @@ struct vt_error *vt_symbols_addr_size(struct vt_symbols *s, uint64_t addr,
 				      uint64_t *size_ret);
 
 /*
+ * The source locations of a runtime code address from the vmlinux's DWARF:
+ * the functions inlined there, innermost first, then the one they are in,
+ * each with file:line. VT_ERR_NOT_FOUND without DWARF or for an address
+ * it does not cover.
+ */
+struct vt_error *vt_symbols_lines(struct vt_symbols *s, uint64_t addr,
+				  struct vt_srcloc *out, size_t max, size_t *n_ret);
+
+/*
  * A type by C spelling: "struct page", "union x", "enum pageflags",
  * "pgd_t", or a bare "page" (struct, then union, typedef, enum, base).
  */
