@@ -130,7 +130,7 @@ void vt_stack_unwind(const struct vt_unwinder *u, const struct vt_unwind_env *en
 			}
 		} else if (regs.r[u->sp] <= f->sp) {
 			snprintf(ret->stopped, sizeof(ret->stopped),
-				 "the stack pointer went down (0x%" PRIx64 " to 0x%" PRIx64 ")",
+				 "the stack pointer did not move up (0x%" PRIx64 " to 0x%" PRIx64 ")",
 				 f->sp, regs.r[u->sp]);
 			return;
 		}
