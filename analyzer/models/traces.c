@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/byteorder.h"
 #include "models/modules.h"
 
 struct vt_traces {
@@ -185,21 +186,68 @@ struct vt_error *vt_traces_panic_cpu(struct vt_traces *tr, int *cpu_ret)
 	return NULL;
 }
 
+#define NT_PRSTATUS_ 1
+
+/*
+ * The kernel's own copy: crash_notes, a per-CPU ELF note buffer that
+ * crash_save_cpu() fills on the way into a kdump kernel ("CORE",
+ * NT_PRSTATUS). Empty (all zero) when no crash kernel ran.
+ */
+static struct vt_error *crash_notes_prstatus(struct vt_traces *tr, unsigned cpu,
+					     uint8_t *buf, size_t cap, size_t *len)
+{
+	uint64_t notes, pcpu, off;
+	uint8_t hdr[12];
+	uint32_t namesz, descsz, type;
+	struct vt_error *err;
+
+	if ((err = vt_symbols_lookup(tr->s, "crash_notes", &notes)) ||
+	    (err = vt_target_read_u64(tr->t, notes, &notes)) ||
+	    (err = vt_symbols_lookup(tr->s, "__per_cpu_offset", &pcpu)) ||
+	    (err = vt_target_read_u64(tr->t, pcpu + 8 * (uint64_t)cpu, &off)) ||
+	    (err = vt_target_read_kv(tr->t, notes + off, hdr, sizeof(hdr))))
+		return vt_error_prefix(err, "crash_notes");
+	namesz = vt_load32(hdr, tr->env.big_endian);
+	descsz = vt_load32(hdr + 4, tr->env.big_endian);
+	type = vt_load32(hdr + 8, tr->env.big_endian);
+	if (type != NT_PRSTATUS_ || namesz != 5 || descsz == 0 || descsz > cap)
+		return vt_error_create(VT_ERR_NOT_FOUND, "crash_notes of CPU %u hold no "
+				       "NT_PRSTATUS (no crash kernel saved them)", cpu);
+	if ((err = vt_target_read_kv(tr->t, notes + off + sizeof(hdr) + 8, buf, descsz)))
+		return vt_error_prefix(err, "crash_notes of CPU %u", cpu);
+	*len = descsz;
+	return NULL;
+}
+
 struct vt_error *vt_traces_cpu_regs(struct vt_traces *tr, unsigned cpu,
 				    struct vt_regs *ret, char *from, size_t from_len)
 {
 	uint8_t note[1024];
 	size_t len;
-	struct vt_error *err;
+	struct vt_error *err, *err2;
 
 	if (!tr->u)
 		return ready(tr);
-	if ((err = vt_target_prstatus(tr->t, cpu, note, sizeof(note), &len)))
+	err = vt_target_prstatus(tr->t, cpu, note, sizeof(note), &len);
+	snprintf(from, from_len, "NT_PRSTATUS note of CPU %u", cpu);
+	if (err && err->code == VT_ERR_NOT_FOUND) {
+		if ((err2 = crash_notes_prstatus(tr, cpu, note, sizeof(note), &len))) {
+			struct vt_error *both = vt_error_create(VT_ERR_NOT_FOUND, "%s; %s",
+								err->message, err2->message);
+
+			vt_error_destroy(err);
+			vt_error_destroy(err2);
+			return both;
+		}
+		vt_error_destroy(err);
+		err = NULL;
+		snprintf(from, from_len, "crash_notes of CPU %u", cpu);
+	}
+	if (err)
 		return err;
 	if ((err = vt_stack_regs_from_prstatus(tr->u, note, len, tr->env.big_endian, ret,
 					       NULL)))
 		return vt_error_prefix(err, "CPU %u", cpu);
-	snprintf(from, from_len, "NT_PRSTATUS note of CPU %u", cpu);
 	return NULL;
 }
 
