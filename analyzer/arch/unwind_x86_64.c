@@ -721,7 +721,9 @@ static struct vt_error *step(const struct vt_unwind_env *env, struct vt_regs *re
 	to = stack_of(st, regs->r[RSP]);
 	if (to && to != from)
 		info->new_stack = to->name;
-	else if (!to && indirect)
+	else if (!to && indirect && (from || regs->r[RSP] - sp + 16384 > 2 * 16384))
+		/* Off the known stacks, or far from this one: a switch the
+		 * stack bounds did not name; the loop bounds the switches. */
 		info->new_stack = "unknown (the entry code's saved stack pointer)";
 	return NULL;
 }
