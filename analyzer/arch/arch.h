@@ -67,6 +67,8 @@ struct vt_arch_ops {
 };
 
 extern const struct vt_arch_ops vt_arch_x86_64, vt_arch_ppc64, vt_arch_arm64;
+/* x86_64's ORC unwinder (unwind_x86_64.c). */
+extern const struct vt_unwinder vt_unwinder_x86_64;
 
 /* NULL when the arch is not supported. */
 const struct vt_arch_ops *vt_arch_ops(enum vt_arch arch);

@@ -50,6 +50,10 @@ struct vt_unwind_env {
 	struct vt_error *(*offsetof)(void *arg, const char *type, const char *member,
 				     uint64_t *ret);
 	struct vt_error *(*size)(void *arg, const char *type, uint64_t *ret);
+	/* A member's offset in bits and its width in bits (0: not a bit field);
+	 * may be NULL (x86_64's struct orc_entry is all bit fields). */
+	struct vt_error *(*member_bits)(void *arg, const char *type, const char *member,
+					uint64_t *bit_offset, uint32_t *bit_size);
 	/* An enumerator or VMCOREINFO NUMBER() (arm64's KERNELPACMASK). */
 	struct vt_error *(*constant)(void *arg, const char *name, int64_t *ret);
 	/* Start and size of the function holding pc (kallsyms, vmlinux, modules);

@@ -138,5 +138,6 @@ const struct vt_arch_ops vt_arch_x86_64 = {
 	.firmware_e820 = true,
 	.memblock_from_log = true,
 	.srat_in_log = true,
+	.unwinder = &vt_unwinder_x86_64,
 	.tested_release = "7.2",
 };

@@ -13,6 +13,7 @@
 struct layout {
 	uint64_t list, name, text, text_size;	/* in struct module */
 	uint64_t kallsyms, symtab, num_symtab, strtab;
+	uint64_t text_size_len;		/* the size member's width: unsigned int */
 	bool has_kallsyms;
 };
 
@@ -26,20 +27,24 @@ static struct vt_error *load_layout(struct vt_symbols *s, struct layout *l)
 	/* v6.4 split the layouts into mem[]; MOD_TEXT is its first entry. */
 	err = vt_symbols_offsetof(s, "struct module", "mem", &l->text);
 	if (!err) {
-		if ((err = vt_symbols_offsetof(s, "struct module_memory", "size",
-					       &l->text_size)))
+		struct vt_member_info size;
+
+		if ((err = vt_symbols_member(s, "struct module_memory", "size", &size)))
 			return err;
-		l->text_size += l->text;
+		l->text_size = l->text + size.offset;
+		l->text_size_len = size.size;
 	} else if (vt_error_catch(&err, VT_ERR_NOT_FOUND)) {
-		uint64_t base, size, layout;
+		uint64_t base, layout;
+		struct vt_member_info size;
 
 		if ((err = vt_symbols_offsetof(s, "struct module", "core_layout", &layout)) ||
 		    (err = vt_symbols_offsetof(s, "struct module_layout", "base", &base)) ||
-		    (err = vt_symbols_offsetof(s, "struct module_layout", "size", &size)))
+		    (err = vt_symbols_member(s, "struct module_layout", "size", &size)))
 			return vt_error_prefix(err, "struct module has neither mem nor "
 					       "core_layout");
 		l->text = layout + base;
-		l->text_size = layout + size;
+		l->text_size = layout + size.offset;
+		l->text_size_len = size.size;
 	} else {
 		return err;
 	}
@@ -69,6 +74,10 @@ static struct vt_error *read_module(struct vt_target *t, const struct layout *l,
 	    (err = vt_target_read_u64(t, mod + l->text, &m->text)) ||
 	    (err = vt_target_read_u64(t, mod + l->text_size, &m->text_size)))
 		return err;
+	/* The size is an unsigned int (v4.x to v7.x): not the next member too. */
+	if (l->text_size_len != 8)
+		m->text_size = (uint32_t)(vt_target_info(t)->big_endian ?
+					  m->text_size >> 32 : m->text_size);
 	m->name[sizeof(m->name) - 1] = '\0';
 	if (!l->has_kallsyms)
 		return NULL;

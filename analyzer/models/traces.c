@@ -50,6 +50,21 @@ static struct vt_error *env_size(void *arg, const char *type, uint64_t *ret)
 	return vt_symbols_sizeof(tr->s, type, ret);
 }
 
+static struct vt_error *env_member_bits(void *arg, const char *type, const char *member,
+					uint64_t *bit_offset, uint32_t *bit_size)
+{
+	struct vt_traces *tr = arg;
+	struct vt_type *t;
+	struct vt_member *m;
+	struct vt_error *err = vt_symbols_type(tr->s, type, &t);
+
+	if (!err)
+		err = vt_type_member(t, member, bit_offset, &m);
+	if (!err)
+		*bit_size = m->bit_size;
+	return err;
+}
+
 static struct vt_error *env_constant(void *arg, const char *name, int64_t *ret)
 {
 	struct vt_traces *tr = arg;
@@ -137,7 +152,7 @@ struct vt_error *vt_traces_create(struct vt_target *t, struct vt_symbols *s,
 	tr->env = (struct vt_unwind_env){
 		.arg = tr, .big_endian = info->big_endian, .page_size = info->page_size,
 		.read = env_read, .symbol = env_symbol, .offsetof = env_offsetof,
-		.size = env_size, .constant = env_constant, .function = env_function, .module_of = env_module_of,
+		.size = env_size, .member_bits = env_member_bits, .constant = env_constant, .function = env_function, .module_of = env_module_of,
 	};
 	*ret = tr;
 	return NULL;
