@@ -130,6 +130,7 @@ struct vt_error *vt_traces_create(struct vt_target *t, struct vt_symbols *s,
 		.arg = tr, .big_endian = info->big_endian, .page_size = info->page_size,
 		.read = env_read, .symbol = env_symbol, .offsetof = env_offsetof,
 		.size = env_size, .constant = env_constant, .function = env_function, .module_of = env_module_of,
+		.release = info->release ? info->release : "",
 	};
 	*ret = tr;
 	return NULL;
