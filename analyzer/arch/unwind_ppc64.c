@@ -280,7 +280,8 @@ static struct vt_error *step(const struct vt_unwind_env *env, struct vt_regs *re
 					       PRIx64 " is not a 16-byte aligned kernel "
 					       "address", chain, sp);
 		if ((err = read_at(env, chain + PPC_LR_SAVE, "saved LR", &caller_pc)))
-			return err;
+			return vt_error_prefix(err, "back chain 0x%" PRIx64 " of the frame at 0x%"
+					       PRIx64, chain, sp);
 		caller_sp = chain;
 		if (vt_regs_has(regs, PPC_LR)) {
 			/* The first frame: is pc's function frameless (LR its caller)? */
