@@ -220,7 +220,7 @@ int main(void)
 	put64(s + 0x1f8, TEXT + 0x20);
 	start(&r, TEXT + 0x210, STACK + 0x300, 0);
 	vt_stack_unwind(u, &env, NULL, &r, &st);
-	CHECK(st.n == 1 && strstr(st.stopped, "went down"));
+	CHECK(st.n == 1 && strstr(st.stopped, "did not move up"));
 	env.task = 0;
 
 	/* An unreadable stack. */

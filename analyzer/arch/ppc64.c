@@ -144,4 +144,5 @@ const struct vt_arch_ops vt_arch_ppc64 = {
 	.pseries_lmbs = true,
 	.pt_fragments = true,
 	.tested_release = "6.12",
+	.unwinder = &vt_unwinder_ppc64,
 };

@@ -67,6 +67,9 @@ struct vt_unwind_env {
 	 * running on (-1: not running; its stacks are the task's own). */
 	uint64_t task;
 	int cpu;
+	/* The kernel release (VMCOREINFO OSRELEASE), "" when unknown: for
+	 * layouts that no type or symbol describes (ppc64's interrupt frame). */
+	const char *release;
 };
 
 /* Loads in the dump's byte order (errors from env->read). */
@@ -85,6 +88,10 @@ struct vt_step_info {
 	const char *new_stack;
 	/* The stack ended normally (the entry frame, a zero back-chain ...). */
 	bool end;
+	/* The frame left had no stack frame of its own (a leaf, or a function
+	 * stopped before its prologue or after its epilogue): its caller, found
+	 * in a link register, shares its stack pointer. */
+	bool leaf;
 	/* The unwinder fell back to a weaker method for this step ("frame pointer"). */
 	const char *method;
 };
@@ -111,5 +118,8 @@ struct vt_unwinder {
 	/* Strip what is not address from a return address (arm64 PAC); may be NULL. */
 	uint64_t (*clean_pc)(const struct vt_unwind_env *env, uint64_t pc);
 };
+
+/* The arches' unwinders (arch/unwind_ARCH.c). */
+extern const struct vt_unwinder vt_unwinder_ppc64;
 
 #endif

@@ -128,7 +128,7 @@ void vt_stack_unwind(const struct vt_unwinder *u, const struct vt_unwind_env *en
 					 "more than %d stack switches", VT_STACK_MAX_SWITCHES);
 				return;
 			}
-		} else if (regs.r[u->sp] <= f->sp) {
+		} else if (regs.r[u->sp] < f->sp || (regs.r[u->sp] == f->sp && !info.leaf)) {
 			snprintf(ret->stopped, sizeof(ret->stopped),
 				 "the stack pointer did not move up (0x%" PRIx64 " to 0x%" PRIx64 ")",
 				 f->sp, regs.r[u->sp]);

@@ -152,7 +152,9 @@ struct vt_error *vt_traces_create(struct vt_target *t, struct vt_symbols *s,
 	tr->env = (struct vt_unwind_env){
 		.arg = tr, .big_endian = info->big_endian, .page_size = info->page_size,
 		.read = env_read, .symbol = env_symbol, .offsetof = env_offsetof,
-		.size = env_size, .member_bits = env_member_bits, .constant = env_constant, .function = env_function, .module_of = env_module_of,
+		.size = env_size, .member_bits = env_member_bits, .constant = env_constant,
+		.function = env_function, .module_of = env_module_of,
+		.release = info->release ? info->release : "",
 	};
 	*ret = tr;
 	return NULL;

@@ -189,8 +189,12 @@ static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
 	if (!lo)
 		return &vt_not_found;
 	s = &ef->sorted[lo - 1];
-	/* Sized: must contain addr. Unsized (asm labels): nearest lower wins. */
+	/* Sized: must contain addr. Unsized (asm labels): nearest lower wins,
+	 * but not past the last symbol (a module address above the image) nor
+	 * across a gap wider than any function (as kallsyms). */
 	if (s->size && addr - s->addr >= s->size)
+		return &vt_not_found;
+	if (!s->size && (lo == ef->nsorted || addr - s->addr >= (1u << 24)))
 		return &vt_not_found;
 	*name = s->name;
 	*start = s->addr;
