@@ -22,11 +22,22 @@ static int failures;
 #define STACK 0xffffc90000000000ull	/* task stack: 16K */
 #define IRQSTK 0xffffc90000100000ull	/* IRQ stack: 16K */
 #define PERCPU 0xffff888000000000ull
+#define NUMBERING 0xffffffff82200000ull	/* null_orc_entry, orc_fp_entry */
 #define NORC 8
 
 static uint8_t mem_stack[16384], mem_irq[16384];
 static uint8_t mem_ip[4 * NORC], mem_orc[6 * NORC];
 static uint8_t mem_percpu[64];
+/*
+ * The kernel's two static ORC entries that tell the register numbering:
+ * null_orc_entry {sp 8, SP, UNDEFINED, CALL} and orc_fp_entry {sp 16,
+ * bp -16, BP, PREV_SP, CALL}, here in the v4.14 numbering (SP 5, BP 4,
+ * PREV_SP 1) and the 6.4 field layout (type CALL = 2).
+ */
+static uint8_t mem_numbering[12] = {
+	8, 0, 0, 0, 0x05, 0x02,
+	16, 0, 0xf0, 0xff, 0x14, 0x02,
+};
 
 static void put64(uint8_t *p, uint64_t v) { for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> 8 * i); }
 
@@ -36,6 +47,7 @@ static struct vt_error *rd(void *arg, uint64_t va, void *buf, size_t len)
 		{ STACK, mem_stack, sizeof(mem_stack) }, { IRQSTK, mem_irq, sizeof(mem_irq) },
 		{ ORC_IP, mem_ip, sizeof(mem_ip) }, { ORC_TBL, mem_orc, sizeof(mem_orc) },
 		{ PERCPU, mem_percpu, sizeof(mem_percpu) },
+		{ NUMBERING, mem_numbering, sizeof(mem_numbering) },
 	};
 	(void)arg;
 	for (size_t i = 0; i < sizeof(regions) / sizeof(regions[0]); i++)
@@ -56,6 +68,8 @@ static struct vt_error *sym(void *arg, const char *name, uint64_t *ret)
 	else if (!strcmp(name, "_etext")) *ret = TEXT + 0x10000;
 	else if (!strcmp(name, "hardirq_stack_ptr")) *ret = 0;
 	else if (!strcmp(name, "__per_cpu_offset")) *ret = PERCPU + 32;
+	else if (!strcmp(name, "null_orc_entry")) *ret = NUMBERING;
+	else if (!strcmp(name, "orc_fp_entry")) *ret = NUMBERING + 6;
 	else return vt_error_create(VT_ERR_NOT_FOUND, "symbol %s not found", name);
 	return NULL;
 }
@@ -159,7 +173,7 @@ int main(void)
 	put64(mem_percpu, irq_top);
 	err = u->create(&env, &state);
 	CHECK(!err);
-	if (err) { fprintf(stderr, "%s\n", err->message); return 1; }
+	if (err) { fprintf(stderr, "%s\n", err->message); vt_error_destroy(err); return 1; }
 	env.state = state;
 
 	/*
@@ -241,6 +255,22 @@ int main(void)
 	CHECK(st.n == 2 && st.frames[0].method && !strcmp(st.frames[0].method, "frame pointer"));
 	CHECK(st.n == 2 && st.frames[1].sp == STACK + 0x190 && !st.stopped[0]);
 
+	u->destroy(state);
+
+	/* The 7.x numbering (SP 3, BP 4, PREV_SP 8) is recognised ... */
+	mem_numbering[4] = 0x03;
+	mem_numbering[10] = 0x84;
+	state = NULL;
+	err = u->create(&env, &state);
+	CHECK(!err);
+	vt_error_destroy(err);
+	u->destroy(state);
+	/* ... and one that fits no known numbering stops create(), naming it. */
+	mem_numbering[10] = 0x24;
+	state = NULL;
+	err = u->create(&env, &state);
+	CHECK(err && strstr(err->message, "numbering") && strstr(err->message, "PREV_SP=2"));
+	vt_error_destroy(err);
 	u->destroy(state);
 
 	/* A format with neither end nor signal: a clear error from create(). */

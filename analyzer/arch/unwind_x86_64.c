@@ -18,10 +18,19 @@
  *   - v6.4 on: type:3 signal:1, no end; UNDEFINED 0, END_OF_STACK 1,
  *     CALL 2, REGS 3, REGS_PARTIAL 4.
  * A member `end` means the old type values, its absence the new ones; the
- * fields' bit positions are the types'. ORC_REG_* are #defines (unchanged
- * since v4.14): UNDEFINED 0, PREV_SP 1, DX 2, DI 3, BP 4, SP 5, R10 6,
- * R13 7, BP_INDIRECT 8, SP_INDIRECT 9. SP_INDIRECT is (%rsp) + offset since
- * v5.12 and was unused before.
+ * fields' bit positions are the types'.
+ *
+ * ORC_REG_* are #defines, not in the types, and have had two numberings:
+ *   - v4.14 on: UNDEFINED 0, PREV_SP 1, DX 2, DI 3, BP 4, SP 5, R10 6,
+ *     R13 7, BP_INDIRECT 8, SP_INDIRECT 9 (and AX 10 where a stable kernel
+ *     took the clang fix that added it);
+ *   - 7.x (Debian's 7.2): UNDEFINED 0, AX 1, DX 2, SP 3, BP 4, DI 5, R10 6,
+ *     R13 7, PREV_SP 8, SP_INDIRECT 9, BP_INDIRECT 10.
+ * Which one a dump has is read from the kernel's own data, not its release:
+ * unwind_orc.c's null_orc_entry is {sp_reg SP, bp_reg UNDEFINED} and its
+ * orc_fp_entry {sp_reg BP, bp_reg PREV_SP}; their values pick the
+ * numbering, and values that fit neither stop the unwinder naming them.
+ * SP_INDIRECT is (%rsp) + offset since v5.12 and was unused before.
  *
  * A pc with no ORC entry (BPF, ftrace trampolines) falls back to the frame
  * pointer chain, marked so. Stacks: the task's (task_struct.stack, THREAD_SIZE
@@ -64,8 +73,20 @@ static const char *const prstatus_regs[] = {
 	NULL, NULL, NULL, NULL,
 };
 
+/* The base registers, as this file names them (not the kernel's numbers). */
 enum { REG_UNDEFINED, REG_PREV_SP, REG_DX, REG_DI, REG_BP, REG_SP, REG_R10, REG_R13,
-       REG_BP_INDIRECT, REG_SP_INDIRECT };
+       REG_BP_INDIRECT, REG_SP_INDIRECT, REG_AX, REG_BAD };
+
+/* The kernel's numbers -> ours, per numbering (see the top). */
+static const uint8_t numbering_v414[16] = {
+	REG_UNDEFINED, REG_PREV_SP, REG_DX, REG_DI, REG_BP, REG_SP, REG_R10, REG_R13,
+	REG_BP_INDIRECT, REG_SP_INDIRECT, REG_AX, REG_BAD, REG_BAD, REG_BAD, REG_BAD, REG_BAD,
+};
+static const uint8_t numbering_v7[16] = {
+	REG_UNDEFINED, REG_AX, REG_DX, REG_SP, REG_BP, REG_DI, REG_R10, REG_R13,
+	REG_PREV_SP, REG_SP_INDIRECT, REG_BP_INDIRECT, REG_BAD, REG_BAD, REG_BAD, REG_BAD,
+	REG_BAD,
+};
 enum { T_UNDEFINED, T_END, T_CALL, T_REGS, T_REGS_PARTIAL, T_BAD };
 
 #define ORC_SIZE 6
@@ -114,6 +135,7 @@ struct x86_state {
 	uint64_t init_lo, init_hi;	/* [_sinittext, _einittext): freed code, kept ORC */
 	struct field sp_reg, bp_reg, type, signal, end;
 	bool new_types;			/* no `end`: v6.4 type values */
+	const uint8_t *reg_map;		/* the kernel's register numbers -> REG_* */
 	uint64_t pt_off[PT_N], pt_size;
 	struct module_orc mods[MAX_MODULES];
 	unsigned nmods;
@@ -236,6 +258,41 @@ static unsigned field_get(const struct field *f, const uint8_t *orc)
 	return f->present ? (bits >> f->shift) & ((1u << f->width) - 1) : 0;
 }
 
+/* Which ORC_REG_* numbering: from null_orc_entry and orc_fp_entry's values. */
+static struct vt_error *read_numbering(const struct vt_unwind_env *env, struct x86_state *st)
+{
+	static const struct { const char *name; const uint8_t *map; } known[] = {
+		{ "v4.14", numbering_v414 }, { "7.x", numbering_v7 },
+	};
+	uint64_t null_at, fp_at;
+	uint8_t null_e[ORC_SIZE], fp_e[ORC_SIZE];
+	unsigned sp, undef, bp, prev_sp;
+	struct vt_error *err;
+
+	if ((err = env->symbol(env->arg, "null_orc_entry", &null_at)) ||
+	    (err = env->symbol(env->arg, "orc_fp_entry", &fp_at)) ||
+	    (err = env->read(env->arg, null_at, null_e, sizeof(null_e))) ||
+	    (err = env->read(env->arg, fp_at, fp_e, sizeof(fp_e))))
+		return vt_error_prefix(err, "the ORC register numbering (read from the kernel's "
+				       "null_orc_entry and orc_fp_entry)");
+	sp = field_get(&st->sp_reg, null_e);
+	undef = field_get(&st->bp_reg, null_e);
+	bp = field_get(&st->sp_reg, fp_e);
+	prev_sp = field_get(&st->bp_reg, fp_e);
+	for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++) {
+		const uint8_t *m = known[i].map;
+
+		if (m[sp] == REG_SP && m[undef] == REG_UNDEFINED && m[bp] == REG_BP &&
+		    m[prev_sp] == REG_PREV_SP) {
+			st->reg_map = m;
+			return NULL;
+		}
+	}
+	return vt_error_create(VT_ERR_UNSUPPORTED, "an ORC register numbering this unwinder "
+			       "does not know: null_orc_entry says SP=%u UNDEFINED=%u, "
+			       "orc_fp_entry BP=%u PREV_SP=%u", sp, undef, bp, prev_sp);
+}
+
 static struct vt_error *read_format(const struct vt_unwind_env *env, struct x86_state *st)
 {
 	uint64_t size, off;
@@ -267,7 +324,7 @@ static struct vt_error *read_format(const struct vt_unwind_env *env, struct x86_
 	if (st->new_types && !st->signal.present)
 		return vt_error_create(VT_ERR_FORMAT, "struct orc_entry has neither `end` nor "
 				       "`signal`: an ORC format this unwinder does not know");
-	return NULL;
+	return read_numbering(env, st);
 }
 
 static struct vt_error *read_pt_regs(const struct vt_unwind_env *env, struct x86_state *st)
@@ -578,7 +635,7 @@ static unsigned entry_type(const struct x86_state *st, const uint8_t *orc)
 
 	if (st->new_types)
 		return t <= T_REGS_PARTIAL ? t : T_BAD;
-	if (field_get(&st->sp_reg, orc) == REG_UNDEFINED)
+	if (st->reg_map[field_get(&st->sp_reg, orc)] == REG_UNDEFINED)
 		return field_get(&st->end, orc) ? T_END : T_UNDEFINED;
 	return t <= 2 ? t + T_CALL : T_BAD;
 }
@@ -622,8 +679,8 @@ static struct vt_error *step(const struct vt_unwind_env *env, struct vt_regs *re
 		return vt_error_create(VT_ERR_FORMAT, "the ORC entry for pc 0x%" PRIx64 " is %s",
 				       look, type == T_BAD ? "of an unknown type" :
 				       "undefined (no unwind information there)");
-	sp_reg = field_get(&st->sp_reg, orc);
-	bp_reg = field_get(&st->bp_reg, orc);
+	sp_reg = st->reg_map[field_get(&st->sp_reg, orc)];
+	bp_reg = st->reg_map[field_get(&st->bp_reg, orc)];
 	sp_off = (int16_t)vt_load16(orc, false);
 	bp_off = (int16_t)vt_load16(orc + 2, false);
 	signal = field_get(&st->signal, orc);
@@ -636,13 +693,13 @@ static struct vt_error *step(const struct vt_unwind_env *env, struct vt_regs *re
 		cfa = regs->r[RBP] + (uint64_t)(int64_t)sp_off;
 		indirect = true;
 		break;
-	case REG_R10: case REG_R13: case REG_DI: case REG_DX:
+	case REG_R10: case REG_R13: case REG_DI: case REG_DX: case REG_AX:
 		if (flags & ST_NOT_FULL)
 			return vt_error_create(VT_ERR_NOT_FOUND, "the ORC entry for pc 0x%" PRIx64
 					       " takes the stack pointer from a register this "
 					       "frame did not save", look);
 		cfa = regs->r[sp_reg == REG_R10 ? R10 : sp_reg == REG_R13 ? R13 :
-			      sp_reg == REG_DI ? RDI : RDX];
+			      sp_reg == REG_DI ? RDI : sp_reg == REG_AX ? RAX : RDX];
 		break;
 	default:
 		return vt_error_create(VT_ERR_FORMAT, "the ORC entry for pc 0x%" PRIx64 " has "
