@@ -66,8 +66,12 @@ static struct vt_error *print_text(void *data)
 
 		if (i)
 			printf("\n");
-		printf("PID: %-7d TASK: %016" PRIx64 "  CPU: %-3d COMMAND: \"%s\"%s\n", t->pid,
-		       t->addr, t->cpu, t->comm, row->crashed ? "  (panic)" : "");
+		char addr[20] = "?";	/* unknown without a task list */
+
+		if (t->addr)
+			snprintf(addr, sizeof(addr), "%016" PRIx64, t->addr);
+		printf("PID: %-7d TASK: %-16s  CPU: %-3d COMMAND: \"%s\"%s\n", t->pid, addr,
+		       t->cpu, t->comm, row->crashed ? "  (panic)" : "");
 		if (*row->error) {
 			printf(" (no trace: %s)\n", row->error);
 			continue;
@@ -140,7 +144,10 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 		const struct bt_row *row = &r->rows[i];
 
 		vt_json_object_begin(j, NULL);
-		vt_json_hex(j, "task", row->task->addr);
+		if (row->task->addr)
+			vt_json_hex(j, "task", row->task->addr);
+		else
+			vt_json_null(j, "task");
 		vt_json_i64(j, "pid", row->task->pid);
 		vt_json_string(j, "comm", row->task->comm);
 		vt_json_i64(j, "cpu", row->task->cpu);
@@ -196,6 +203,40 @@ static bool wanted(const struct bt_opts *o, const struct vt_task *t, int panic_c
 	return t->active && t->cpu == panic_cpu;
 }
 
+/*
+ * Without a task list: the task on one CPU, known only by its CPU (and, for
+ * the crashed one, the PID and comm the log names), unwound from the CPU's
+ * registers.
+ */
+static int one_cpu(struct vt_cli *c, struct vt_models *m, struct bt_result *r, int cpu,
+		   const struct vt_error *why)
+{
+	const struct vt_crash_trace *ct;
+	const struct vt_error *cterr;
+	struct vt_task task = { .pid = -1, .tgid = -1, .ppid = -1, .cpu = cpu, .active = true };
+	struct bt_row row = { .task = &task };
+	struct vt_error *err;
+
+	if (cpu < 0)
+		return vt_cli_failf(c, VT_ERR_NOT_FOUND, "no crashed task (%s) and no task list "
+				    "(%s): use --cpu N", r->panic_error, why->message);
+	snprintf(task.comm, sizeof(task.comm), "?");
+	if (cpu == r->panic_cpu && (ct = vt_models_crash_trace(m, &cterr))) {
+		row.task = ct->task;
+		row.crashed = true;
+		row.stack = ct->stack;
+		snprintf(row.error, sizeof(row.error), "%s", ct->error);
+	} else if ((err = vt_traces_task_stack(vt_models_traces(m), &task, &row.stack))) {
+		snprintf(row.error, sizeof(row.error), "%s", err->message);
+		vt_error_destroy(err);
+	}
+	fprintf(stderr, "vmtriage bt: no task list (%s): CPU %d's registers only\n",
+		why->message, cpu);
+	r->rows = &row;
+	r->n = 1;
+	return vt_cli_emit(c, print_json, print_text, r);
+}
+
 static int run_bt(struct vt_cli *c)
 {
 	const struct bt_opts *o = c->opts;
@@ -205,19 +246,26 @@ static int run_bt(struct vt_cli *c)
 	struct vt_models *m;
 	struct vt_traces *tr;
 	struct vt_error *err;
+	const char *panic_from;
 	int rc;
 
 	if ((err = vt_models_create(c->t, c->s, &m)))
 		return vt_cli_fail(c, err);
-	if (!(tr = vt_models_traces(m)) || !(l = vt_models_tasks(m, &lerr))) {
-		err = tr ? vt_error_create(lerr->code, "tasks: %s", lerr->message) : &vt_enomem;
+	if (!(tr = vt_models_traces(m))) {
 		vt_models_destroy(m);
-		return vt_cli_fail(c, err);
+		return vt_cli_fail(c, &vt_enomem);
 	}
-	if ((err = vt_traces_panic_cpu(tr, &r.panic_cpu))) {
+	if ((err = vt_models_panic_cpu(m, &r.panic_cpu, &panic_from))) {
 		snprintf(r.panic_error, sizeof(r.panic_error), "%s", err->message);
 		vt_error_destroy(err);
 		r.panic_cpu = -1;
+	}
+	if (!(l = vt_models_tasks(m, &lerr))) {
+		/* No task list (no types for it): a CPU's registers still unwind. */
+		rc = o->pid || o->all ? vt_cli_failf(c, lerr->code, "tasks: %s", lerr->message) :
+					one_cpu(c, m, &r, o->cpu ? atoi(o->cpu) : r.panic_cpu, lerr);
+		vt_models_destroy(m);
+		return rc;
 	}
 	if (!(r.rows = calloc(l->n ? l->n : 1, sizeof(*r.rows)))) {
 		vt_models_destroy(m);

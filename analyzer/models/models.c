@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "target/target.h"
 
@@ -19,6 +20,7 @@ struct vt_models {
 	struct vt_task_list tasks;
 	struct vt_traces *traces;
 	struct vt_crash_trace ctrace;
+	struct vt_task ptask;		/* the crashed task when the task list has none */
 	bool crash_done;
 	struct vt_oops stack_oops;
 	const struct vt_oops *crash_oops;
@@ -235,26 +237,63 @@ struct vt_traces *vt_models_traces(struct vt_models *m)
 	return m->traces;
 }
 
+struct vt_error *vt_models_panic_cpu(struct vt_models *m, int *cpu, const char **from)
+{
+	struct vt_traces *tr = vt_models_traces(m);
+	const struct vt_oops *o;
+	struct vt_error *err;
+
+	if (!tr)
+		return &vt_enomem;
+	*from = "panic_cpu";
+	err = vt_traces_panic_cpu(tr, cpu);
+	if (!err || err->code != VT_ERR_NOT_FOUND || strstr(err->message, "no CPU was"))
+		return err;
+	/* No panic_cpu symbol (no vmlinux, no data symbols in kallsyms): the
+	 * CPU the log's panic or oops header names. */
+	o = vt_models_oops(m);
+	if (!o->present || o->cpu < 0)
+		return err;
+	vt_error_destroy(err);
+	*cpu = o->cpu;
+	*from = "the log's CPU header";
+	return NULL;
+}
+
 static struct vt_error *build_crash_trace(struct vt_models *m)
 {
 	struct vt_crash_trace *c = &m->ctrace;
 	const struct vt_task_list *l;
 	const struct vt_error *lerr;
 	struct vt_traces *tr = vt_models_traces(m);
+	const char *from;
 	struct vt_error *err;
 
 	if (!tr)
 		return &vt_enomem;
-	if ((err = vt_traces_panic_cpu(tr, &c->cpu)))
+	if ((err = vt_models_panic_cpu(m, &c->cpu, &from)))
 		return err;
-	if (!(l = vt_models_tasks(m, &lerr)))
-		return vt_error_create(lerr->code, "tasks: %s", lerr->message);
-	for (size_t i = 0; i < l->n && !c->task; i++)
-		if (l->tasks[i].active && l->tasks[i].cpu == c->cpu)
-			c->task = &l->tasks[i];
-	if (!c->task)
-		return vt_error_create(VT_ERR_NOT_FOUND, "no task is running on CPU %d "
-				       "(the CPU in panic())", c->cpu);
+	if ((l = vt_models_tasks(m, &lerr))) {
+		for (size_t i = 0; i < l->n && !c->task; i++)
+			if (l->tasks[i].active && l->tasks[i].cpu == c->cpu)
+				c->task = &l->tasks[i];
+	}
+	if (!c->task) {
+		/* No task list (no types for it) or no task on that CPU: its
+		 * registers still unwind; the task is what the log says. */
+		const struct vt_oops *o = vt_models_oops(m);
+
+		m->ptask = (struct vt_task){ .pid = -1, .tgid = -1, .ppid = -1, .cpu = c->cpu,
+					     .active = true, .state_char = '?',
+					     .state_name = "??" };
+		if (o->present && o->cpu == c->cpu) {
+			m->ptask.pid = o->pid;
+			snprintf(m->ptask.comm, sizeof(m->ptask.comm), "%.15s", o->comm);
+		}
+		snprintf(m->ptask.error, sizeof(m->ptask.error), "%s",
+			 l ? "no task is running on this CPU in the task list" : lerr->message);
+		c->task = &m->ptask;
+	}
 	err = vt_traces_task_stack(tr, c->task, &c->stack);
 	if (err) {
 		snprintf(c->error, sizeof(c->error), "%s", err->message);

@@ -61,9 +61,14 @@ const struct vt_map *vt_models_e820(struct vt_models *m, const struct vt_error *
 const struct vt_task_list *vt_models_tasks(struct vt_models *m, const struct vt_error **err);
 /* Stack traces of any task (traces.h); NULL only without memory. */
 struct vt_traces *vt_models_traces(struct vt_models *m);
+/* The CPU in panic(): panic_cpu, else the CPU the log's panic or oops
+ * header names (from says which); an error when neither is known. */
+struct vt_error *vt_models_panic_cpu(struct vt_models *m, int *cpu, const char **from);
 /* The task that crashed: the one running on the CPU in panic(), and its
  * trace, unwound once. NULL with *err when there is none or it is not known. */
 struct vt_crash_trace {
+	/* The task: from the task list, else (its error set, addr 0) only its
+	 * CPU, and its PID and comm when the log names them. */
 	const struct vt_task *task;
 	int cpu;
 	struct vt_stack stack;
