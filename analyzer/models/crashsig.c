@@ -158,8 +158,16 @@ bool vt_crash_sig_from_oops(const struct vt_oops *o, struct vt_crash_sig *sig)
 	}
 	/* The frames from the crash site on: the IP, then the trace below it. */
 	if (*sig->function) {
+		char lr[96];
+
 		snprintf(sig->frames[sig->nframes++], sizeof(sig->frames[0]), "%s",
 			 sig->function);
+		/* ppc64: the caller of a function that had not saved LR yet is
+		 * only in LR (the trace starts above it, as an unwinder's does). */
+		bare_name(o->lr, lr, sizeof(lr));
+		if (*lr && strcmp(lr, sig->function) && !vt_crash_machinery(lr) &&
+		    !(o->ntrace && strcmp(bare[0], lr) == 0))
+			snprintf(sig->frames[sig->nframes++], sizeof(sig->frames[0]), "%s", lr);
 		for (int i = 0; i < o->ntrace; i++)
 			if (strcmp(bare[i], sig->function) == 0) {
 				first = i + 1;
