@@ -122,7 +122,9 @@ void vt_stack_unwind(const struct vt_unwinder *u, const struct vt_unwind_env *en
 					 "more than %d stack switches", VT_STACK_MAX_SWITCHES);
 				return;
 			}
-		} else if (regs.r[u->sp] <= f->sp) {
+		} else if (regs.r[u->sp] < f->sp) {
+			/* (Equal is a frameless leaf's caller, arm64's x30; the
+			 * same frame twice stops above.) */
 			snprintf(ret->stopped, sizeof(ret->stopped),
 				 "the stack pointer went down (0x%" PRIx64 " to 0x%" PRIx64 ")",
 				 f->sp, regs.r[u->sp]);
