@@ -221,6 +221,8 @@ static uint64_t leaf_flags(uint64_t e)
 	return e & ~0x000ffffffffff000ull & ~0x400ull;
 }
 
+extern const struct vt_unwinder vt_unwinder_arm64;	/* arch/unwind_arm64.c */
+
 const struct vt_arch_ops vt_arch_arm64 = {
 	.arch = VT_ARCH_ARM64,
 	.name = "arm64",
@@ -231,4 +233,5 @@ const struct vt_arch_ops vt_arch_arm64 = {
 	.leaf_flags = leaf_flags,
 	.kernel_space_start = 0xff00000000000000ull,
 	.tested_release = "6.12",
+	.unwinder = &vt_unwinder_arm64,
 };
