@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Run one *fired* scenario: the guest of a latent scenario, whose bug class
+then really kills the kernel.
+
+usage: run_fired.py SCENARIO-fired --kdir KDIR --out DIR [--module KO] [--toolchain TEXT]
+
+SCENARIO-fired is a scenario of testdata/scenarios (generator
+lib/gen-fired.sh) whose name is a latent scenario's (x86-e, ppc-a, ...)
+plus "-fired".  The guest is the latent scenario's exactly: the arch's
+guest.py Run class boots it, makes the state and records the truth as for
+the latent scenario.  Only the end differs: instead of `echo c >
+/proc/sysrq-trigger`, panic_on_oops is set to 1 and the arch's trigger
+(testdata/ARCH/fired.py: `trigger(run)`) makes the kernel run into the
+injected state, so it oopses or BUGs where the class says and the oops
+panics; QEMU then pauses (pvpanic / ibm,os-term) or the console shows the
+end of the panic, and the same dumps as the latent scenario's are written.
+
+truth.json is the latent scenario's plus
+  scenario        the fired name;  base_scenario: the latent one
+  twin            the latent scenario (the same state, not fired)
+  panic_pid       the dying task's pid from the console's "CPU: N PID: P"
+                  line (x86, arm64: the trigger's shell, exec'd into dd)
+  fired: {trigger, class, expect, console, oops_line, bug_line, pc_line,
+          task, trace, panic_line, seconds}
+      console: the console lines from the first oops/BUG line to the end of
+      the panic; the rest are picked out of them (task: the "CPU: N PID: P
+      Comm: C" line's values; trace: the function names of the Call Trace).
+"""
+import argparse
+import importlib.util
+import os
+import re
+import sys
+import time
+
+LIB = os.path.dirname(os.path.abspath(__file__))
+TESTDATA = os.path.dirname(LIB)
+sys.path.insert(0, LIB)
+import run_guest  # noqa: E402
+from qemu import StepError, log  # noqa: E402
+
+SUFFIX = "-fired"
+# the first line of a kernel death, any arch
+OOPS_RE = re.compile(r"(BUG: unable to handle|Unable to handle kernel|kernel BUG at|"
+                     r"BUG: Kernel NULL pointer|Internal error: Oops|Oops:)")
+STAMP = re.compile(r"^\[\s*[0-9.]+\]\s?")
+
+
+def load(path, name):
+    spec = importlib.util.spec_from_file_location(name, path)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def console_death(text):
+    """The console lines (timestamps stripped) from the first oops/BUG line
+    on; [] if there is none."""
+    lines = [STAMP.sub("", ln.rstrip("\r")) for ln in text.splitlines()]
+    for i, ln in enumerate(lines):
+        if OOPS_RE.search(ln):
+            return lines[i:]
+    return []
+
+
+def parse_death(lines):
+    """The interesting lines of a death as the console printed it."""
+    first = lambda pat: next((ln for ln in lines if re.search(pat, ln)), None)  # noqa: E731
+    res = {
+        "oops_line": first(r"BUG: unable to handle|Unable to handle kernel|BUG: Kernel"),
+        "bug_line": first(r"kernel BUG at"),
+        "error_line": first(r"^(Oops|Internal error)"),
+        "pc_line": first(r"^(RIP: |NIP \[|pc : )"),   # the symbolic pc line
+        "lr_line": first(r"^(LR \[|lr : )"),
+        "panic_line": first(r"Kernel panic - not syncing"),
+        "task": None,
+        "trace": [],
+    }
+    m = next((re.search(r"CPU: (\d+) PID: (\d+) Comm: (\S+)", ln) for ln in lines
+              if re.search(r"CPU: \d+ PID: \d+ Comm:", ln)), None)
+    if m:
+        res["task"] = {"cpu": int(m.group(1)), "pid": int(m.group(2)), "comm": m.group(3)}
+    # Call Trace entries up to the end of the first trace: x86 " func+0x../0x..",
+    # ppc "[c...] [c...] func+0x../0x.. (unreliable)", arm64 " func+0x../0x.."
+    in_trace = False
+    for ln in lines:
+        if re.match(r"^(Call Trace|Call trace):", ln):
+            if res["trace"]:
+                break
+            in_trace = True
+            continue
+        if in_trace:
+            m = re.search(r"(\? )?([A-Za-z_][\w.]*)\+0x[0-9a-f]+/0x[0-9a-f]+", ln)
+            if m:
+                # x86's "? func" and ppc's "(unreliable)" entries are
+                # stale stack words: left out
+                if not m.group(1) and "(unreliable)" not in ln:
+                    res["trace"].append(m.group(2))
+            elif res["trace"] and not re.search(r"<(/?IRQ|/?TASK)>|^\s*---", ln):
+                break
+    return res
+
+
+def fired_class(Base, arch_mod):
+    class Fired(Base):
+        def panic_and_dump(self):
+            g = self.g
+            g.run("echo 1 > /proc/sys/kernel/panic_on_oops", step="fire: panic_on_oops=1")
+            con = os.path.join(self.out, "console.log")
+            t0 = time.monotonic()
+            info = arch_mod.trigger(self)        # sends the fatal command, does not wait
+            pid = info.pop("panic_pid", None)
+            if self.PANIC_WAIT == "pvpanic":
+                self.vm.wait_panicked(arch_mod.PANIC_TIMEOUT)
+            else:
+                deadline = time.monotonic() + arch_mod.PANIC_TIMEOUT
+                while "---[ end Kernel panic" not in open(con, errors="replace").read():
+                    if time.monotonic() > deadline:
+                        raise StepError("fire: wait-panic", "no '---[ end Kernel panic' on the console "
+                                        f"within {arch_mod.PANIC_TIMEOUT}s")
+                    if self.vm.proc.poll() is not None:
+                        raise StepError("fire: wait-panic", f"QEMU exited with {self.vm.proc.returncode}")
+                    time.sleep(0.2)
+                time.sleep(0.5)
+                self.vm.qmp.cmd("stop", step="stop after the panic")
+            secs = round(time.monotonic() - t0, 1)
+            time.sleep(0.3)   # the console file is written by QEMU: let it settle
+            lines = console_death(open(con, errors="replace").read())
+            if not lines:
+                raise StepError("fire", "the guest panicked but the console shows no oops/BUG line")
+            death = parse_death(lines)
+            self.truth["fired"] = dict(info, console=lines[:120], seconds=secs, **death)
+            # the dying task as the console names it (a kworker for ppc's DLPAR
+            # remove); where the trigger's shell exec'd the reader, the same pid
+            if death["task"] and pid is not None and death["task"]["pid"] != pid:
+                raise StepError("fire", f"the console's dying task {death['task']} is not "
+                                f"the trigger's pid {pid}")
+            self.truth["panic_pid"] = death["task"]["pid"] if death["task"] else pid
+            log("fired: " + " | ".join(x for x in (death["oops_line"], death["bug_line"],
+                                                   death["pc_line"], death["panic_line"]) if x))
+            arch_mod.verify(self, death)
+            for name, fmt, paging in self.DUMPS:
+                self.vm.dump(os.path.join(self.out, name), fmt=fmt, paging=paging)
+            self.vm.quit()
+    return Fired
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("scenario")
+    ap.add_argument("--kdir", required=True)
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--module")
+    ap.add_argument("--toolchain", default=None)
+    a = ap.parse_args()
+    name = a.scenario
+    if not name.endswith(SUFFIX):
+        raise SystemExit(f"run_fired.py: {name} does not end in {SUFFIX}")
+    base = name[:-len(SUFFIX)]
+    arch = run_guest.arch_of(base)
+    arch_mod = load(os.path.join(TESTDATA, arch, "fired.py"), f"vt_fired_{arch}")
+    if base not in arch_mod.BASES:
+        raise SystemExit(f"run_fired.py: no fired variant of {base} (testdata/{arch}/fired.py: "
+                         f"{', '.join(sorted(arch_mod.BASES))})")
+    Run = fired_class(run_guest.load_arch(arch).Run, arch_mod)
+    a.scenario = base           # the guest is the latent scenario's
+    try:
+        run = Run(a)
+        if run.needs_module() and not a.module:
+            ap.error("--module is required for " + base)
+        run.truth["scenario"] = name
+        run.truth["base_scenario"] = base
+        run.truth["fired_class"] = arch_mod.BASES[base]
+        orig = run.scenario
+
+        def scenario():
+            orig()
+            run.truth["twin"] = base    # the same state, not fired
+        run.scenario = scenario
+        run.main()
+    except StepError as e:
+        print(f"testdata: {e}", file=sys.stderr)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
