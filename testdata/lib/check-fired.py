@@ -10,8 +10,9 @@ Checks (truth.json "fired", recorded by lib/run_fired.py from the console):
     the log in the dump shows the death;
   * panic_cpu in the dump is the CPU the console named, and the task with
     panic_pid has the console's comm;
-  * class E (x86, arm64): the oops is the fault at fffffffffffffffe with the
-    pc in stable_page_flags and kpageflags_read in the trace (the injected
+  * class E (x86, arm64): the oops is the fault at fffffffffffffffe (or a
+    member of that poisoned head: arm64 6.12 reads +0x18 first and faults at
+    0x16, "NULL pointer dereference") with the pc in stable_page_flags and kpageflags_read in the trace (the injected
     struct pages are checked by ARCH/check-injection.py);
   * class A (ppc64): the pc is in pmd_fragment_free, the trace goes through
     the section-mapping removal; the injected PMD table page (truth.injection
@@ -96,8 +97,11 @@ def check_common(s, prog, f):
 
 
 def check_e(s, f):
-    s.check(bool(f["oops_line"]) and "fffffffffffffffe" in f["oops_line"],
-            f"E: the oops is the fault at fffffffffffffffe ({f['oops_line']!r})")
+    addr = re.search(r"(?:address:?|virtual address) ([0-9a-f]{16})", f["oops_line"] or "")
+    off = (int(addr.group(1), 16) - 0xfffffffffffffffe) % 2**64 if addr else None
+    s.check(off is not None and off < 64 and hex(int(addr.group(1), 16)) == f.get("fault_address"),
+            f"E: the fault is at 0xfffffffffffffffe + {off} (the poisoned head or a member of it): "
+            f"{f['oops_line']!r}")
     s.check("stable_page_flags" in (f["pc_line"] or ""), f"E: pc in stable_page_flags ({f['pc_line']!r})")
     s.check("kpageflags_read" in f["trace"], f"E: kpageflags_read in the trace {f['trace'][:4]}")
 

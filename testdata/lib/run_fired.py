@@ -76,8 +76,9 @@ def parse_death(lines):
         "task": None,
         "trace": [],
     }
-    m = next((re.search(r"CPU: (\d+) PID: (\d+) Comm: (\S+)", ln) for ln in lines
-              if re.search(r"CPU: \d+ PID: \d+ Comm:", ln)), None)
+    # "CPU: 1 PID: 140 Comm: dd" (6.12+: "CPU: 1 UID: 0 PID: 140 Comm: dd")
+    task_re = r"CPU: (\d+) (?:UID: \d+ )?PID: (\d+) Comm: (\S+)"
+    m = next((re.search(task_re, ln) for ln in lines if re.search(task_re, ln)), None)
     if m:
         res["task"] = {"cpu": int(m.group(1)), "pid": int(m.group(2)), "comm": m.group(3)}
     # Call Trace entries up to the end of the first trace: x86 " func+0x../0x..",
@@ -101,8 +102,64 @@ def parse_death(lines):
     return res
 
 
+# ---- class E, every arch: read /proc/kpageflags over the poisoned pfns
+def kpageflags_trigger(run, pfn, n):
+    """kpageflags_read() -> stable_page_flags() on the first poisoned struct
+    page: its compound_head is ~0, so the head is 0xfffffffffffffffe and the
+    read of its flags faults there.  The reader is the shell that prints
+    its pid and execs dd (one 8-byte entry per pfn: skip counts bs)."""
+    cmd = f"dd if=/proc/kpageflags of=/dev/null bs=8 skip={pfn} count={n}"
+    run.g.send_nowait(f"sh -c 'echo \"@@VT-PANICPID $$\"; exec {cmd}'")
+    while True:
+        line = run.g.readline(30, "fire: read the reader's pid")
+        if line.startswith("@@VT-PANICPID"):
+            pid = int(line.split()[1])
+            break
+    return {"trigger": cmd, "class": "E", "pfns": [hex(pfn), hex(pfn + n - 1)],
+            "expect": "fault at fffffffffffffffe in stable_page_flags <- kpageflags_read",
+            "panic_pid": pid}
+
+
+POISON_HEAD = 0xfffffffffffffffe   # compound_head ~0 minus its tail bit
+
+
+def fault_address(line):
+    """The faulting address of an oops line, or None."""
+    m = re.search(r"(?:address:?|virtual address) ([0-9a-f]{16})", line or "")
+    return int(m.group(1), 16) if m else None
+
+
+def head_offset(addr):
+    """addr as an offset from the poisoned head 0xfffffffffffffffe (mod
+    2^64): a member read of that "struct page/folio"; None if not one (the
+    first 64 bytes).  Where the compiler reads folio->mapping (+0x18) first
+    the address wraps to 0x16 and the kernel calls it a NULL pointer
+    dereference (arm64 6.12)."""
+    if addr is None:
+        return None
+    off = (addr - POISON_HEAD) % 2**64
+    return off if off < 64 else None
+
+
+def verify_e(run, death):
+    """The guest died of class E, not of something else: the fault is a
+    read at (or a member of) the poisoned head 0xfffffffffffffffe, in
+    stable_page_flags, called by kpageflags_read."""
+    addr = fault_address(death["oops_line"])
+    off = head_offset(addr)
+    ok = (off is not None and death["pc_line"] and "stable_page_flags" in death["pc_line"]
+          and "kpageflags_read" in death["trace"] and death["panic_line"])
+    if not ok:
+        raise StepError("fire: verify", "the console does not show the class-E death "
+                        "(fault at fffffffffffffffe + a member offset, pc in stable_page_flags, "
+                        f"kpageflags_read in the trace, a panic): {death}")
+    run.truth["fired"]["fault_address"] = hex(addr)
+    run.truth["fired"]["fault_offset_from_poisoned_head"] = off
+
+
 def fired_class(Base, arch_mod):
-    class Fired(Base):
+    # ARCH/fired.py may override guest methods (arm64: the pfns) in a Mixin
+    class Fired(getattr(arch_mod, "Mixin", object), Base):
         def panic_and_dump(self):
             g = self.g
             g.run("echo 1 > /proc/sys/kernel/panic_on_oops", step="fire: panic_on_oops=1")
