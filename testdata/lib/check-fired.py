@@ -19,7 +19,9 @@ Checks (truth.json "fired", recorded by lib/run_fired.py from the console):
     table_pa) still has pt_frag_refcount 0 and no PG_reserved (the BUG_ON is
     before the decrement), its PUD entry still names it (before
     pud_clear), and every one of its entries is none (the removal emptied
-    it, which is why it was being freed).
+    it, which is why it was being freed); truth.gva2gpa matches the dump's
+    radix walk and the removed dimm's translations (gva2gpa_undone_by_fire)
+    no longer resolve.
 --core defaults to the arch's drgn-readable dump (x86: vmcore.kdump-zlib,
 ppc64: vmcore.elf, arm64: a /proc/vmcore-style copy of vmcore.elf made by
 arm64/elf-for-drgn.py).  Run with Debian's /usr/bin/python3 (python3-drgn).
@@ -137,6 +139,18 @@ def check_a(s, prog, f):
     ents = struct.unpack(">512Q", D.phys(table_pa, 8 * 512))
     used = [i for i, e in enumerate(ents) if e]
     s.check(not used, f"A: the PMD table at 0x{table_pa:x} is empty (non-none: {used[:8]})")
+    # QEMU's translations: the kept ones hold in the dump, the ones of the
+    # removed dimm (taken before the removal) no longer translate
+    bad = []
+    for e in t["gva2gpa"]:
+        pa, _ = D.walk(D.kpgd, h(e["va"]))
+        if pa != (h(e["pa"]) if e["pa"] else None):
+            bad.append(e)
+    s.check(not bad, f"A: {len(t['gva2gpa'])} gva2gpa entries match the dump's radix walk ({bad[:2]})")
+    undone = t.get("gva2gpa_undone_by_fire", [])
+    still = [e for e in undone if D.walk(D.kpgd, h(e["va"]))[0] is not None]
+    s.check(undone and not still, f"A: {len(undone)} linear-map translations of the removed dimm "
+                                  f"are gone from the dump ({still[:2]})")
 
 
 def run(s):

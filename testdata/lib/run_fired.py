@@ -159,7 +159,9 @@ def verify_e(run, death):
 
 def fired_class(Base, arch_mod):
     # ARCH/fired.py may override guest methods (arm64: the pfns) in a Mixin
-    class Fired(getattr(arch_mod, "Mixin", object), Base):
+    mixin = getattr(arch_mod, "Mixin", None)
+
+    class Fired(*((mixin,) if mixin else ()), Base):
         def panic_and_dump(self):
             g = self.g
             g.run("echo 1 > /proc/sys/kernel/panic_on_oops", step="fire: panic_on_oops=1")
