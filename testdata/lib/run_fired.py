@@ -6,9 +6,10 @@ usage: run_fired.py SCENARIO-fired --kdir KDIR --out DIR [--module KO] [--toolch
 
 SCENARIO-fired is a scenario of testdata/scenarios (generator
 lib/gen-fired.sh) whose name is a latent scenario's (x86-e, ppc-a, ...)
-plus "-fired".  The guest is the latent scenario's exactly: the arch's
-guest.py Run class boots it, makes the state and records the truth as for
-the latent scenario.  Only the end differs: instead of `echo c >
+plus "-fired".  The guest is the latent scenario's: the arch's guest.py
+Run class boots it, makes the state and records the truth as for the
+latent scenario (ARCH/fired.py may override a step in its Mixin: arm64
+moves the poisoned pfns to where kpageflags reads them).  Only the end differs: instead of `echo c >
 /proc/sysrq-trigger`, panic_on_oops is set to 1 and the arch's trigger
 (testdata/ARCH/fired.py: `trigger(run)`) makes the kernel run into the
 injected state, so it oopses or BUGs where the class says and the oops
@@ -17,14 +18,21 @@ end of the panic, and the same dumps as the latent scenario's are written.
 
 truth.json is the latent scenario's plus
   scenario        the fired name;  base_scenario: the latent one
+  fired_class     the class letter (ARCH/fired.py BASES)
   twin            the latent scenario (the same state, not fired)
   panic_pid       the dying task's pid from the console's "CPU: N PID: P"
                   line (x86, arm64: the trigger's shell, exec'd into dd)
-  fired: {trigger, class, expect, console, oops_line, bug_line, pc_line,
-          task, trace, panic_line, seconds}
-      console: the console lines from the first oops/BUG line to the end of
-      the panic; the rest are picked out of them (task: the "CPU: N PID: P
-      Comm: C" line's values; trace: the function names of the Call Trace).
+  fired: {trigger, class, expect, console, oops_line, bug_line,
+          error_line, pc_line, lr_line, task, trace, panic_line, seconds,
+          + the arch's: pfns, fault_address, fault_offset_from_poisoned_head,
+          hole_kpageflags (E); removed, table_pa, table_page (A)}
+      console: the console lines (timestamps stripped) from the first
+      oops/BUG line on (at most 120); the rest are picked out of them (task:
+      the "CPU: N [UID: U] PID: P Comm: C" line's values; trace: the
+      function names of the first Call Trace, without x86's "? " and ppc's
+      "(unreliable)" entries); seconds: trigger to panic.
+  ppc64 A also moves what the removal undid before the BUG out of the
+  pre-fire records: gva2gpa_undone_by_fire, memory_blocks_undone_by_fire.
 """
 import argparse
 import importlib.util
