@@ -77,6 +77,7 @@ struct report {
 static void json_unwound(struct vt_json *j, const struct report *rep)
 {
 	const struct vt_crash_trace *ct = rep->ct;
+	struct vt_crash_sig sig;
 
 	if (!ct || *ct->error) {
 		vt_json_null(j, "unwound");
@@ -113,6 +114,12 @@ static void json_unwound(struct vt_json *j, const struct report *rep)
 		vt_json_string(j, "stopped", ct->stack.stopped);
 	else
 		vt_json_null(j, "stopped");
+	/* The trace's own title, whatever the log says: the two agree when
+	 * both tell the crash (a check of each against the other). */
+	if (vt_crash_sig_from_stack(&ct->stack, &sig))
+		vt_json_string(j, "signature", sig.title);
+	else
+		vt_json_null(j, "signature");
 	vt_json_object_end(j);
 	vt_json_null(j, "unwound_error");
 }

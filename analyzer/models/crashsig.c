@@ -19,7 +19,8 @@ static const char *const machinery[] = {
 	"raw_notifier_call_chain", "blocking_notifier_call_chain",
 	"rtas_os_term", "rtas_call", "rtas_call_unlocked", "enter_rtas", "pseries_panic",
 	"ppc_panic_fadump_handler", "ppc_panic_platform_handler",
-	"__delay", "delay_tsc", "delay_halt*", "mdelay", "udelay", "__const_udelay",
+	"__delay", "__delay_cycles", "delay_tsc", "delay_halt*", "mdelay", "udelay",
+	"__udelay", "__ndelay", "__const_udelay", "do_enter_rtas",
 	"native_safe_halt", "native_halt", "halt", "cpu_relax", "default_idle",
 	"smp_send_stop", "stop_this_cpu", "__sysvec_reboot", "sysvec_reboot",
 	"asm_sysvec_reboot", "nmi_cpu_backtrace", "local_cpu_stop", "ipi_cpu_crash_stop",
@@ -61,8 +62,10 @@ static const struct marker {
 	const char *kind;
 	const char *const fn[12];
 } markers[] = {
+	/* (ppc64's program check is the trap instruction BUG and WARN use) */
 	{ "kernel BUG", { "handle_bug", "report_bug", "exc_invalid_op",
-			  "program_check_exception", "bug_brk_handler", "bug_handler" } },
+			  "program_check_exception", "program_check_common_virt",
+			  "program_check_common", "bug_brk_handler", "bug_handler" } },
 	{ "general protection fault", { "exc_general_protection" } },
 	{ "BUG: unable to handle page fault", {
 		"page_fault_oops", "exc_page_fault", "do_page_fault", "__do_page_fault",
@@ -106,10 +109,11 @@ static void kind_from_headline(const char *h, char *kind, size_t len)
 {
 	static const struct { const char *prefix, *kind; } kinds[] = {
 		{ "kernel BUG at", "kernel BUG" },
-		{ "BUG: kernel NULL pointer dereference", "BUG: kernel NULL pointer dereference" },
-		{ "BUG: Kernel NULL pointer dereference", "BUG: kernel NULL pointer dereference" },
-		{ "Unable to handle kernel NULL pointer dereference",
-		  "BUG: kernel NULL pointer dereference" },
+		/* A NULL dereference is a page fault at a small address; an
+		 * unwound trace cannot tell them apart (the address is in CR2 or
+		 * FAR, not in pt_regs), so both sources give one title. */
+		{ "BUG: kernel NULL pointer dereference", "BUG: unable to handle page fault" },
+		{ "BUG: Kernel NULL pointer dereference", "BUG: unable to handle page fault" },
 		{ "BUG: unable to handle", "BUG: unable to handle page fault" },
 		{ "BUG: Unable to handle", "BUG: unable to handle page fault" },
 		{ "Unable to handle kernel", "BUG: unable to handle page fault" },
@@ -205,9 +209,18 @@ static int crash_site(const struct vt_stack *st, char *kind, size_t len)
 				return (int)i + 1;
 		break;
 	}
+	size_t from = 0;
+
 	if (!*kind)
 		snprintf(kind, len, "panic");
+	/* A panic's site is its caller: below the outermost panic frame, so a
+	 * helper of panic()'s tail this table lacks cannot be taken for it. */
 	for (size_t i = 0; i < st->n; i++)
+		if (st->frames[i].symbol && (!strcmp(st->frames[i].symbol, "panic") ||
+					     !strcmp(st->frames[i].symbol, "vpanic") ||
+					     !strcmp(st->frames[i].symbol, "nmi_panic")))
+			from = i + 1;
+	for (size_t i = from; i < st->n; i++)
 		if (st->frames[i].symbol && !vt_crash_machinery(st->frames[i].symbol))
 			return (int)i;
 	return -1;

@@ -98,7 +98,8 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 			o->bug_site[0] = '\0';
 		/* The address follows the whole marker: "address: X", "request at X",
 		 * " at 0xX" (after the first space, the last two read "at"). */
-		static const char *const marks[] = { "address: ", "request at ", " at 0x" };
+		static const char *const marks[] = { "address: ", "request at ",
+						     "virtual address ", " at 0x" };
 
 		for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++) {
 			if (!(p = strstr(t, marks[i])))
@@ -116,6 +117,11 @@ static int scan_record(void *arg, const struct vt_log_record *r)
 		take_symbol(p + 1, o->ip, sizeof(o->ip));
 	if (*o->headline && !*o->ip && startswith(t, "NIP ") && (p = strchr(t, ']')))
 		take_symbol(p + 1, o->ip, sizeof(o->ip));
+	/* arm64: "pc : sym+0x44/0x2f8" and "lr : ..." */
+	if (*o->headline && !*o->ip && startswith(t, "pc : "))
+		take_symbol(t + 5, o->ip, sizeof(o->ip));
+	if (*o->headline && !*o->lr && startswith(t, "lr : "))
+		take_symbol(t + 5, o->lr, sizeof(o->lr));
 	if (*o->headline && !*o->lr && startswith(t, "LR ") && (p = strchr(t, ']')))
 		take_symbol(p + 1, o->lr, sizeof(o->lr));
 	if (startswith(t, "Call Trace:") || startswith(t, "Call trace:")) {	/* arm64: "trace" */

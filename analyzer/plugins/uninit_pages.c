@@ -187,12 +187,33 @@ static void unknown(void *arg, uint64_t start, uint64_t end, const struct vt_err
 	st->unknown += end - start;
 }
 
+/*
+ * A poisoned struct page reads compound_head as ~0, so its head is
+ * ~0 - 1 = 0xfffffffffffffffe, and the oops faults there or at a member of
+ * that head (arm64 6.12 reads folio->mapping first: +0x18 wraps to 0x16).
+ * True, with the member's offset, for such an address (hex, no 0x).
+ */
+static bool poisoned_head_member(const char *fault_address, uint64_t *member)
+{
+	char *end;
+	uint64_t a;
+
+	if (!*fault_address)
+		return false;
+	a = strtoull(fault_address, &end, 16);
+	if (*end)
+		return false;
+	*member = a - 0xfffffffffffffffeull;	/* mod 2^64 */
+	return *member < 64;			/* within one struct page */
+}
+
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
 	struct vt_memmap_scan_ops ops = { visit, unknown, NULL };
 	struct run_state st = { .ctx = ctx, .res = res };
 	const struct vt_error *merr;
 	const struct vt_oops *oops;
+	uint64_t member;
 	struct vt_error *err;
 
 	snprintf(res->rule, sizeof(res->rule),
@@ -241,9 +262,10 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	oops = vt_models_crash(ctx->m);
 	if ((vt_oops_ip_is(oops, "stable_page_flags") ||
 	     vt_oops_mentions(oops, "kpageflags_read")) &&
-	    strstr(oops->fault_address, "fffffffffffffffe"))
-		vt_result_set(res, VT_FIRED, "%s, IP %s: the uninitialized-struct-page oops",
-			      oops->headline, oops->ip);
+	    poisoned_head_member(oops->fault_address, &member))
+		vt_result_set(res, VT_FIRED, "%s, IP %s: the uninitialized-struct-page oops "
+			      "(the fault is at +0x%" PRIx64 " of the all-ones compound_head - 1)",
+			      oops->headline, oops->ip, member);
 	/* No log: the unwound trace shows a page fault that interrupted
 	 * stable_page_flags (the fault address is not in the registers). */
 	else if (oops->from_stack && vt_oops_ip_is(oops, "stable_page_flags") &&
