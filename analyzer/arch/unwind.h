@@ -21,6 +21,9 @@
 struct vt_regs {
 	uint64_t r[VT_REGS_MAX];
 	uint64_t valid;			/* bit i: r[i] is known (i < 64) */
+	/* The pc is a return address (a state saved at a call: a sleeping
+	 * task's), not an interrupted instruction: its call is at pc - 1. */
+	bool pc_is_return;
 };
 
 static inline void vt_regs_set(struct vt_regs *regs, unsigned i, uint64_t v)

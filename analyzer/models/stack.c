@@ -71,7 +71,7 @@ void vt_stack_unwind(const struct vt_unwinder *u, const struct vt_unwind_env *en
 {
 	struct vt_regs regs = *start;
 	unsigned switches = 0;
-	bool call = false;	/* the current pc is a return address */
+	bool call = start->pc_is_return;	/* the current pc is a return address */
 
 	ret->n = 0;
 	ret->stopped[0] = '\0';

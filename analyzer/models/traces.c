@@ -298,6 +298,7 @@ struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task
 	} else {
 		memset(&regs, 0, sizeof(regs));
 		err = tr->u->task_regs(&tr->env, task->addr, &regs);
+		regs.pc_is_return = true;	/* saved at the call into the switch */
 		snprintf(from, sizeof(from), "the state saved at its last switch");
 	}
 	if (err)

@@ -6,6 +6,7 @@
  * .debug_aranges, so nothing is indexed; the strings live as long as the
  * DWARF handle.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,17 +32,53 @@ static const char *short_path(const char *path, const char *comp_dir)
 	return path;
 }
 
+#define MAX_DEPTH 64	/* nested scopes followed; a deeper nest is garbage */
+
+/*
+ * The subprogram and inlined-subroutine DIEs whose ranges hold addr, from
+ * the CU down (outermost first). libdw's dwarf_getscopes() continues an
+ * inlined instance with its abstract definition's scopes, which loses the
+ * function it was inlined into; this walks the concrete tree instead.
+ */
+static size_t chain(Dwarf_Die *cu, uint64_t addr, Dwarf_Die *out, size_t max)
+{
+	Dwarf_Die die = *cu, child;
+	size_t n = 0;
+
+	for (int depth = 0; depth < MAX_DEPTH; depth++) {
+		bool found = false;
+
+		if (dwarf_child(&die, &child) != 0)
+			break;
+		do {
+			int tag = dwarf_tag(&child);
+
+			if ((tag == DW_TAG_subprogram || tag == DW_TAG_inlined_subroutine ||
+			     tag == DW_TAG_lexical_block) && dwarf_haspc(&child, addr) > 0) {
+				if (tag != DW_TAG_lexical_block && n < max)
+					out[n++] = child;
+				die = child;
+				found = true;
+				break;
+			}
+		} while (dwarf_siblingof(&child, &child) == 0);
+		if (!found)
+			break;
+	}
+	return n;
+}
+
 struct vt_error *vt_dwarf_lines(void *arg, uint64_t addr, struct vt_srcloc *out,
 				size_t max, size_t *n_ret)
 {
 	struct dwarf_finder *df = arg;
-	Dwarf_Die cu, *scopes = NULL;
+	Dwarf_Die cu, scopes[MAX_DEPTH];
 	Dwarf_Files *files = NULL;
 	Dwarf_Line *line;
 	Dwarf_Attribute attr;
 	const char *comp_dir, *file = NULL;
-	int nscopes, lineno = 0;
-	size_t n = 0;
+	int lineno = 0;
+	size_t nscopes, n = 0;
 
 	*n_ret = 0;
 	if (!dwarf_addrdie(df->dwarf, addr, &cu))
@@ -51,25 +88,25 @@ struct vt_error *vt_dwarf_lines(void *arg, uint64_t addr, struct vt_srcloc *out,
 		file = short_path(dwarf_linesrc(line, NULL, NULL), comp_dir);
 		dwarf_lineno(line, &lineno);
 	}
-	nscopes = dwarf_getscopes(&cu, addr, &scopes);
-	if (nscopes <= 0) {
-		free(scopes);
-		return &vt_not_found;
+	if (!(nscopes = chain(&cu, addr, scopes, MAX_DEPTH))) {
+		if (!file)
+			return &vt_not_found;
+		/* Assembly: a line, no function DIE. */
+		out[0] = (struct vt_srcloc){ .file = file, .line = lineno };
+		*n_ret = 1;
+		return NULL;
 	}
 	dwarf_getsrcfiles(&cu, &files, NULL);
-	for (int i = 0; i < nscopes && n < max; i++) {
+	/* Innermost first: each inlined copy's call site is its caller's line. */
+	for (size_t i = nscopes; i-- > 0 && n < max;) {
 		Dwarf_Die *s = &scopes[i];
-		int tag = dwarf_tag(s);
 		Dwarf_Word call_file = 0, call_line = 0;
+		bool inlined = dwarf_tag(s) == DW_TAG_inlined_subroutine;
 
-		if (tag != DW_TAG_inlined_subroutine && tag != DW_TAG_subprogram)
-			continue;
 		out[n++] = (struct vt_srcloc){ .function = die_name(s), .file = file,
-					       .line = lineno,
-					       .inlined = tag == DW_TAG_inlined_subroutine };
-		if (tag == DW_TAG_subprogram)
+					       .line = lineno, .inlined = inlined };
+		if (!inlined)
 			break;
-		/* The caller's location is where this copy was inlined. */
 		file = NULL;
 		lineno = 0;
 		if (dwarf_formudata(dwarf_attr(s, DW_AT_call_file, &attr), &call_file) == 0 &&
@@ -78,7 +115,6 @@ struct vt_error *vt_dwarf_lines(void *arg, uint64_t addr, struct vt_srcloc *out,
 		if (dwarf_formudata(dwarf_attr(s, DW_AT_call_line, &attr), &call_line) == 0)
 			lineno = (int)call_line;
 	}
-	free(scopes);
 	*n_ret = n;
 	return n ? NULL : &vt_not_found;
 }
