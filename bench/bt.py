@@ -2,7 +2,8 @@
 """bench/bt (issue 13): `vmtriage bt --all` (every task's stack unwound)
 next to drgn's loop over every thread's stack_trace() and crash's
 `foreach bt` on the same dump and vmlinux: whole-process time and peak
-RSS, as ratios (goal: vmtriage <= 1/10 of drgn's time).
+RSS, as ratios (goal: vmtriage <= 1/10 of drgn's time). Run a build
+without sanitizers: VMTRIAGE=./vmtriage-plain (make vmtriage-plain).
 Usage: bench/bt.py [SCENARIO...]   (default: x86-basic, arm64-deb13-basic)
 """
 import json
@@ -41,6 +42,8 @@ def main():
                              stdout=subprocess.PIPE, check=True).stdout
         ntasks = len(json.loads(out)["tasks"])
         vt = measure([VT, "bt", "--all", dump, vmlinux], reps=3)
+        # The dump alone (BTF and kallsyms in it): no DWARF lines, no symtab.
+        alone = measure([VT, "bt", "--all", dump], reps=3) if arch == "x86_64" else None
         with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/var/tmp")) as tmp:
             core = dump
             if arch == "aarch64":   # drgn needs the PT_LOADs' virtual addresses
@@ -63,6 +66,10 @@ def main():
         print(f"{sc + '/' + fmt[7:]:30} {ntasks:5} {vt[0]:6.2f} {vt[1] / 1024:5.0f} "
               f"{drgn[0]:7.2f} {drgn[1] / 1024:5.0f} {crash[0]:7.2f} {crash[1] / 1024:5.0f} "
               f"{vt[0] / drgn[0]:7.3f} {vt[0] / crash[0]:7.3f}")
+        if alone:
+            print(f"{'  (dump alone, no vmlinux)':30} {ntasks:5} {alone[0]:6.2f} "
+                  f"{alone[1] / 1024:5.0f} {'':7} {'':5} {'':7} {'':5} "
+                  f"{alone[0] / drgn[0]:7.3f} {alone[0] / crash[0]:7.3f}")
 
 
 if __name__ == "__main__":

@@ -53,8 +53,9 @@ struct vt_unwind_env {
 	struct vt_error *(*offsetof)(void *arg, const char *type, const char *member,
 				     uint64_t *ret);
 	struct vt_error *(*size)(void *arg, const char *type, uint64_t *ret);
-	/* A member's offset in bits and its width in bits (0: not a bit field);
-	 * may be NULL (x86_64's struct orc_entry is all bit fields). */
+	/* A member's offset and width in bits (a bit field's own width, else
+	 * the member's size); may be NULL (x86_64's struct orc_entry is all bit
+	 * fields; arm64 tells pt_regs.stackframe's two layouts apart). */
 	struct vt_error *(*member_bits)(void *arg, const char *type, const char *member,
 					uint64_t *bit_offset, uint32_t *bit_size);
 	/* An enumerator or VMCOREINFO NUMBER() (arm64's KERNELPACMASK). */

@@ -134,7 +134,20 @@ static struct vt_error *create(const struct vt_unwind_env *env, void **ret)
 			 off(env, "struct pt_regs", "pc", &s->ptregs_pc) &&
 			 off(env, "struct pt_regs", "pstate", &s->ptregs_pstate) &&
 			 off(env, "struct pt_regs", "stackframe", &s->ptregs_frame);
-	s->have_meta = off(env, "struct frame_record_meta", "type", &s->meta_type);
+	/* 6.13's pt_regs.stackframe is a struct frame_record_meta (24 bytes),
+	 * before a u64[2]: ask for the struct only where the member says it is
+	 * there (a type the dump lacks costs a full DWARF index to be sure). */
+	{
+		uint64_t bit_off;
+		uint32_t bits = 0;
+		struct vt_error *e = env->member_bits ?
+			env->member_bits(env->arg, "struct pt_regs", "stackframe", &bit_off, &bits) :
+			vt_error_create(VT_ERR_NOT_FOUND, "no member widths");
+
+		vt_error_destroy(e);
+		if (e || bits != 128)
+			s->have_meta = off(env, "struct frame_record_meta", "type", &s->meta_type);
+	}
 	if ((sym(env, "__start_init_task", &a) && sym(env, "__end_init_task", &b)) ||
 	    (sym(env, "__start_init_stack", &a) && sym(env, "__end_init_stack", &b)))
 		if (b > a && b - a <= (1u << 20))

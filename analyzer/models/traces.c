@@ -62,13 +62,26 @@ static struct vt_error *env_member_bits(void *arg, const char *type, const char 
 		err = vt_type_member(t, member, bit_offset, &m);
 	if (!err)
 		*bit_size = m->bit_size;
+	if (!err && !*bit_size) {
+		/* Not a bit field: the member's whole width. */
+		struct vt_member_info mi;
+
+		if (!(err = vt_symbols_member(tr->s, type, member, &mi)))
+			*bit_size = (uint32_t)(mi.size * 8);
+	}
 	return err;
 }
 
 static struct vt_error *env_constant(void *arg, const char *name, int64_t *ret)
 {
 	struct vt_traces *tr = arg;
+	struct vt_error *err;
 
+	/* VMCOREINFO's NUMBER() first: the kernel's own export, and a name no
+	 * enumerator has (KERNELPACMASK) is not searched through all of DWARF. */
+	err = vt_vmcoreinfo_number(vt_target_vmcoreinfo(tr->t), "NUMBER", name, ret);
+	if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
+		return err;
 	return vt_symbols_constant(tr->s, name, ret);
 }
 
