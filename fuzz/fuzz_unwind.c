@@ -11,12 +11,16 @@
  *       32 running on CPU 0 (else not running)
  *   u8  base selector: the image starts at one of a few kernel addresses
  *   u16 task offset in the image
- *   u32 unused
+ *   u8  x86_64: ORC entries in the image's table (low 6 bits)
+ *   u8  flags2: 1 release 6.12 (ppc64's interrupt frame layout since 6.2,
+ *       else 6.1's), 2 the pre-6.4 struct orc_entry (type:2 end:1)
+ *   u16 unused
  *   u64 pc, sp, fp, lr, other (the other registers: other + 8 * index)
  * Symbols and members resolve to fixed offsets into the image, so what the
  * unwinder reads through them is fuzzed too.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/arch.h"
@@ -30,9 +34,18 @@ struct image {
 	const uint8_t *mem;
 	size_t len;
 	uint64_t base;
-	unsigned flags;
+	unsigned flags, flags2, norc;
 	uint64_t pc;
 };
+
+/*
+ * x86_64's ORC: the ip table at +0x1000, the entries at +0x1400, the two
+ * static entries that tell the register numbering at +0x1800, the text
+ * from the image's base: all fuzzed bytes.
+ */
+#define X86_ORC_IP 0x1000
+#define X86_ORC 0x1400
+#define X86_NUMBERING 0x1800
 
 static struct vt_error *f_read(void *arg, uint64_t va, void *buf, size_t len)
 {
@@ -54,8 +67,22 @@ static struct vt_error *f_symbol(void *arg, const char *name, uint64_t *ret)
 		{ "__start_init_task", 0 }, { "__end_init_task", 0x4000 },
 		{ "__start_init_stack", 0 }, { "__end_init_stack", 0x4000 },
 	};
+	static const struct { const char *n; uint64_t off; } x86[] = {
+		{ "__start_orc_unwind_ip", X86_ORC_IP }, { "__start_orc_unwind", X86_ORC },
+		{ "null_orc_entry", X86_NUMBERING }, { "orc_fp_entry", X86_NUMBERING + 6 },
+		{ "_stext", 0 }, { "_etext", 0x10000 },
+	};
 	const struct image *im = arg;
 
+	if (!strcmp(name, "__stop_orc_unwind_ip")) {
+		*ret = im->base + X86_ORC_IP + 4 * im->norc;
+		return NULL;
+	}
+	for (unsigned i = 0; i < sizeof(x86) / sizeof(x86[0]); i++)
+		if (!strcmp(x86[i].n, name)) {
+			*ret = im->base + x86[i].off;
+			return NULL;
+		}
 	for (unsigned i = 0; im->flags & 4 && i < sizeof(syms) / sizeof(syms[0]); i++)
 		if (!strcmp(syms[i].n, name)) {
 			*ret = im->base + syms[i].off;
@@ -73,19 +100,58 @@ static struct vt_error *f_offsetof(void *arg, const char *type, const char *memb
 
 	if (!(im->flags & 2) && !strcmp(type, "struct frame_record_meta"))
 		return vt_error_create(VT_ERR_NOT_FOUND, "no struct frame_record_meta");
+	if (!strcmp(type, "struct orc_entry")) {	/* s16 sp_offset, s16 bp_offset */
+		if (strcmp(member, "sp_offset") && strcmp(member, "bp_offset"))
+			return vt_error_create(VT_ERR_NOT_FOUND, "a bit field");
+		*ret = member[0] == 's' ? 0 : 2;
+		return NULL;
+	}
 	for (const char *p = type; *p; p++)
 		h = (h ^ (uint8_t)*p) * 1099511628211ull;
 	for (const char *p = member; *p; p++)
 		h = (h ^ (uint8_t)*p) * 1099511628211ull;
-	*ret = (h >> 20) % 0x200 & ~7ull;
+	/* (x86's pt_regs must fit its 512-byte bound) */
+	*ret = (h >> 20) % (strcmp(type, "struct pt_regs") ? 0x200 : 0x1f0) & ~7ull;
 	return NULL;
 }
 
 static struct vt_error *f_size(void *arg, const char *type, uint64_t *ret)
 {
 	(void)arg;
-	(void)type;
-	*ret = 0x150;
+	*ret = !strcmp(type, "struct orc_entry") ? 6 : !strcmp(type, "struct pt_regs") ? 0x1f8 :
+	       0x150;
+	return NULL;
+}
+
+/* struct orc_entry's bit fields, in the 6.4 or the older layout; other
+ * members: their hashed offset, 64 bits wide. */
+static struct vt_error *f_member_bits(void *arg, const char *type, const char *member,
+				      uint64_t *bit_offset, uint32_t *bit_size)
+{
+	static const struct { const char *m; unsigned off, width; } v64[] = {
+		{ "sp_reg", 32, 4 }, { "bp_reg", 36, 4 }, { "type", 40, 3 }, { "signal", 43, 1 },
+	}, old[] = {
+		{ "sp_reg", 32, 4 }, { "bp_reg", 36, 4 }, { "type", 40, 2 }, { "end", 42, 1 },
+	};
+	const struct image *im = arg;
+	uint64_t off;
+	struct vt_error *err;
+
+	if (!strcmp(type, "struct orc_entry")) {
+		bool o = im->flags2 & 2;
+
+		for (unsigned i = 0; i < 4; i++)
+			if (!strcmp(member, o ? old[i].m : v64[i].m)) {
+				*bit_offset = o ? old[i].off : v64[i].off;
+				*bit_size = o ? old[i].width : v64[i].width;
+				return NULL;
+			}
+		return vt_error_create(VT_ERR_NOT_FOUND, "no member %s", member);
+	}
+	if ((err = f_offsetof(arg, type, member, &off)))
+		return err;
+	*bit_offset = off * 8;
+	*bit_size = 64;
 	return NULL;
 }
 
@@ -154,7 +220,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	im.flags = (unsigned)fuzz_take(&p, &left, 1);
 	im.base = bases[fuzz_take(&p, &left, 1) & 3];
 	task = fuzz_take(&p, &left, 2);
-	fuzz_take(&p, &left, 4);
+	im.norc = (unsigned)fuzz_take(&p, &left, 1) & 63;
+	im.flags2 = (unsigned)fuzz_take(&p, &left, 1);
+	fuzz_take(&p, &left, 2);
 	pc = fuzz_take(&p, &left, 8);
 	sp = fuzz_take(&p, &left, 8);
 	fp = fuzz_take(&p, &left, 8);
@@ -170,7 +238,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			.arg = &im, .big_endian = im.flags & 16, .page_size = 4096,
 			.read = f_read, .symbol = f_symbol, .offsetof = f_offsetof,
 			.size = f_size, .constant = f_constant, .function = f_function,
-			.module_of = f_module_of,
+			.module_of = f_module_of, .member_bits = f_member_bits,
+			.release = im.flags2 & 1 ? "6.12.0" : "6.1.0",
 			.task = im.base + task, .cpu = im.flags & 32 ? 0 : -1,
 		};
 		struct vt_regs regs = { 0 };
@@ -179,6 +248,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!u)
 			continue;
 		if (u->create && (err = u->create(&env, &env.state))) {
+			if (getenv("FUZZ_UNWIND_DEBUG"))
+				fprintf(stderr, "%s: %s\n", ops->name, err->message);
 			vt_error_destroy(err);
 			continue;
 		}
