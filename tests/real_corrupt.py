@@ -4,13 +4,15 @@ dumps are damaged, and check that vmtriage still behaves.
 From x86-basic, x86-e and ppc-hotplug, each variant is a sparse copy in a
 temp dir under ${TMPDIR:-/var/tmp} (deleted after its checks): truncated at
 several offsets, bad note sizes, zeroed VMCOREINFO, random bytes over some
-struct pages (found with memmap --pfn, vtop and the ELF program headers)
-and over the kernel's top page table, pages removed (kdump page
+struct pages (found with memmap --pfn, vtop and the ELF program headers),
+over the kernel's top page table and over the crashed task's stack, pages removed (kdump page
 descriptors pointing past EOF, a PT_LOAD shortened). For each, `report
 --json`, `info` and `memmap` run under a 60 s time limit and a memory limit
 and must end with results, or with exit 2 and one line on stderr naming the
 file; never a signal or a hang, and never a fired/latent verdict that the
-clean dump does not give.
+clean dump does not give. `bt --all` runs on each too, and the crashed
+task's kernel stack pages (found with bt and vtop) are overwritten with
+random bytes: every trace stops with a reason, never a loop or a crash.
 """
 import json
 import os
@@ -210,6 +212,20 @@ def page_paddrs(dump, vmlinux, pfns):
     return out
 
 
+def stack_paddrs(dump, vmlinux):
+    """Physical pages of the crashed task's kernel stack (bt's frames' sp)."""
+    extra = [vmlinux] if vmlinux else []
+    rc, o, _ = vt("bt", dump, *extra, "--json")
+    if rc != 0:
+        return []
+    pages = set()
+    for f in json.loads(o)["tasks"][0]["frames"]:
+        rc, o, _ = vt("vtop", dump, *extra, f["sp"], "--json")
+        if rc == 0:
+            pages.add(int(json.loads(o)["physical"], 16) & ~4095)
+    return sorted(pages)
+
+
 def top_pgt_paddr(dump, vmlinux):
     extra = [vmlinux] if vmlinux else []
     sym = "init_top_pgt" if not vmlinux else "swapper_pg_dir"
@@ -236,6 +252,7 @@ def run_scenario(tmp, scen, variants, vmlinux_needed=False):
         check_run(f"{what}: report", path, ["report", path, *extra, "--json"], clean[src])
         check_run(f"{what}: info", path, ["info", path, *extra], clean[src])
         check_run(f"{what}: memmap", path, ["memmap", path, *extra], clean[src])
+        check_run(f"{what}: bt --all", path, ["bt", path, *extra, "--all"], clean[src])
         os.unlink(path)
 
 
@@ -251,6 +268,9 @@ def main():
     ppc_pages = page_paddrs(ppc_kd, ppc_vmlinux, [0x10, 0x800, 0x2000, 0x5000])
     ppc_pgt = top_pgt_paddr(ppc_kd, ppc_vmlinux)
     checks.check(len(ppc_pages) >= 2 and ppc_pgt, "ppc-hotplug: struct pages and swapper_pg_dir found")
+    x86_stack = stack_paddrs(x86_kd, None)
+    ppc_stack = stack_paddrs(ppc_kd, ppc_vmlinux)
+    checks.check(x86_stack and ppc_stack, f"crashed tasks' stack pages found: {x86_stack} {ppc_stack}")
     e = vtlib.dumpdir("x86-e")
     e_pages = page_paddrs(os.path.join(e, "vmcore.kdump-zlib"), None, [0x100, 0x8000, 0x20000])
 
@@ -273,6 +293,7 @@ def main():
             ("elf-memmap-page-random", "vmcore.elf",
              random_over([p & ~4095 for p in x86_pages[:2]], 4096)),
             ("elf-top-pgt-random", "vmcore.elf", random_over(x86_pgt, 4096)),
+            ("elf-crashed-stack-random", "vmcore.elf", random_over(x86_stack, 4096)),
         ])
         run_scenario(tmp, "x86-e", [
             ("kdump-trunc-half", "vmcore.kdump-d31", truncate_at(0.5)),
@@ -289,6 +310,7 @@ def main():
             ("elf-load-shortened", "vmcore.elf", elf_shorten_load),
             ("elf-struct-pages-random", "vmcore.elf", random_over(ppc_pages, 64)),
             ("elf-top-pgt-random", "vmcore.elf", random_over(ppc_pgt, 1 << 16)),
+            ("elf-crashed-stack-random", "vmcore.elf", random_over(ppc_stack, 4096)),
         ], vmlinux_needed=True)
     checks.done()
 

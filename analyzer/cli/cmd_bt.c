@@ -218,8 +218,9 @@ static int one_cpu(struct vt_cli *c, struct vt_models *m, struct bt_result *r, i
 	struct vt_error *err;
 
 	if (cpu < 0)
-		return vt_cli_failf(c, VT_ERR_NOT_FOUND, "no crashed task (%s) and no task list "
-				    "(%s): use --cpu N", r->panic_error, why->message);
+		return vt_cli_fail(c, vt_error_create(VT_ERR_NOT_FOUND, "no crashed task (%s) "
+						      "and no task list (%s): use --cpu N",
+						      r->panic_error, why->message));
 	snprintf(task.comm, sizeof(task.comm), "?");
 	if (cpu == r->panic_cpu && (ct = vt_models_crash_trace(m, &cterr))) {
 		row.task = ct->task;
@@ -262,7 +263,8 @@ static int run_bt(struct vt_cli *c)
 	}
 	if (!(l = vt_models_tasks(m, &lerr))) {
 		/* No task list (no types for it): a CPU's registers still unwind. */
-		rc = o->pid || o->all ? vt_cli_failf(c, lerr->code, "tasks: %s", lerr->message) :
+		rc = o->pid || o->all ? vt_cli_fail(c, vt_error_create(lerr->code, "tasks: %s",
+								       lerr->message)) :
 					one_cpu(c, m, &r, o->cpu ? atoi(o->cpu) : r.panic_cpu, lerr);
 		vt_models_destroy(m);
 		return rc;
@@ -289,12 +291,14 @@ static int run_bt(struct vt_cli *c)
 		r.n++;
 	}
 	if (r.n == 0 && (o->pid || o->cpu))
-		rc = vt_cli_failf(c, VT_ERR_NOT_FOUND, "no task %s %s", o->pid ? "with PID" :
-				  "running on CPU", o->pid ? o->pid : o->cpu);
+		rc = vt_cli_fail(c, vt_error_create(VT_ERR_NOT_FOUND, "no task %s %s",
+						    o->pid ? "with PID" : "running on CPU",
+						    o->pid ? o->pid : o->cpu));
 	else if (r.n == 0 && !o->all)
-		rc = vt_cli_failf(c, VT_ERR_NOT_FOUND, "no crashed task (%s); use --cpu N or "
-				  "--all", *r.panic_error ? r.panic_error :
-				  "no task runs on the CPU in panic()");
+		rc = vt_cli_fail(c, vt_error_create(VT_ERR_NOT_FOUND, "no crashed task (%s); use "
+						    "--cpu N or --all", *r.panic_error ?
+						    r.panic_error :
+						    "no task runs on the CPU in panic()"));
 	else
 		rc = vt_cli_emit(c, print_json, print_text, &r);
 	free(r.rows);
