@@ -152,6 +152,31 @@ static void test_panic(void)
 	CHECK(!vt_crash_machinery("panicky_function") && !vt_crash_machinery("pmd_fragment_free"));
 }
 
+/* x86_64, class B firing: the BUG trap in sync_global_pgds_l4 (what the
+ * pgd-desync plugin's stack rule reads: the kind and the interrupted IP). */
+static void test_x86_bug(void)
+{
+	static const struct fr frames[] = {
+		{ "pvpanic_panic_notify", false }, { "atomic_notifier_call_chain", false },
+		{ "panic", false }, { "oops_end", false }, { "do_trap", false },
+		{ "do_error_trap", false }, { "handle_bug", false }, { "exc_invalid_op", false },
+		{ "asm_exc_invalid_op", true }, { "sync_global_pgds_l4", false },
+		{ "vmemmap_populate", false }, { "__populate_section_memmap", false },
+		{ "sparse_add_section", false }, { NULL, false },
+	};
+	struct vt_stack st;
+	struct vt_oops so;
+	struct vt_crash_sig sig;
+
+	make_stack(frames, &st);
+	vt_oops_from_stack(&st, 0, 1, "modprobe", &so);
+	CHECK(strcmp(so.headline, "kernel BUG") == 0 && so.from_stack);
+	CHECK(vt_oops_ip_is(&so, "sync_global_pgds_l4"));
+	CHECK(vt_crash_sig_from_stack(&st, &sig));
+	CHECK(strcmp(sig.title, "kernel BUG in sync_global_pgds_l4") == 0);
+	CHECK(strcmp(sig.frames[1], "vmemmap_populate") == 0);
+}
+
 static void test_nothing_to_say(void)
 {
 	static const struct fr frames[] = { { NULL, true }, { 0 } };
@@ -173,6 +198,7 @@ int main(void)
 	test_bug_log_and_stack();
 	test_page_fault();
 	test_panic();
+	test_x86_bug();
 	test_nothing_to_say();
 	return unit_done("test_crashsig");
 }

@@ -154,8 +154,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	if (lw.truncated)
 		vt_result_raise(res, VT_UNKNOWN, "pgd_list longer than %d: cyclic or corrupt",
 				MAX_PGDS);
-	/* The crash this class causes: BUG in sync_global_pgds(). */
-	if (strstr(oops->bug_site, "arch/x86/mm/init_64.c") &&
+	/* The crash this class causes: BUG in sync_global_pgds() (its file
+	 * from the log's BUG line; a trace unwound without a log knows only
+	 * that a BUG trap interrupted the function). */
+	if ((strstr(oops->bug_site, "arch/x86/mm/init_64.c") ||
+	     (oops->from_stack && strcmp(oops->headline, "kernel BUG") == 0)) &&
 	    (vt_oops_ip_is(oops, "sync_global_pgds") ||
 	     vt_oops_ip_is(oops, "sync_global_pgds_l4") ||
 	     vt_oops_ip_is(oops, "sync_global_pgds_l5")))
