@@ -70,6 +70,8 @@ def main():
             print(f"{'  (dump alone, no vmlinux)':30} {ntasks:5} {alone[0]:6.2f} "
                   f"{alone[1] / 1024:5.0f} {'':7} {'':5} {'':7} {'':5} "
                   f"{alone[0] / drgn[0]:7.3f} {alone[0] / crash[0]:7.3f}")
+    import benchlib   # every measure() above, into bench/results/bt.json
+    benchlib.save("bt")
 
 
 if __name__ == "__main__":

@@ -203,6 +203,12 @@ def main():
         print(f"bench/memmap on {scenario}")
         for fmt in fmts:
             bench(d, fmt, script)
+    import benchlib   # every measure() above, into bench/results/memmap.json,
+    for fmt in fmts:  # with pages/s by vmtriage's count of valid pfns
+        doc = json.loads(subprocess.run([VT, "memmap", os.path.join(d, fmt), "--json"],
+                                        stdout=subprocess.PIPE, check=True, text=True).stdout)
+        benchlib.record_work(scenario, fmt, valid_pfns=doc["totals"]["valid_pfns"])
+    benchlib.save("memmap")
 
 
 if __name__ == "__main__":

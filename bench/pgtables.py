@@ -54,6 +54,8 @@ def main():
     print(f"{'vmtriage':10} {vt[0]:8.2f} {vt[1] / 1024:9.1f}")
     print(f"{'drgn':10} {drgn[0]:8.2f} {drgn[1] / 1024:9.1f}")
     print(f"ratio vmtriage/drgn: time {vt[0] / drgn[0]:.3f}, peak RSS {vt[1] / drgn[1]:.3f}")
+    import benchlib   # every measure() above, into bench/results/pgtables.json
+    benchlib.save("pgtables")
 
 
 if __name__ == "__main__":

@@ -48,6 +48,8 @@ def main():
         print(f"{name:34} {vt[0]:8.2f} {vt[1] / 1024:6.0f} {drgn[0]:7.2f} "
               f"{drgn[1] / 1024:6.0f} {crash[0]:7.2f} {crash[1] / 1024:6.0f} "
               f"{vt[0] / drgn[0]:7.3f} {vt[0] / crash[0]:7.3f}")
+    import benchlib   # every measure() above, into bench/results/report.json
+    benchlib.save("report")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,8 @@ def main():
     for name, (sec, rss) in rows.items():
         print(f"{name:28} {sec:8.2f} {rss / 1024:9.1f} {sec / drgn[0]:10.3f} "
               f"{rss / drgn[1]:9.3f} {sec / crash[0]:10.3f}")
+    import benchlib   # every measure() above, into bench/results/startup.json
+    benchlib.save("startup")
 
 
 if __name__ == "__main__":
