@@ -51,7 +51,7 @@ import json as _json
 import re as _re
 import tempfile as _tempfile
 
-RESULTS = os.environ.get("BENCH_RESULTS", os.path.join(TOP, "bench", "results"))
+RESULTS = os.environ.get("BENCH_RESULTS", os.path.normpath(os.path.join(TOP, "bench", "results")))
 _ROWS = []
 _WORK = {}
 _DUMPDIR_RE = _re.compile(r"^(.+)-[0-9a-f]{16}$")
