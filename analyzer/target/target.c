@@ -15,6 +15,7 @@
 #include "core/byteorder.h"
 #include "target/dumpcheck.h"
 #include "target/flattened.h"
+#include "target/kdumpc.h"
 #include "target/target_internal.h"
 
 static struct vt_error *kdump_error(struct vt_target *t, kdump_status st,
@@ -370,6 +371,7 @@ void vt_target_destroy(struct vt_target *t)
 {
 	if (!t)
 		return;
+	vt_kdc_destroy(t->kdc);
 	if (t->kdump)
 		kdump_free(t->kdump);
 	if (t->fd >= 0)
@@ -393,6 +395,11 @@ const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t)
 {
 	return &t->vmcoreinfo;
 }
+
+static struct vt_error *read_kdc(struct vt_target *t, uint64_t paddr, void *buf,
+			       size_t len);
+static struct vt_error *read_kdump(struct vt_target *t, uint64_t paddr, void *buf,
+				   size_t len, size_t done);
 
 /* The segment holding paddr, or NULL (segments are disjoint and sorted). */
 static const struct elf_seg *find_seg(const struct vt_target *t, uint64_t paddr)
@@ -441,6 +448,59 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 		done += (size_t)got;
 	}
 
+	if (!t->nsegs && len - done >= 2 * 4096)
+		return read_kdc(t, paddr, buf, len);
+	return read_kdump(t, paddr, buf, len, done);
+}
+
+/*
+ * kdump-compressed: whole frames through kdumpc.c, the rest (partial
+ * frames at the ends, and frames it leaves) through libkdumpfile in
+ * address order, so the first error is the one libkdumpfile gives.
+ */
+static struct vt_error *read_kdc(struct vt_target *t, uint64_t paddr, void *buf, size_t len)
+{
+	bool ok[VT_KDC_MAX_READ];
+	uint64_t block, first, last, end = paddr + len;
+	struct vt_error *err;
+
+	if (!t->kdc_tried) {
+		t->kdc_tried = true;
+		if (strcmp(t->format, "diskdump") == 0)
+			t->kdc = vt_kdc_open(t->flat_fd >= 0 ? t->flat_fd : t->fd);
+	}
+	if (!t->kdc || end < paddr)
+		return read_kdump(t, paddr, buf, len, 0);
+	block = vt_kdc_block_size(t->kdc);
+	first = (paddr + block - 1) / block;
+	last = end / block;
+	if (first >= last)
+		return read_kdump(t, paddr, buf, len, 0);
+	if (first * block > paddr &&
+	    (err = read_kdump(t, paddr, buf, first * block - paddr, 0)))
+		return err;
+	for (uint64_t f = first; f < last;) {
+		size_t n = last - f < VT_KDC_MAX_READ ? last - f : VT_KDC_MAX_READ;
+		unsigned char *out = (unsigned char *)buf + (f * block - paddr);
+
+		vt_kdc_read(t->kdc, f, n, out, ok);
+		for (size_t i = 0; i < n; i++) {
+			if (!ok[i] &&
+			    (err = read_kdump(t, (f + i) * block, out + i * block, block, 0)))
+				return err;
+		}
+		f += n;
+	}
+	if (last * block < end)
+		return read_kdump(t, last * block, (unsigned char *)buf + (last * block - paddr),
+				  end - last * block, 0);
+	return NULL;
+}
+
+/* Through libkdumpfile, from done bytes into the range. */
+static struct vt_error *read_kdump(struct vt_target *t, uint64_t paddr, void *buf,
+				   size_t len, size_t done)
+{
 	while (done < len) {
 		size_t n = len - done;
 		kdump_status st = kdump_read(t->kdump, KDUMP_MACHPHYSADDR,

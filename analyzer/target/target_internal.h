@@ -41,6 +41,10 @@ struct vt_target {
 	struct elf_seg { uint64_t paddr, filesz, offset; } *segs;
 	size_t nsegs;
 
+	/* kdump-compressed: frames read and decompressed directly (kdumpc.c) */
+	struct vt_kdc *kdc;
+	bool kdc_tried;
+
 	struct vt_phys_range *ranges;
 	size_t nranges;
 	uint64_t nranges_omitted;

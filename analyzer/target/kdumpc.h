@@ -1,0 +1,32 @@
+/*
+ * A direct reader of kdump-compressed page data (makedumpfile's format:
+ * the dumpable bitmap, the page_desc table, zlib/lzo/zstd or stored page
+ * frames), decompressing large reads on two threads. It handles only the
+ * plain case and says which frames it did not read: the caller reads those
+ * through libkdumpfile, so filtered, missing, corrupt or unusually stored
+ * pages keep libkdumpfile's answers exactly.
+ */
+#ifndef VT_KDUMPC_H
+#define VT_KDUMPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct vt_kdc;
+
+/* NULL when the file is not a plain single-file kdump-compressed dump. */
+struct vt_kdc *vt_kdc_open(int fd);
+void vt_kdc_destroy(struct vt_kdc *k);
+uint32_t vt_kdc_block_size(const struct vt_kdc *k);
+
+/* Most frames one vt_kdc_read call takes. */
+#define VT_KDC_MAX_READ 512
+
+/*
+ * Read n (<= VT_KDC_MAX_READ) whole frames from frame number pfn into buf;
+ * ok[i] says whether frame i was read. Uses a second thread for large n.
+ */
+void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, bool *ok);
+
+#endif
