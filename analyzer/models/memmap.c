@@ -530,6 +530,28 @@ static struct vt_error *read_chunk(struct vt_memmap *m, uint64_t first_pfn,
 	return NULL;
 }
 
+/*
+ * Tell the target which struct pages the scan reads after this chunk
+ * (section i from pfn offset off), so a compressed dump decompresses them
+ * while this chunk is visited.
+ */
+static void prefetch_next(struct vt_memmap *m, size_t i, uint64_t off, uint64_t per_chunk)
+{
+	uint32_t psz = m->geo.page_struct_size;
+
+	for (; i < m->nsections; i++, off = 0) {
+		const struct vt_section *s = &m->sections[i];
+		uint64_t n = m->geo.pages_per_section - off;
+
+		if (!(s->flags & VT_SECTION_HAS_MEM_MAP) || (s->flags & VT_SECTION_BAD_MAP) ||
+		    off >= m->geo.pages_per_section)
+			continue;
+		vt_target_prefetch_kv(m->t, s->mem_map + off * psz,
+				      (n < per_chunk ? n : per_chunk) * psz);
+		return;
+	}
+}
+
 struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 				const struct vt_memmap_scan_ops *ops, void *arg)
 {
@@ -570,6 +592,7 @@ struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 					 ops, arg);
 			if (err)
 				break;
+			prefetch_next(m, i, off + per_chunk, per_chunk);
 			for (uint64_t j = 0; j < n; j++) {
 				uint64_t pfn = start + off + j;
 

@@ -87,6 +87,12 @@ struct vt_kdc {
 	pthread_cond_t cond;
 	uint64_t gen, done_gen;
 	struct kdc_job *job;
+
+	/* read-ahead: one job the second thread runs while the caller works */
+	struct kdc_job ra;
+	bool ra_active;
+	unsigned char *ra_buf;
+	bool ra_ok[VT_KDC_MAX_READ];
 };
 
 static bool pread_all(int fd, void *buf, size_t n, uint64_t off)
@@ -141,6 +147,8 @@ struct vt_kdc *vt_kdc_open(int fd)
 	k->nframes = k->bm_len * 8 < maxnr ? k->bm_len * 8 : maxnr;
 	if (k->pd_off > k->file_size || k->bm_len > (1ull << 32))
 		goto no;
+	/* VMTRIAGE_THREADS=1: one thread (bench/memmap.py compares) */
+	k->quit = getenv("VMTRIAGE_THREADS") && atoi(getenv("VMTRIAGE_THREADS")) == 1;
 	pthread_mutex_init(&k->lock, NULL);
 	pthread_cond_init(&k->cond, NULL);
 	return k;
@@ -318,37 +326,43 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
-void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, bool *ok)
+static bool ensure_rank(struct vt_kdc *k)
 {
-	struct kdc_job j = { .pfn = pfn, .n = n, .buf = buf, .ok = ok };
-
-	memset(ok, 0, n * sizeof(*ok));
 	if (!k->rank_ready) {
 		if (k->rank_failed)
-			return;
+			return false;
 		if (!load_rank(k)) {
 			k->rank_failed = true;
-			return;
+			return false;
 		}
 		k->rank_ready = true;
 	}
-	atomic_init(&j.next, 0);
-	if (n >= PARALLEL_MIN && !k->worker_up && !k->quit) {
+	return true;
+}
+
+static bool ensure_worker(struct vt_kdc *k)
+{
+	if (!k->worker_up && !k->quit) {
 		if (pthread_create(&k->worker, NULL, worker_main, k) == 0)
 			k->worker_up = true;
 		else
 			k->quit = true;	/* no thread: stay on one */
 	}
-	if (n < PARALLEL_MIN || !k->worker_up) {
-		run_job(k, &k->thr[0], &j);
-		return;
-	}
+	return k->worker_up;
+}
+
+static void post(struct vt_kdc *k, struct kdc_job *j)
+{
 	pthread_mutex_lock(&k->lock);
-	k->job = &j;
+	k->job = j;
 	k->gen++;
 	pthread_cond_broadcast(&k->cond);
 	pthread_mutex_unlock(&k->lock);
-	run_job(k, &k->thr[0], &j);
+}
+
+/* Wait for the second thread to finish the job posted last. */
+static void wait_worker(struct vt_kdc *k)
+{
 	pthread_mutex_lock(&k->lock);
 	while (k->done_gen != k->gen)
 		pthread_cond_wait(&k->cond, &k->lock);
@@ -356,10 +370,89 @@ void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, b
 	pthread_mutex_unlock(&k->lock);
 }
 
+/* Frames [pfn, pfn + n) into buf, on both threads when worth it. */
+static void read_now(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, bool *ok)
+{
+	struct kdc_job j = { .pfn = pfn, .n = n, .buf = buf, .ok = ok };
+
+	atomic_init(&j.next, 0);
+	if (n < PARALLEL_MIN || !ensure_worker(k)) {
+		run_job(k, &k->thr[0], &j);
+		return;
+	}
+	post(k, &j);
+	run_job(k, &k->thr[0], &j);
+	wait_worker(k);
+}
+
+/*
+ * End the read-ahead: help finish it when keep (its frames are wanted),
+ * else stop it at the frame it is on.
+ */
+static void end_readahead(struct vt_kdc *k, bool keep)
+{
+	if (!k->ra_active)
+		return;
+	if (keep)
+		run_job(k, &k->thr[0], &k->ra);
+	else
+		atomic_store(&k->ra.next, k->ra.n);
+	wait_worker(k);
+	k->ra_active = false;
+}
+
+void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, bool *ok)
+{
+	uint64_t lo, hi;
+
+	memset(ok, 0, n * sizeof(*ok));
+	if (!ensure_rank(k))
+		return;
+	lo = k->ra.pfn > pfn ? k->ra.pfn : pfn;
+	hi = k->ra.pfn + k->ra.n < pfn + n ? k->ra.pfn + k->ra.n : pfn + n;
+	if (!k->ra_active || lo >= hi) {
+		end_readahead(k, false);
+		read_now(k, pfn, n, buf, ok);
+		return;
+	}
+	/* Some of it was read ahead: take that, read the rest now. */
+	end_readahead(k, true);
+	memcpy(buf + (lo - pfn) * k->block, k->ra_buf + (lo - k->ra.pfn) * k->block,
+	       (hi - lo) * k->block);
+	for (uint64_t f = lo; f < hi; f++)
+		ok[f - pfn] = k->ra_ok[f - k->ra.pfn];
+	if (lo > pfn)
+		read_now(k, pfn, lo - pfn, buf, ok);
+	if (hi < pfn + n)
+		read_now(k, hi, pfn + n - hi, buf + (hi - pfn) * k->block, ok + (hi - pfn));
+}
+
+void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n)
+{
+	if (n > VT_KDC_READAHEAD / k->block)
+		n = VT_KDC_READAHEAD / k->block;
+	if (k->ra_active && k->ra.pfn == pfn && k->ra.n >= n)
+		return;
+	end_readahead(k, false);
+	if (n < PARALLEL_MIN || !ensure_rank(k) || !ensure_worker(k))
+		return;
+	if (!k->ra_buf && !(k->ra_buf = malloc(VT_KDC_READAHEAD)))
+		return;
+	k->ra.pfn = pfn;
+	k->ra.n = n;
+	k->ra.buf = k->ra_buf;
+	k->ra.ok = k->ra_ok;
+	memset(k->ra_ok, 0, sizeof(k->ra_ok));
+	atomic_init(&k->ra.next, 0);
+	k->ra_active = true;
+	post(k, &k->ra);
+}
+
 void vt_kdc_destroy(struct vt_kdc *k)
 {
 	if (!k)
 		return;
+	end_readahead(k, false);
 	if (k->worker_up) {
 		pthread_mutex_lock(&k->lock);
 		k->quit = true;
@@ -375,6 +468,7 @@ void vt_kdc_destroy(struct vt_kdc *k)
 		ZSTD_freeDCtx(k->thr[i].zd);
 		free(k->thr[i].cbuf);
 	}
+	free(k->ra_buf);
 	free(k->rank);
 	free(k);
 }

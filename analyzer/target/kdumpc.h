@@ -29,4 +29,14 @@ uint32_t vt_kdc_block_size(const struct vt_kdc *k);
  */
 void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, bool *ok);
 
+/* Bytes of frames read ahead at most (one buffer). */
+#define VT_KDC_READAHEAD (1u << 20)
+
+/*
+ * Start reading frames [pfn, pfn + n) on the second thread while the caller
+ * goes on; a later vt_kdc_read takes whatever of them it asks for, any other
+ * read stops it. A hint: nothing happens when it cannot be done.
+ */
+void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n);
+
 #endif

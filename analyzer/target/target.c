@@ -466,7 +466,9 @@ static struct vt_error *read_kdc(struct vt_target *t, uint64_t paddr, void *buf,
 
 	if (!t->kdc_tried) {
 		t->kdc_tried = true;
-		if (strcmp(t->format, "diskdump") == 0)
+		/* VMTRIAGE_KDC=0: every page through libkdumpfile (bench/memmap.py) */
+		if (strcmp(t->format, "diskdump") == 0 &&
+		    !(getenv("VMTRIAGE_KDC") && strcmp(getenv("VMTRIAGE_KDC"), "0") == 0))
 			t->kdc = vt_kdc_open(t->flat_fd >= 0 ? t->flat_fd : t->fd);
 	}
 	if (!t->kdc || end < paddr)

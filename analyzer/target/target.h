@@ -84,6 +84,14 @@ struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
 				    uint64_t vaddr, uint64_t *paddr_ret,
 				    struct vt_xlat_path *path);
 
+/*
+ * A hint that [vaddr, vaddr + len) will be read next: kdump-compressed
+ * dumps start decompressing it on a second thread (the first physically
+ * contiguous run of it, 1 MiB at most). Does nothing elsewhere; reads
+ * give the same bytes and errors either way.
+ */
+void vt_target_prefetch_kv(struct vt_target *t, uint64_t vaddr, size_t len);
+
 /* Typed kernel-virtual loads in the dump's byte order. */
 struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
 				    uint64_t *ret);
