@@ -73,6 +73,8 @@ struct kdc_job {
 
 struct vt_kdc {
 	int fd;
+	const struct vt_kdc_seg *segs;	/* ELF: the caller's PT_LOADs, or NULL */
+	size_t nsegs;
 	bool be;
 	uint32_t block;
 	uint64_t file_size, nframes, bm_off, bm_len, pd_off, ndumped;
@@ -155,6 +157,23 @@ struct vt_kdc *vt_kdc_open(int fd)
 no:
 	free(k);
 	return NULL;
+}
+
+struct vt_kdc *vt_kdc_open_elf(int fd, const struct vt_kdc_seg *segs, size_t nsegs)
+{
+	struct vt_kdc *k;
+
+	if (!nsegs || !(k = calloc(1, sizeof(*k))))
+		return NULL;
+	k->fd = fd;
+	k->segs = segs;
+	k->nsegs = nsegs;
+	k->block = 4096;
+	k->rank_ready = true;	/* no bitmap */
+	k->quit = getenv("VMTRIAGE_THREADS") && atoi(getenv("VMTRIAGE_THREADS")) == 1;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->cond, NULL);
+	return k;
 }
 
 uint32_t vt_kdc_block_size(const struct vt_kdc *k)
@@ -293,14 +312,46 @@ static bool read_frame(struct vt_kdc *k, struct kdc_thr *th, uint64_t pfn, unsig
 }
 
 /* Take frames from the job's counter until none are left. */
+/* ELF: frames [pfn, pfn + n) with one pread when one segment holds them all. */
+static void read_elf(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *out, bool *ok)
+{
+	uint64_t pa = pfn * k->block, len = (uint64_t)n * k->block;
+	size_t lo = 0, hi = k->nsegs;
+	const struct vt_kdc_seg *sg;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (k->segs[mid].paddr <= pa)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (!lo)
+		return;
+	sg = &k->segs[lo - 1];
+	if (pa - sg->paddr >= sg->filesz || len > sg->filesz - (pa - sg->paddr))
+		return;		/* not all in one segment: the caller's loop */
+	if (pread_all(k->fd, out, len, sg->offset + (pa - sg->paddr)))
+		memset(ok, 1, n * sizeof(*ok));
+}
+
+/* Take frames from the job's counter, GRAB at a time, until none are left. */
+#define GRAB 8
 static void run_job(struct vt_kdc *k, struct kdc_thr *th, struct kdc_job *j)
 {
 	for (;;) {
-		size_t i = atomic_fetch_add(&j->next, 1);
+		size_t i = atomic_fetch_add(&j->next, GRAB), n;
 
 		if (i >= j->n)
 			break;
-		j->ok[i] = read_frame(k, th, j->pfn + i, j->buf + i * k->block);
+		n = j->n - i < GRAB ? j->n - i : GRAB;
+		if (k->segs) {
+			read_elf(k, j->pfn + i, n, j->buf + i * k->block, j->ok + i);
+			continue;
+		}
+		for (size_t q = i; q < i + n; q++)
+			j->ok[q] = read_frame(k, th, j->pfn + q, j->buf + q * k->block);
 	}
 }
 
@@ -396,7 +447,7 @@ static void end_readahead(struct vt_kdc *k, bool keep)
 	if (keep)
 		run_job(k, &k->thr[0], &k->ra);
 	else
-		atomic_store(&k->ra.next, k->ra.n);
+		atomic_store(&k->ra.next, k->ra.n + GRAB);
 	wait_worker(k);
 	k->ra_active = false;
 }

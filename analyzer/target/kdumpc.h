@@ -17,6 +17,12 @@ struct vt_kdc;
 
 /* NULL when the file is not a plain single-file kdump-compressed dump. */
 struct vt_kdc *vt_kdc_open(int fd);
+/*
+ * ELF dumps: 4 KiB frames pread from the PT_LOADs (sorted, disjoint; kept
+ * by the caller for k's life), for the read-ahead alone.
+ */
+struct vt_kdc_seg { uint64_t paddr, filesz, offset; };
+struct vt_kdc *vt_kdc_open_elf(int fd, const struct vt_kdc_seg *segs, size_t nsegs);
 void vt_kdc_destroy(struct vt_kdc *k);
 uint32_t vt_kdc_block_size(const struct vt_kdc *k);
 
