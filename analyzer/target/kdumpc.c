@@ -468,8 +468,10 @@ void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, b
 	}
 	/* Some of it was read ahead: take that, read the rest now. */
 	end_readahead(k, true);
-	memcpy(buf + (lo - pfn) * k->block, k->ra_buf + (lo - k->ra.pfn) * k->block,
-	       (hi - lo) * k->block);
+	/* Read ahead into the caller's own buffer: nothing to copy. */
+	if (buf + (lo - pfn) * k->block != k->ra.buf + (lo - k->ra.pfn) * k->block)
+		memmove(buf + (lo - pfn) * k->block, k->ra.buf + (lo - k->ra.pfn) * k->block,
+			(hi - lo) * k->block);
 	for (uint64_t f = lo; f < hi; f++)
 		ok[f - pfn] = k->ra_ok[f - k->ra.pfn];
 	if (lo > pfn)
@@ -478,25 +480,32 @@ void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, b
 		read_now(k, hi, pfn + n - hi, buf + (hi - pfn) * k->block, ok + (hi - pfn));
 }
 
-void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n)
+void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *dest)
 {
 	if (n > VT_KDC_READAHEAD / k->block)
 		n = VT_KDC_READAHEAD / k->block;
-	if (k->ra_active && k->ra.pfn == pfn && k->ra.n >= n)
+	if (!dest && !k->ra_buf && !(k->ra_buf = malloc(VT_KDC_READAHEAD)))
+		return;
+	if (!dest)
+		dest = k->ra_buf;
+	if (k->ra_active && k->ra.pfn == pfn && k->ra.n == n && k->ra.buf == dest)
 		return;
 	end_readahead(k, false);
 	if (n < PARALLEL_MIN || !ensure_rank(k) || !ensure_worker(k))
 		return;
-	if (!k->ra_buf && !(k->ra_buf = malloc(VT_KDC_READAHEAD)))
-		return;
 	k->ra.pfn = pfn;
 	k->ra.n = n;
-	k->ra.buf = k->ra_buf;
+	k->ra.buf = dest;
 	k->ra.ok = k->ra_ok;
 	memset(k->ra_ok, 0, sizeof(k->ra_ok));
 	atomic_init(&k->ra.next, 0);
 	k->ra_active = true;
 	post(k, &k->ra);
+}
+
+void vt_kdc_cancel(struct vt_kdc *k)
+{
+	end_readahead(k, false);
 }
 
 void vt_kdc_destroy(struct vt_kdc *k)

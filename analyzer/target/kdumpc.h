@@ -40,9 +40,13 @@ void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, b
 
 /*
  * Start reading frames [pfn, pfn + n) on the second thread while the caller
- * goes on; a later vt_kdc_read takes whatever of them it asks for, any other
+ * goes on, into dest (which the caller leaves alone until it reads those
+ * frames into the same place, or cancels) or, when NULL, an internal buffer.
+ * A later vt_kdc_read takes whatever of them it asks for, any other large
  * read stops it. A hint: nothing happens when it cannot be done.
  */
-void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n);
+void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *dest);
+/* Stop the read-ahead and wait for it: dest is the caller's again. */
+void vt_kdc_cancel(struct vt_kdc *k);
 
 #endif

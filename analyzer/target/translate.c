@@ -155,7 +155,7 @@ struct vt_error *vt_target_read_kv(struct vt_target *t, uint64_t vaddr,
 	return NULL;
 }
 
-void vt_target_prefetch_kv(struct vt_target *t, uint64_t vaddr, size_t len)
+void vt_target_prefetch_kv(struct vt_target *t, uint64_t vaddr, size_t len, void *dest)
 {
 	uint64_t pa, next, block, first, last;
 	struct vt_error *err;
@@ -184,7 +184,14 @@ void vt_target_prefetch_kv(struct vt_target *t, uint64_t vaddr, size_t len)
 	first = (pa + block - 1) / block;
 	last = (pa + run) / block;
 	if (last > first)
-		vt_kdc_prefetch(t->kdc, first, last - first);
+		vt_kdc_prefetch(t->kdc, first, last - first,
+				dest ? (unsigned char *)dest + (first * block - pa) : NULL);
+}
+
+void vt_target_prefetch_cancel(struct vt_target *t)
+{
+	if (t->kdc)
+		vt_kdc_cancel(t->kdc);
 }
 
 struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
