@@ -6,6 +6,10 @@ of reading the memmap's bytes, on the same dump in one run.
   vmtriage memmap --json             full scan (sections, zones, every valid pfn)
   vmtriage memmap --pfn 0x1000       the same start-up without the scan: subtracted
                                      to give the scan alone
+  scan alone, per read path          the same scan with VMTRIAGE_KDC=0 (every page
+                                     through libkdumpfile, one thread: the read path
+                                     before issue 14) and VMTRIAGE_THREADS=1 (frames
+                                     decompressed directly, one thread, no read-ahead)
   drgn for_each_page: page.flags     drgn 0.0.22's helper, one Object per pfn
                                      (pfns min_low_pfn..max_pfn, holes included);
                                      the empty drgn start-up is subtracted likewise
