@@ -490,16 +490,16 @@ const struct vt_pagetype_encoding *vt_memmap_pagetype_encoding(const struct vt_m
 }
 
 /*
- * Read the struct pages of npfns pfns at addr into m->buf. When the dump
+ * Read the struct pages of npfns pfns at addr into buf. When the dump
  * lacks part of it (filtered), retry per 4 KiB of memmap and clear known[]
  * for the pfns whose struct pages stay missing, reporting them once.
  */
 static struct vt_error *read_chunk(struct vt_memmap *m, uint64_t first_pfn,
-				   uint64_t npfns, uint64_t addr, bool *known,
+				   uint64_t npfns, uint64_t addr, unsigned char *buf, bool *known,
 				   const struct vt_memmap_scan_ops *ops, void *arg)
 {
 	uint32_t psz = m->geo.page_struct_size;
-	struct vt_error *err = vt_target_read_kv(m->t, addr, m->buf, npfns * psz);
+	struct vt_error *err = vt_target_read_kv(m->t, addr, buf, npfns * psz);
 
 	for (uint64_t i = 0; i < npfns; i++)
 		known[i] = true;
@@ -508,6 +508,7 @@ static struct vt_error *read_chunk(struct vt_memmap *m, uint64_t first_pfn,
 	if (err->code != VT_ERR_NODATA && err->code != VT_ERR_FAULT)
 		return err;
 	vt_error_destroy(err);
+	vt_target_prefetch_cancel(m->t);	/* it may be filling buf */
 	for (uint64_t i = 0; i < npfns;) {
 		uint64_t a = addr + i * psz;
 		/* pfns whose struct page starts in this 4 KiB of memmap */
@@ -517,7 +518,7 @@ static struct vt_error *read_chunk(struct vt_memmap *m, uint64_t first_pfn,
 			end = npfns;
 		if (end <= i)
 			end = i + 1;
-		err = vt_target_read_kv(m->t, a, m->buf + i * psz, (end - i) * psz);
+		err = vt_target_read_kv(m->t, a, buf + i * psz, (end - i) * psz);
 		if (err) {
 			if (ops->unknown)
 				ops->unknown(arg, first_pfn + i, first_pfn + end, err);
@@ -530,20 +531,46 @@ static struct vt_error *read_chunk(struct vt_memmap *m, uint64_t first_pfn,
 	return NULL;
 }
 
+/*
+ * Tell the target which struct pages the scan reads after this chunk
+ * (section i from pfn offset off) into dest, so a compressed dump
+ * decompresses them while this chunk is visited.
+ */
+static void prefetch_next(struct vt_memmap *m, size_t i, uint64_t off, uint64_t per_chunk,
+			  unsigned char *dest)
+{
+	uint32_t psz = m->geo.page_struct_size;
+
+	for (; i < m->nsections; i++, off = 0) {
+		const struct vt_section *s = &m->sections[i];
+		uint64_t n = m->geo.pages_per_section - off;
+
+		if (!(s->flags & VT_SECTION_HAS_MEM_MAP) || (s->flags & VT_SECTION_BAD_MAP) ||
+		    off >= m->geo.pages_per_section)
+			continue;
+		vt_target_prefetch_kv(m->t, s->mem_map + off * psz,
+				      (n < per_chunk ? n : per_chunk) * psz, dest);
+		return;
+	}
+}
+
 struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 				const struct vt_memmap_scan_ops *ops, void *arg)
 {
 	uint32_t psz = m->geo.page_struct_size;
 	uint64_t per_chunk = SCAN_CHUNK / psz, total = 0, done = 0, reported = 0;
 	struct vt_page *pages;
+	unsigned char *buf;
+	unsigned half = 0;
 	bool *known;
 	struct vt_error *err = NULL;
 
+	/* Two halves: one visited while the next chunk is read into the other. */
 	if (!m->buf) {
-		m->buf = malloc(per_chunk * psz);
+		m->buf = malloc(2 * per_chunk * psz);
 		if (!m->buf)
 			return &vt_enomem;
-		m->buf_size = per_chunk * psz;
+		m->buf_size = 2 * per_chunk * psz;
 	}
 	pages = malloc(per_chunk * sizeof(*pages));
 	known = malloc(per_chunk * sizeof(*known));
@@ -566,18 +593,22 @@ struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 
 			if (n > per_chunk)
 				n = per_chunk;
-			err = read_chunk(m, start + off, n, s->mem_map + off * psz, known,
+			buf = m->buf + half * per_chunk * psz;
+			err = read_chunk(m, start + off, n, s->mem_map + off * psz, buf, known,
 					 ops, arg);
 			if (err)
 				break;
+			half = !half;
+			prefetch_next(m, i, off + per_chunk, per_chunk,
+				      m->buf + half * per_chunk * psz);
 			for (uint64_t j = 0; j < n; j++) {
 				uint64_t pfn = start + off + j;
 
 				if (!known[j] || !section_pfn_valid(m, s, pfn))
 					continue;
-				pages[nvalid].raw = m->buf + j * psz;
+				pages[nvalid].raw = buf + j * psz;
 				vt_memmap_decode(m, pfn, s->mem_map + (off + j) * psz,
-						 m->buf + j * psz, &pages[nvalid]);
+						 buf + j * psz, &pages[nvalid]);
 				nvalid++;
 			}
 			if (nvalid && ops->visit && ops->visit(arg, pages, nvalid))
@@ -594,6 +625,7 @@ struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 	if (!err && ops->progress && reported != done)
 		ops->progress(arg, done, total);
 out:
+	vt_target_prefetch_cancel(m->t);	/* m->buf is ours again */
 	free(pages);
 	free(known);
 	return err;

@@ -84,6 +84,19 @@ struct vt_error *vt_target_vtop_pgd(struct vt_target *t, uint64_t pgd_paddr,
 				    uint64_t vaddr, uint64_t *paddr_ret,
 				    struct vt_xlat_path *path);
 
+/*
+ * A hint that [vaddr, vaddr + len) will be read next into dest (or, dest
+ * NULL, anywhere): kdump-compressed and ELF dumps start reading it on a
+ * second thread (the first physically contiguous run of it, 1 MiB at most),
+ * straight into dest. Until the caller reads that range into dest, or calls
+ * vt_target_prefetch_cancel, it must leave dest alone and keep it allocated.
+ * Does nothing elsewhere (a crash session: no threads); reads give the same
+ * bytes and errors either way.
+ */
+void vt_target_prefetch_kv(struct vt_target *t, uint64_t vaddr, size_t len, void *dest);
+/* End any read-ahead, waiting for it: its dest is the caller's again. */
+void vt_target_prefetch_cancel(struct vt_target *t);
+
 /* Typed kernel-virtual loads in the dump's byte order. */
 struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
 				    uint64_t *ret);

@@ -8,6 +8,7 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
+#include "target/kdumpc.h"
 #include "target/target.h"
 
 /* A tiny direct-mapped cache of 4 KiB translations (dumps never change). */
@@ -38,8 +39,13 @@ struct vt_target {
 	struct vt_target_backend backend;	/* read_phys set: not a file */
 
 	/* ELF dumps: PT_LOAD segments read with pread(2), bypassing libkdumpfile */
-	struct elf_seg { uint64_t paddr, filesz, offset; } *segs;
+	struct vt_kdc_seg *segs;
 	size_t nsegs;
+
+	/* kdump-compressed: frames read and decompressed directly (kdumpc.c);
+	 * ELF: the same read-ahead over the PT_LOADs */
+	struct vt_kdc *kdc;
+	bool kdc_tried;
 
 	struct vt_phys_range *ranges;
 	size_t nranges;

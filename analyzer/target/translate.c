@@ -5,6 +5,7 @@
 #include <inttypes.h>
 
 #include "core/byteorder.h"
+#include "target/kdumpc.h"
 #include "target/target_internal.h"
 
 static struct vt_error *read_phys_cb(void *arg, uint64_t paddr, void *buf,
@@ -152,6 +153,45 @@ struct vt_error *vt_target_read_kv(struct vt_target *t, uint64_t vaddr,
 		done += run;
 	}
 	return NULL;
+}
+
+void vt_target_prefetch_kv(struct vt_target *t, uint64_t vaddr, size_t len, void *dest)
+{
+	uint64_t pa, next, block, first, last;
+	struct vt_error *err;
+	size_t run = 0;
+
+	if (!t->kdc)
+		return;		/* opened by the first large read, kdump-compressed only */
+	if (len > VT_KDC_READAHEAD)
+		len = VT_KDC_READAHEAD;
+	if ((err = vt_target_vtop(t, vaddr, &pa, NULL))) {
+		vt_error_destroy(err);
+		return;
+	}
+	while (run < len) {
+		run += 4096 - ((vaddr + run) & 4095);
+		if (run >= len)
+			break;
+		if ((err = vt_target_vtop(t, vaddr + run, &next, NULL)) || next != pa + run) {
+			vt_error_destroy(err);
+			break;
+		}
+	}
+	if (run > len)
+		run = len;
+	block = vt_kdc_block_size(t->kdc);
+	first = (pa + block - 1) / block;
+	last = (pa + run) / block;
+	if (last > first)
+		vt_kdc_prefetch(t->kdc, first, last - first,
+				dest ? (unsigned char *)dest + (first * block - pa) : NULL);
+}
+
+void vt_target_prefetch_cancel(struct vt_target *t)
+{
+	if (t->kdc)
+		vt_kdc_cancel(t->kdc);
 }
 
 struct vt_error *vt_target_read_u64(struct vt_target *t, uint64_t vaddr,
