@@ -4,9 +4,11 @@
  * identity (build-id, release) used to refuse a vmlinux that does not
  * match the dump.
  *
- * The whole symtab is read once at create time: ~120k symbols, a few MB,
- * tens of milliseconds, and both directions (name -> address, address ->
- * name) need all of it anyway. Names point into the mmapped .strtab.
+ * The whole symtab is read once at create time (~120k symbols, a few MB)
+ * into the name map; the address index (a sort of ~100k symbols, the
+ * larger cost) is built on the first address lookup, which a command
+ * that only asks for types or names never makes. Names point into the
+ * mmapped .strtab.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,7 @@ struct elf_sym {
 	const char *name;
 	unsigned char bind;	/* STB_* */
 	unsigned char type;	/* STT_* */
+	bool addressable;	/* a place: goes into the address index */
 };
 
 struct elf_finder {
@@ -33,7 +36,8 @@ struct elf_finder {
 	struct elf_sym *syms;	/* every named symbol, symtab order */
 	size_t nsyms;
 	struct vt_strmap by_name;	/* name -> index into syms */
-	struct elf_sym *sorted;	/* FUNC/OBJECT/NOTYPE by address, deduplicated */
+	struct elf_sym *sorted;	/* FUNC/OBJECT/NOTYPE by address, deduplicated;
+				 * NULL until the first address lookup */
 	size_t nsorted;
 	struct vt_finder finder;
 };
@@ -97,7 +101,7 @@ static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
 	Elf_Scn *scn;
 	GElf_Shdr shdr;
 	Elf_Data *data;
-	size_t n, j = 0;
+	size_t n;
 
 	scn = find_symtab(ef->elf, &shdr);
 	if (!scn)
@@ -109,8 +113,7 @@ static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
 	/* Bounded by the section data libelf actually has. */
 	n = data->d_size / gelf_fsize(ef->elf, ELF_T_SYM, 1, EV_CURRENT);
 	ef->syms = calloc(n ? n : 1, sizeof(*ef->syms));
-	ef->sorted = calloc(n ? n : 1, sizeof(*ef->sorted));
-	if (!ef->syms || !ef->sorted)
+	if (!ef->syms || !vt_strmap_reserve(&ef->by_name, n))
 		return &vt_enomem;
 	for (size_t i = 1; i < n; i++) {
 		struct elf_sym *s = &ef->syms[ef->nsyms];
@@ -146,13 +149,26 @@ static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
 		 * Absolute symbols (__crc_*, build constants) are numbers, not
 		 * places: keep them out of address lookup.
 		 */
-		if ((type == STT_FUNC || type == STT_OBJECT || type == STT_NOTYPE) &&
-		    sym.st_shndx != SHN_ABS)
-			ef->sorted[ef->nsorted++] = *s;
+		s->addressable = (type == STT_FUNC || type == STT_OBJECT ||
+				  type == STT_NOTYPE) && sym.st_shndx != SHN_ABS;
 	}
-	qsort(ef->sorted, ef->nsorted, sizeof(*ef->sorted), sym_cmp);
+	return NULL;
+}
+
+/* The address index, from the symbols in symtab order. */
+static struct vt_error *build_sorted(struct elf_finder *ef)
+{
+	size_t n = 0, j = 0;
+
+	ef->sorted = calloc(ef->nsyms ? ef->nsyms : 1, sizeof(*ef->sorted));
+	if (!ef->sorted)
+		return &vt_enomem;
+	for (size_t i = 0; i < ef->nsyms; i++)
+		if (ef->syms[i].addressable)
+			ef->sorted[n++] = ef->syms[i];
+	qsort(ef->sorted, n, sizeof(*ef->sorted), sym_cmp);
 	/* One entry per address: the first of each run is the best alias. */
-	for (size_t i = 0; i < ef->nsorted; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!j || ef->sorted[j - 1].addr != ef->sorted[i].addr)
 			ef->sorted[j++] = ef->sorted[i];
 	ef->nsorted = j;
@@ -176,7 +192,10 @@ static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
 	struct elf_finder *ef = arg;
 	size_t lo = 0, hi = ef->nsorted;
 	const struct elf_sym *s;
+	struct vt_error *err;
 
+	if (!ef->sorted && (err = build_sorted(ef)))
+		return err;
 	/* The last symbol starting at or below addr. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
