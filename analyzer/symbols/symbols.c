@@ -45,6 +45,10 @@ struct vt_symbols {
 	struct vt_symbols_finder_status status[F_COUNT];
 	char *details[F_COUNT];
 	uint64_t kaslr;
+	/* With a vmlinux, kallsyms is decoded on the first question that
+	 * reaches it (the vmlinux's symtab answers first) or the first look
+	 * at the finders' status, not at open. */
+	bool kallsyms_pending;
 };
 
 static void set_status(struct vt_symbols *s, int slot, bool loaded,
@@ -226,6 +230,25 @@ static struct vt_error *check_kallsyms(struct vt_symbols *s)
 	return NULL;
 }
 
+/* Decode the dump's kallsyms; a failure is its status, not an error. */
+static void load_kallsyms(struct vt_symbols *s)
+{
+	struct vt_error *err;
+
+	s->kallsyms_pending = false;
+	err = vt_kallsyms_finder_create(s->target, s->arena, &s->finders[F_KALLSYMS]);
+	if (!err)
+		err = check_kallsyms(s);
+	if (!err) {
+		set_status(s, F_KALLSYMS, true, "decoded from the dump");
+	} else {
+		vt_finder_destroy(s->finders[F_KALLSYMS]);
+		s->finders[F_KALLSYMS] = NULL;
+		set_status(s, F_KALLSYMS, false, "%s", err->message);
+		vt_error_destroy(err);
+	}
+}
+
 struct vt_error *vt_symbols_create(struct vt_target *t,
 				   const struct vt_symbols_options *opts,
 				   struct vt_symbols **ret)
@@ -276,17 +299,10 @@ struct vt_error *vt_symbols_create(struct vt_target *t,
 	}
 
 	if (vt_target_info(t)->has_vmcoreinfo) {
-		err = vt_kallsyms_finder_create(t, s->arena, &s->finders[F_KALLSYMS]);
-		if (!err)
-			err = check_kallsyms(s);
-		if (!err) {
-			set_status(s, F_KALLSYMS, true, "decoded from the dump");
-		} else {
-			vt_finder_destroy(s->finders[F_KALLSYMS]);
-			s->finders[F_KALLSYMS] = NULL;
-			set_status(s, F_KALLSYMS, false, "%s", err->message);
-			vt_error_destroy(err);
-		}
+		if (vmlinux)
+			s->kallsyms_pending = true;
+		else
+			load_kallsyms(s);
 		err = vt_vmcoreinfo_finder_create(vt_target_vmcoreinfo(t), s->arena,
 						  &s->finders[F_VMCOREINFO]);
 		if (err)
@@ -326,9 +342,11 @@ void vt_symbols_destroy(struct vt_symbols *s)
 	free(s);
 }
 
-size_t vt_symbols_finder_status(const struct vt_symbols *s,
+size_t vt_symbols_finder_status(struct vt_symbols *s,
 				const struct vt_symbols_finder_status **ret)
 {
+	if (s->kallsyms_pending)
+		load_kallsyms(s);
 	*ret = s->status;
 	return F_COUNT;
 }
@@ -461,9 +479,14 @@ static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < F_COUNT; i++) {
 			bool first = qr->symbol_tables_first && finder_rows[i].symbol_table;
-			struct vt_finder *f = s->finders[i];
+			struct vt_finder *f;
 			struct vt_error *err;
 
+			/* kallsyms answers only symbols and addresses. */
+			if (i == F_KALLSYMS && s->kallsyms_pending && first == (round == 0) &&
+			    (which == Q_SYMBOL || which == Q_ADDRESS))
+				load_kallsyms(s);
+			f = s->finders[i];
 			if (!f || first != (round == 0))
 				continue;
 			err = qr->ask(s, f, q);

@@ -85,13 +85,14 @@ struct vt_error *vt_type_member(struct vt_type *t, const char *path,
 				uint64_t *bit_offset_ret,
 				struct vt_member **member_ret);
 
-/* For `info`: each finder's name, whether it loaded, and what it said. */
+/* For `info`: each finder's name, whether it loaded, and what it said
+ * (decodes a kallsyms still pending, hence not const). */
 struct vt_symbols_finder_status {
 	const char *name;
 	bool loaded;
 	const char *detail;	/* source or why not loaded */
 };
-size_t vt_symbols_finder_status(const struct vt_symbols *s,
+size_t vt_symbols_finder_status(struct vt_symbols *s,
 				const struct vt_symbols_finder_status **ret);
 
 struct vt_arena *vt_symbols_arena(struct vt_symbols *s);
