@@ -190,12 +190,13 @@ static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
 				    uint64_t *start, uint64_t *size)
 {
 	struct elf_finder *ef = arg;
-	size_t lo = 0, hi = ef->nsorted;
+	size_t lo = 0, hi;
 	const struct elf_sym *s;
 	struct vt_error *err;
 
 	if (!ef->sorted && (err = build_sorted(ef)))
 		return err;
+	hi = ef->nsorted;
 	/* The last symbol starting at or below addr. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
