@@ -49,6 +49,14 @@ struct vt_symbols {
 	 * reaches it (the vmlinux's symtab answers first) or the first look
 	 * at the finders' status, not at open. */
 	bool kallsyms_pending;
+	/*
+	 * The vmlinux's build-id is the dump's (checked, not forced): the
+	 * dump's kallsyms was generated from this link's symbols, so a name
+	 * its .symtab lacks is not in kallsyms either (x86_64 6.1: all 87347
+	 * kallsyms names are in the vmlinux's symtab) and a name lookup that
+	 * misses there does not decode kallsyms to miss again.
+	 */
+	bool vmlinux_same_build;
 };
 
 static void set_status(struct vt_symbols *s, int slot, bool loaded,
@@ -201,6 +209,7 @@ static struct vt_error *check_vmlinux(struct vt_symbols *s, const char *path,
 		return vt_error_create(VT_ERR_MISMATCH,
 			"%s has build-id %s but the dump %s has build-id %s (use --force to use it anyway)",
 			path, id.build_id, vt_target_info(s->target)->path, dump_id);
+	s->vmlinux_same_build = dump_id && strlen(dump_id) >= 16 && *id.build_id;
 	return NULL;
 }
 
@@ -484,7 +493,7 @@ static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
 
 			/* kallsyms answers only symbols and addresses. */
 			if (i == F_KALLSYMS && s->kallsyms_pending && first == (round == 0) &&
-			    (which == Q_SYMBOL || which == Q_ADDRESS))
+			    (which == Q_ADDRESS || (which == Q_SYMBOL && !s->vmlinux_same_build)))
 				load_kallsyms(s);
 			f = s->finders[i];
 			if (!f || first != (round == 0))
