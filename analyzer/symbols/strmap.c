@@ -69,24 +69,36 @@ bool vt_strmap_reserve(struct vt_strmap *m, size_t n)
 	return cap == m->cap || resize(m, cap);
 }
 
-static bool put(struct vt_strmap *m, const char *key, uint64_t value,
-		bool overwrite)
+uint64_t *vt_strmap_insert(struct vt_strmap *m, const char *key, uint64_t value,
+			   bool *added)
 {
 	struct vt_strmap_slot *s;
 	uint64_t h;
 
 	if ((m->count + 1) * 4 > m->cap * 3 && !grow(m))
-		return false;
+		return NULL;
 	h = hash_str(key);
 	s = find_slot(m->slots, m->cap, key, h);
+	*added = !s->key;
 	if (!s->key) {
 		s->key = key;
 		s->hash = (uint32_t)h;
 		s->value = value;
 		m->count++;
-	} else if (overwrite) {
-		s->value = value;
 	}
+	return &s->value;
+}
+
+static bool put(struct vt_strmap *m, const char *key, uint64_t value,
+		bool overwrite)
+{
+	bool added;
+	uint64_t *v = vt_strmap_insert(m, key, value, &added);
+
+	if (!v)
+		return false;
+	if (!added && overwrite)
+		*v = value;
 	return true;
 }
 
