@@ -188,7 +188,8 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 			off++;
 			tok = tokens + index[b];
 			tlen = toklen[b];
-			if (names_len + tlen + 2 > names_cap) {
+			/* Room for a whole 16-byte copy of a short token. */
+			if (names_len + (tlen > 16 ? tlen : 16) + 2 > names_cap) {
 				size_t ncap = names_cap ? names_cap * 2 : (1u << 20);
 				char *p;
 
@@ -205,7 +206,12 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 				kf->names = p;
 				names_cap = ncap;
 			}
-			memcpy(kf->names + names_len, tok, tlen);
+			/* A short token: one fixed-size copy (the token table is
+			 * read 256 bytes past its last token's start). */
+			if (tlen <= 16)
+				memcpy(kf->names + names_len, tok, 16);
+			else
+				memcpy(kf->names + names_len, tok, tlen);
 			names_len += tlen;
 		}
 		if (names_len + 1 > names_cap) {	/* empty name at start */
