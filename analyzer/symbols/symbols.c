@@ -758,6 +758,16 @@ struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 	return err;
 }
 
+struct vt_error *vt_type_pointee_name(struct vt_type *ptr, struct vt_type **ret)
+{
+	struct vt_type *p = vt_type_unqualified(ptr);
+
+	if (p && p->kind == VT_TYPE_POINTER && !p->target && p->finder &&
+	    p->finder->ops->resolve_name)
+		return p->finder->ops->resolve_name(p->finder->arg, p->ref, ret);
+	return vt_type_pointee(ptr, ret);
+}
+
 struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret)
 {
 	struct vt_error *err;

@@ -79,6 +79,13 @@ struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 				     int64_t *ret);
 /* The pointee of a POINTER type (resolved lazily). */
 struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret);
+/*
+ * For display only: the pointee's kind and name, which may be a bare
+ * named type (no members, size or typedef target) that is not kept as
+ * the pointer's target; what vt_type_pointee() gives when the finder has
+ * no cheaper answer.
+ */
+struct vt_error *vt_type_pointee_name(struct vt_type *ptr, struct vt_type **ret);
 
 /* Member lookup within a resolved struct/union, through anonymous members. */
 struct vt_error *vt_type_member(struct vt_type *t, const char *path,
