@@ -40,6 +40,9 @@ struct elf_finder {
 	struct elf_sym *sorted;	/* FUNC/OBJECT/NOTYPE by address, deduplicated;
 				 * NULL until the first address lookup */
 	size_t nsorted;
+	GElf_Shdr shdr;		/* the .symtab's */
+	Elf_Data *data;
+	bool loaded;		/* syms and by_name filled (first lookup) */
 	struct vt_finder finder;
 };
 
@@ -97,20 +100,28 @@ static int sym_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
+/* At create: the .symtab is there and readable; its symbols load later. */
+static struct vt_error *find_symtab_data(struct elf_finder *ef, const char *path)
 {
-	Elf_Scn *scn;
-	GElf_Shdr shdr;
-	Elf_Data *data;
-	size_t n;
+	Elf_Scn *scn = find_symtab(ef->elf, &ef->shdr);
 
-	scn = find_symtab(ef->elf, &shdr);
 	if (!scn)
 		return vt_error_create(VT_ERR_NOT_FOUND, "%s: no .symtab", path);
-	data = elf_getdata(scn, NULL);
-	if (!data || !shdr.sh_entsize)
+	ef->data = elf_getdata(scn, NULL);
+	if (!ef->data || !ef->shdr.sh_entsize)
 		return vt_error_create(VT_ERR_FORMAT, "%s: unreadable .symtab (%s)",
 				       path, elf_errmsg(-1));
+	return NULL;
+}
+
+/* On the first lookup: every named symbol, and the name map. */
+static struct vt_error *load_symtab(struct elf_finder *ef)
+{
+	GElf_Shdr shdr = ef->shdr;
+	Elf_Data *data = ef->data;
+	size_t n;
+
+	ef->loaded = true;
 	/* Bounded by the section data libelf actually has. */
 	n = data->d_size / gelf_fsize(ef->elf, ELF_T_SYM, 1, EV_CURRENT);
 	ef->syms = calloc(n ? n : 1, sizeof(*ef->syms));
@@ -249,8 +260,11 @@ static struct vt_error *build_sorted(struct elf_finder *ef)
 static struct vt_error *elf_symbol(void *arg, const char *name, uint64_t *ret)
 {
 	struct elf_finder *ef = arg;
+	struct vt_error *err;
 	uint64_t i;
 
+	if (!ef->loaded && (err = load_symtab(ef)))
+		return err;
 	if (!vt_strmap_get(&ef->by_name, name, &i))
 		return &vt_not_found;
 	*ret = ef->syms[i].addr;
@@ -265,6 +279,8 @@ static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
 	const struct elf_sym *s;
 	struct vt_error *err;
 
+	if (!ef->loaded && (err = load_symtab(ef)))
+		return err;
 	if (!ef->sorted && (err = build_sorted(ef)))
 		return err;
 	hi = ef->nsorted;
@@ -329,7 +345,7 @@ struct vt_error *vt_elf_finder_create(const char *path, struct vt_arena *arena,
 	vt_strmap_init(&ef->by_name);
 	err = open_elf(path, &ef->fd, &ef->elf);
 	if (!err)
-		err = load_symtab(ef, path);
+		err = find_symtab_data(ef, path);
 	if (err) {
 		elf_finder_free(ef);
 		return err;
