@@ -4,6 +4,9 @@ real dump, next to drgn's and crash's startup on the same dump (what a
 support engineer pays before typing the first command). Ratios only.
 Usage: bench/report.py [SCENARIO...]   (default: the x86 6.1 scenarios)
        bench/report.py x86-deb11-e x86-deb13-e x86-sid-e ppc-deb13-e arm64-deb13-e ...
+       BENCH_FORMATS=vmcore.kdump-d31,vmcore.elf bench/report.py x86-basic x86-hotplug
+           (issue 14's goal 1: report vs drgn's bare startup on the -d31 and
+           ELF dumps; x86 formats only, the dump alone; best of BENCH_REPS)
 """
 import json
 import os
@@ -11,7 +14,9 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import TOP, VT, dumpdir, measure
+from benchlib import REPS, TOP, VT, dumpdir, measure
+
+FORMATS = [f for f in os.environ.get("BENCH_FORMATS", "").split(",") if f]
 
 
 def main():
@@ -25,31 +30,39 @@ def main():
         # x86_64: the kdump alone (BTF and kallsyms in the dump); elsewhere
         # the ELF (ppc64 4K and arm64 6.12 kdumps are incomplete or absent)
         # with the vmlinux (no data symbols in their kallsyms).
-        fmt = "vmcore.kdump-zlib" if arch == "x86_64" else "vmcore.elf"
-        dump, vmlinux = os.path.join(d, fmt), os.path.join(d, "vmlinux")
-        args = [dump] if arch == "x86_64" else [dump, vmlinux]
-        vt = measure([VT, "report", *args], ok=(0, 1), reps=1)
-        with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/var/tmp")) as tmp:
-            core = dump
-            if arch == "aarch64":   # drgn needs the PT_LOADs' virtual addresses
-                core = os.path.join(tmp, "drgn.elf")
-                subprocess.run([sys.executable, os.path.join(TOP, "testdata", "arm64",
-                                                             "elf-for-drgn.py"),
-                                dump, core, os.path.join(d, "truth.json")], check=True,
-                               stdout=subprocess.DEVNULL)
-            drgn = measure(["drgn", "-q", "-c", core, "-s", vmlinux, "/dev/null"], reps=1)
-        crash = (float("nan"), 0)
-        if arch == "x86_64":
-            try:   # crash 8.0.2 predates 6.12's module layout: it may refuse
-                crash = measure(["crash", "-s", vmlinux, dump], stdin="quit\n", reps=1)
-            except RuntimeError:
-                pass
-        name = f"{sc}/{fmt[7:]}"
-        print(f"{name:34} {vt[0]:8.2f} {vt[1] / 1024:6.0f} {drgn[0]:7.2f} "
-              f"{drgn[1] / 1024:6.0f} {crash[0]:7.2f} {crash[1] / 1024:6.0f} "
-              f"{vt[0] / drgn[0]:7.3f} {vt[0] / crash[0]:7.3f}")
+        fmts = ["vmcore.kdump-zlib" if arch == "x86_64" else "vmcore.elf"]
+        if FORMATS and arch == "x86_64":
+            fmts = FORMATS
+        for fmt in fmts:
+            one(sc, d, arch, fmt, REPS if FORMATS else 1)
     import benchlib   # every measure() above, into bench/results/report.json
     benchlib.save("report")
+
+
+def one(sc, d, arch, fmt, reps):
+    """One dump: report, drgn's and crash's startup, best of reps each."""
+    dump, vmlinux = os.path.join(d, fmt), os.path.join(d, "vmlinux")
+    args = [dump] if arch == "x86_64" else [dump, vmlinux]
+    vt = measure([VT, "report", *args], ok=(0, 1), reps=reps)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/var/tmp")) as tmp:
+        core = dump
+        if arch == "aarch64":   # drgn needs the PT_LOADs' virtual addresses
+            core = os.path.join(tmp, "drgn.elf")
+            subprocess.run([sys.executable, os.path.join(TOP, "testdata", "arm64",
+                                                         "elf-for-drgn.py"),
+                            dump, core, os.path.join(d, "truth.json")], check=True,
+                           stdout=subprocess.DEVNULL)
+        drgn = measure(["drgn", "-q", "-c", core, "-s", vmlinux, "/dev/null"], reps=reps)
+    crash = (float("nan"), 0)
+    if arch == "x86_64":
+        try:   # crash 8.0.2 predates 6.12's module layout: it may refuse
+            crash = measure(["crash", "-s", vmlinux, dump], stdin="quit\n", reps=reps)
+        except RuntimeError:
+            pass
+    name = f"{sc}/{fmt[7:]}"
+    print(f"{name:34} {vt[0]:8.2f} {vt[1] / 1024:6.0f} {drgn[0]:7.2f} "
+          f"{drgn[1] / 1024:6.0f} {crash[0]:7.2f} {crash[1] / 1024:6.0f} "
+          f"{vt[0] / drgn[0]:7.3f} {vt[0] / crash[0]:7.3f}")
 
 
 if __name__ == "__main__":

@@ -4,12 +4,15 @@ vmtriage against drgn and crash, on the same dump in one run.
 
   vmtriage info DUMP                 types and symbols from the dump (BTF, kallsyms)
   vmtriage info DUMP VMLINUX         + vmlinux (.BTF, lazy DWARF, symtab)
+  vmtriage type DUMP struct page     startup to a type answered, BTF from the dump
   vmtriage type --no-btf ... TYPE    one type from DWARF (lazy CU index)
   drgn -c DUMP -s VMLINUX /dev/null  drgn ready (DWARF indexed), empty script
   crash -s VMLINUX DUMP < quit       crash to its prompt
 
 Reported as ratios (vmtriage / peer); nothing is asserted.
 Usage: bench/startup.py [SCENARIO] [FORMAT]   (default x86-hotplug vmcore.kdump-zlib)
+Issue 14's goal 2 (types answered <= 1/5 of drgn's startup):
+       bench/startup.py x86-basic vmcore.kdump-d31; bench/startup.py x86-basic vmcore.elf
 """
 import os
 import sys
@@ -27,6 +30,7 @@ def main():
     rows = {
         "vmtriage (BTF from dump)": measure([VT, "info", dump])[:2],
         "vmtriage (vmlinux)": measure([VT, "info", dump, vmlinux])[:2],
+        "vmtriage (BTF, type page)": measure([VT, "type", dump, "struct", "page"])[:2],
         # One process per type: each pays its own lazy CU scan.
         **{f"vmtriage (DWARF, {t})": measure(
             [VT, "type", "--no-btf", dump, vmlinux, "struct", t])[:2] for t in types[:3] + types[-1:]},

@@ -26,7 +26,7 @@ static void type_str(struct vt_type *t, char *buf, size_t len, int depth)
 			 *t->name ? t->name : "{...}");
 		break;
 	case VT_TYPE_POINTER:
-		err = vt_type_pointee(t, &p);
+		err = vt_type_pointee_name(t, &p);
 		if (err) {
 			vt_error_destroy(err);
 			snprintf(buf, len, "void *");

@@ -109,6 +109,7 @@ static const struct vt_finder_ops dwarf_ops = {
 	.name = "dwarf",
 	.type = dwarf_type,
 	.resolve = vt_dwarf_resolve,
+	.resolve_name = vt_dwarf_resolve_name,
 	.constant = dwarf_constant,
 	.lines = vt_dwarf_lines,
 	.destroy = dwarf_destroy,

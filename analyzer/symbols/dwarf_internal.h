@@ -97,5 +97,6 @@ struct vt_type *vt_dwarf_new_type(struct dwarf_finder *df, enum vt_type_kind kin
 				  const char *name);
 /* dwarf_types.c: the type at a DIE offset; 0 (a pointer without DW_AT_type) is void. */
 struct vt_error *vt_dwarf_resolve(void *arg, uint64_t ref, struct vt_type **ret);
+struct vt_error *vt_dwarf_resolve_name(void *arg, uint64_t ref, struct vt_type **ret);
 
 #endif

@@ -555,3 +555,62 @@ struct vt_error *vt_dwarf_resolve(void *arg, uint64_t ref, struct vt_type **ret)
 				       (unsigned long long)ref);
 	return convert(df, &die, 0, ret);
 }
+
+/*
+ * For display (`type`'s "struct foo *"): the pointee's kind and name
+ * without converting it, so a struct declared only in this CU is not
+ * looked for through every other CU (the whole index, for an opaque
+ * one). Qualifiers are skipped as convert() does; a struct, union, enum
+ * or typedef becomes a bare named type, not cached; anything else is
+ * converted as usual.
+ */
+struct vt_error *vt_dwarf_resolve_name(void *arg, uint64_t ref, struct vt_type **ret)
+{
+	struct dwarf_finder *df = arg;
+	struct vt_type *t = ref ? cache_get(df, ref) : df->void_type;
+	Dwarf_Attribute a;
+	Dwarf_Die die;
+
+	if (t) {
+		*ret = t;
+		return NULL;
+	}
+	if (!dwarf_offdie(df->dwarf, ref, &die))
+		return vt_error_create(VT_ERR_FORMAT, "DWARF: no DIE at 0x%llx",
+				       (unsigned long long)ref);
+	for (int depth = 0; depth < MAX_DEPTH; depth++) {
+		int tag = dwarf_tag(&die);
+
+		switch (tag) {
+		case DW_TAG_const_type:
+		case DW_TAG_volatile_type:
+		case DW_TAG_restrict_type:
+		case DW_TAG_atomic_type:
+		case DW_TAG_immutable_type:
+		case DW_TAG_packed_type:
+		case DW_TAG_shared_type:
+			if (!dwarf_attr_integrate(&die, DW_AT_type, &a)) {
+				*ret = df->void_type;
+				return NULL;
+			}
+			if (!dwarf_formref_die(&a, &die))
+				return dw_error(&die, "following DW_AT_type");
+			continue;
+		case DW_TAG_structure_type:
+		case DW_TAG_class_type:
+		case DW_TAG_union_type:
+		case DW_TAG_enumeration_type:
+		case DW_TAG_typedef:
+			t = vt_dwarf_new_type(df, tag == DW_TAG_typedef ? VT_TYPE_TYPEDEF :
+					      tag_kind(tag), die_name(&die));
+			if (!t)
+				return &vt_enomem;
+			t->incomplete = true;	/* nothing but the name is known */
+			*ret = t;
+			return NULL;
+		default:
+			return vt_dwarf_resolve(df, dwarf_dieoffset(&die), ret);
+		}
+	}
+	return bad(&die, "types nest deeper than %d", MAX_DEPTH);
+}

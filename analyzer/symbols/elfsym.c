@@ -4,9 +4,11 @@
  * identity (build-id, release) used to refuse a vmlinux that does not
  * match the dump.
  *
- * The whole symtab is read once at create time: ~120k symbols, a few MB,
- * tens of milliseconds, and both directions (name -> address, address ->
- * name) need all of it anyway. Names point into the mmapped .strtab.
+ * The whole symtab is read once at create time (~120k symbols, a few MB)
+ * into the name map; the address index (a sort of ~100k symbols, the
+ * larger cost) is built on the first address lookup, which a command
+ * that only asks for types or names never makes. Names point into the
+ * mmapped .strtab.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +27,8 @@ struct elf_sym {
 	const char *name;
 	unsigned char bind;	/* STB_* */
 	unsigned char type;	/* STT_* */
+	bool addressable;	/* a place: goes into the address index */
+	uint32_t order;		/* position among the named symbols */
 };
 
 struct elf_finder {
@@ -33,8 +37,12 @@ struct elf_finder {
 	struct elf_sym *syms;	/* every named symbol, symtab order */
 	size_t nsyms;
 	struct vt_strmap by_name;	/* name -> index into syms */
-	struct elf_sym *sorted;	/* FUNC/OBJECT/NOTYPE by address, deduplicated */
+	struct elf_sym *sorted;	/* FUNC/OBJECT/NOTYPE by address, deduplicated;
+				 * NULL until the first address lookup */
 	size_t nsorted;
+	GElf_Shdr shdr;		/* the .symtab's */
+	Elf_Data *data;
+	bool loaded;		/* syms and by_name filled (first lookup) */
 	struct vt_finder finder;
 };
 
@@ -92,29 +100,37 @@ static int sym_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
-static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
+/* At create: the .symtab is there and readable; its symbols load later. */
+static struct vt_error *find_symtab_data(struct elf_finder *ef, const char *path)
 {
-	Elf_Scn *scn;
-	GElf_Shdr shdr;
-	Elf_Data *data;
-	size_t n, j = 0;
+	Elf_Scn *scn = find_symtab(ef->elf, &ef->shdr);
 
-	scn = find_symtab(ef->elf, &shdr);
 	if (!scn)
 		return vt_error_create(VT_ERR_NOT_FOUND, "%s: no .symtab", path);
-	data = elf_getdata(scn, NULL);
-	if (!data || !shdr.sh_entsize)
+	ef->data = elf_getdata(scn, NULL);
+	if (!ef->data || !ef->shdr.sh_entsize)
 		return vt_error_create(VT_ERR_FORMAT, "%s: unreadable .symtab (%s)",
 				       path, elf_errmsg(-1));
+	return NULL;
+}
+
+/* On the first lookup: every named symbol, and the name map. */
+static struct vt_error *load_symtab(struct elf_finder *ef)
+{
+	GElf_Shdr shdr = ef->shdr;
+	Elf_Data *data = ef->data;
+	size_t n;
+
+	ef->loaded = true;
 	/* Bounded by the section data libelf actually has. */
 	n = data->d_size / gelf_fsize(ef->elf, ELF_T_SYM, 1, EV_CURRENT);
 	ef->syms = calloc(n ? n : 1, sizeof(*ef->syms));
-	ef->sorted = calloc(n ? n : 1, sizeof(*ef->sorted));
-	if (!ef->syms || !ef->sorted)
+	if (!ef->syms || !vt_strmap_reserve(&ef->by_name, n))
 		return &vt_enomem;
 	for (size_t i = 1; i < n; i++) {
 		struct elf_sym *s = &ef->syms[ef->nsyms];
-		uint64_t prev;
+		uint64_t *prev;
+		bool added;
 		GElf_Sym sym;
 		const char *name;
 		unsigned char type;
@@ -133,26 +149,108 @@ static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
 		s->name = name;
 		s->bind = GELF_ST_BIND(sym.st_info);
 		s->type = type;
+		s->order = (uint32_t)ef->nsyms;
 		/* A repeated name: a global beats a local of the same name. */
-		if (vt_strmap_get(&ef->by_name, name, &prev)) {
-			if (bind_rank(s->bind) > bind_rank(ef->syms[prev].bind) &&
-			    !vt_strmap_set(&ef->by_name, name, ef->nsyms))
-				return &vt_enomem;
-		} else if (!vt_strmap_add(&ef->by_name, name, ef->nsyms)) {
+		if (!(prev = vt_strmap_insert(&ef->by_name, name, ef->nsyms, &added)))
 			return &vt_enomem;
-		}
+		if (!added && bind_rank(s->bind) > bind_rank(ef->syms[*prev].bind))
+			*prev = ef->nsyms;
 		ef->nsyms++;
 		/*
 		 * Absolute symbols (__crc_*, build constants) are numbers, not
 		 * places: keep them out of address lookup.
 		 */
-		if ((type == STT_FUNC || type == STT_OBJECT || type == STT_NOTYPE) &&
-		    sym.st_shndx != SHN_ABS)
-			ef->sorted[ef->nsorted++] = *s;
+		s->addressable = (type == STT_FUNC || type == STT_OBJECT ||
+				  type == STT_NOTYPE) && sym.st_shndx != SHN_ABS;
 	}
-	qsort(ef->sorted, ef->nsorted, sizeof(*ef->sorted), sym_cmp);
+	return NULL;
+}
+
+/*
+ * A stable sort by sym_cmp (what glibc's merge sort gave, to the alias):
+ * a stable radix sort of (address, symtab position) by address, then
+ * each run of one address (a few aliases) by sym_cmp, stably. ~100k
+ * symbols: a few milliseconds where qsort's comparison calls took tens.
+ */
+static int sym_cmp_stable(const void *pa, const void *pb)
+{
+	const struct elf_sym *a = pa, *b = pb;
+	int c = sym_cmp(a, b);
+
+	return c ? c : a->order < b->order ? -1 : a->order > b->order;
+}
+
+struct addr_key {
+	uint64_t addr;
+	size_t i;
+};
+
+static bool sort_syms(struct elf_sym *syms, size_t n)
+{
+	struct addr_key *a = malloc((n ? n : 1) * sizeof(*a)), *b = malloc((n ? n : 1) * sizeof(*b));
+	struct elf_sym *out = malloc((n ? n : 1) * sizeof(*out));
+	uint64_t all_or = 0, all_and = ~0ull;
+
+	if (!a || !b || !out) {
+		free(a);
+		free(b);
+		free(out);
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		a[i] = (struct addr_key){ syms[i].addr, i };
+		all_or |= syms[i].addr;
+		all_and &= syms[i].addr;
+	}
+	for (int shift = 0; shift < 64; shift += 8) {
+		size_t count[257] = { 0 };
+		struct addr_key *t;
+
+		/* A byte every address shares (the kernel's high bytes) sorts nothing. */
+		if (!(((all_or ^ all_and) >> shift) & 0xff))
+			continue;
+		for (size_t i = 0; i < n; i++)
+			count[((a[i].addr >> shift) & 0xff) + 1]++;
+		for (int k = 0; k < 256; k++)
+			count[k + 1] += count[k];
+		for (size_t i = 0; i < n; i++)
+			b[count[(a[i].addr >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	for (size_t i = 0; i < n; i++)
+		out[i] = syms[a[i].i];
+	/* Runs of one address (some hold thousands): by sym_cmp, then
+	 * symtab position, which makes the order stable. */
+	for (size_t lo = 0, hi; lo < n; lo = hi) {
+		for (hi = lo + 1; hi < n && out[hi].addr == out[lo].addr; hi++)
+			;
+		if (hi - lo > 1)
+			qsort(out + lo, hi - lo, sizeof(*out), sym_cmp_stable);
+	}
+	memcpy(syms, out, n * sizeof(*out));
+	free(a);
+	free(b);
+	free(out);
+	return true;
+}
+
+/* The address index, from the symbols in symtab order. */
+static struct vt_error *build_sorted(struct elf_finder *ef)
+{
+	size_t n = 0, j = 0;
+
+	ef->sorted = calloc(ef->nsyms ? ef->nsyms : 1, sizeof(*ef->sorted));
+	if (!ef->sorted)
+		return &vt_enomem;
+	for (size_t i = 0; i < ef->nsyms; i++)
+		if (ef->syms[i].addressable)
+			ef->sorted[n++] = ef->syms[i];
+	if (!sort_syms(ef->sorted, n))
+		return &vt_enomem;
 	/* One entry per address: the first of each run is the best alias. */
-	for (size_t i = 0; i < ef->nsorted; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!j || ef->sorted[j - 1].addr != ef->sorted[i].addr)
 			ef->sorted[j++] = ef->sorted[i];
 	ef->nsorted = j;
@@ -162,8 +260,11 @@ static struct vt_error *load_symtab(struct elf_finder *ef, const char *path)
 static struct vt_error *elf_symbol(void *arg, const char *name, uint64_t *ret)
 {
 	struct elf_finder *ef = arg;
+	struct vt_error *err;
 	uint64_t i;
 
+	if (!ef->loaded && (err = load_symtab(ef)))
+		return err;
 	if (!vt_strmap_get(&ef->by_name, name, &i))
 		return &vt_not_found;
 	*ret = ef->syms[i].addr;
@@ -174,9 +275,15 @@ static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
 				    uint64_t *start, uint64_t *size)
 {
 	struct elf_finder *ef = arg;
-	size_t lo = 0, hi = ef->nsorted;
+	size_t lo = 0, hi;
 	const struct elf_sym *s;
+	struct vt_error *err;
 
+	if (!ef->loaded && (err = load_symtab(ef)))
+		return err;
+	if (!ef->sorted && (err = build_sorted(ef)))
+		return err;
+	hi = ef->nsorted;
 	/* The last symbol starting at or below addr. */
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -238,7 +345,7 @@ struct vt_error *vt_elf_finder_create(const char *path, struct vt_arena *arena,
 	vt_strmap_init(&ef->by_name);
 	err = open_elf(path, &ef->fd, &ef->elf);
 	if (!err)
-		err = load_symtab(ef, path);
+		err = find_symtab_data(ef, path);
 	if (err) {
 		elf_finder_free(ef);
 		return err;

@@ -35,6 +35,8 @@ struct vt_finder_ops {
 				 const char *name, struct vt_type **ret);
 	/* Pointee of a pointer type this finder produced. */
 	struct vt_error *(*resolve)(void *arg, uint64_t ref, struct vt_type **ret);
+	/* Optional: the pointee's kind and name only, for display; not kept. */
+	struct vt_error *(*resolve_name)(void *arg, uint64_t ref, struct vt_type **ret);
 	/* Enumerator or named constant. */
 	struct vt_error *(*constant)(void *arg, const char *name, int64_t *ret);
 	/* Member offset "struct.a.b" without building the type (VMCOREINFO). */

@@ -118,6 +118,7 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 	uint64_t names_va, num_va, table_va, index_va, offsets_va = 0, base_va = 0,
 		 addrs_va = 0, base = 0, off = 0;
 	uint16_t index[256];
+	uint8_t toklen[256];
 	char *tokens = NULL;
 	size_t tokens_len = 0, names_len = 0, names_cap = 0;
 	struct names_reader *r = NULL;
@@ -147,6 +148,11 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 		return vt_error_prefix(err, "kallsyms_relative_base");
 	if ((err = read_tokens(t, table_va, index_va, &tokens, index, &tokens_len)))
 		return err;
+	for (int i = 0; i < 256; i++) {
+		size_t n = strnlen(tokens + index[i], tokens_len - index[i]);
+
+		toklen[i] = n > 255 ? 255 : (uint8_t)n;
+	}
 	kf->syms = calloc(num, sizeof(*kf->syms));
 	r = malloc(sizeof(*r));
 	if (!kf->syms || !r) {
@@ -174,11 +180,16 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 			const char *tok;
 			size_t tlen;
 
-			if ((err = names_byte(r, off++, &b)))
+			/* The buffered bytes directly; names_byte() refills. */
+			if (off >= r->buf_start && off < r->buf_start + r->buf_len)
+				b = r->buf[off - r->buf_start];
+			else if ((err = names_byte(r, off, &b)))
 				goto out;
+			off++;
 			tok = tokens + index[b];
-			tlen = strnlen(tok, tokens_len - index[b]);
-			if (names_len + tlen + 2 > names_cap) {
+			tlen = toklen[b];
+			/* Room for a whole 16-byte copy of a short token. */
+			if (names_len + (tlen > 16 ? tlen : 16) + 2 > names_cap) {
 				size_t ncap = names_cap ? names_cap * 2 : (1u << 20);
 				char *p;
 
@@ -195,7 +206,12 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 				kf->names = p;
 				names_cap = ncap;
 			}
-			memcpy(kf->names + names_len, tok, tlen);
+			/* A short token: one fixed-size copy (the token table is
+			 * read 256 bytes past its last token's start). */
+			if (tlen <= 16)
+				memcpy(kf->names + names_len, tok, 16);
+			else
+				memcpy(kf->names + names_len, tok, tlen);
 			names_len += tlen;
 		}
 		if (names_len + 1 > names_cap) {	/* empty name at start */
@@ -238,6 +254,10 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 	}
 	kf->nsyms = num;
 	/* Names first (strmap keeps the first), then sort by address. */
+	if (!vt_strmap_reserve(&kf->by_name, num)) {
+		err = &vt_enomem;
+		goto out;
+	}
 	for (uint32_t i = 0; i < num; i++) {
 		const char *name = kf->names + kf->syms[i].name;
 
@@ -251,7 +271,13 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 		if (kf->by_name.slots[s].key)
 			kf->by_name.slots[s].value =
 				kf->syms[kf->by_name.slots[s].value].addr;
-	qsort(kf->syms, num, sizeof(*kf->syms), cmp_ksym);
+	/* kallsyms is in address order already (scripts/kallsyms sorts it);
+	 * the stable sort only runs when it is not. */
+	for (uint32_t i = 1; i < num; i++)
+		if (kf->syms[i].addr < kf->syms[i - 1].addr) {
+			qsort(kf->syms, num, sizeof(*kf->syms), cmp_ksym);
+			break;
+		}
 out:
 	free(tokens);
 	free(r);

@@ -45,6 +45,18 @@ struct vt_symbols {
 	struct vt_symbols_finder_status status[F_COUNT];
 	char *details[F_COUNT];
 	uint64_t kaslr;
+	/* With a vmlinux, kallsyms is decoded on the first question that
+	 * reaches it (the vmlinux's symtab answers first) or the first look
+	 * at the finders' status, not at open. */
+	bool kallsyms_pending;
+	/*
+	 * The vmlinux's build-id is the dump's (checked, not forced): the
+	 * dump's kallsyms was generated from this link's symbols, so a name
+	 * its .symtab lacks is not in kallsyms either (x86_64 6.1: all 87347
+	 * kallsyms names are in the vmlinux's symtab) and a name lookup that
+	 * misses there does not decode kallsyms to miss again.
+	 */
+	bool vmlinux_same_build;
 };
 
 static void set_status(struct vt_symbols *s, int slot, bool loaded,
@@ -197,6 +209,7 @@ static struct vt_error *check_vmlinux(struct vt_symbols *s, const char *path,
 		return vt_error_create(VT_ERR_MISMATCH,
 			"%s has build-id %s but the dump %s has build-id %s (use --force to use it anyway)",
 			path, id.build_id, vt_target_info(s->target)->path, dump_id);
+	s->vmlinux_same_build = dump_id && strlen(dump_id) >= 16 && *id.build_id;
 	return NULL;
 }
 
@@ -224,6 +237,25 @@ static struct vt_error *check_kallsyms(struct vt_symbols *s)
 				probes[i], b, a);
 	}
 	return NULL;
+}
+
+/* Decode the dump's kallsyms; a failure is its status, not an error. */
+static void load_kallsyms(struct vt_symbols *s)
+{
+	struct vt_error *err;
+
+	s->kallsyms_pending = false;
+	err = vt_kallsyms_finder_create(s->target, s->arena, &s->finders[F_KALLSYMS]);
+	if (!err)
+		err = check_kallsyms(s);
+	if (!err) {
+		set_status(s, F_KALLSYMS, true, "decoded from the dump");
+	} else {
+		vt_finder_destroy(s->finders[F_KALLSYMS]);
+		s->finders[F_KALLSYMS] = NULL;
+		set_status(s, F_KALLSYMS, false, "%s", err->message);
+		vt_error_destroy(err);
+	}
 }
 
 struct vt_error *vt_symbols_create(struct vt_target *t,
@@ -276,17 +308,10 @@ struct vt_error *vt_symbols_create(struct vt_target *t,
 	}
 
 	if (vt_target_info(t)->has_vmcoreinfo) {
-		err = vt_kallsyms_finder_create(t, s->arena, &s->finders[F_KALLSYMS]);
-		if (!err)
-			err = check_kallsyms(s);
-		if (!err) {
-			set_status(s, F_KALLSYMS, true, "decoded from the dump");
-		} else {
-			vt_finder_destroy(s->finders[F_KALLSYMS]);
-			s->finders[F_KALLSYMS] = NULL;
-			set_status(s, F_KALLSYMS, false, "%s", err->message);
-			vt_error_destroy(err);
-		}
+		if (vmlinux)
+			s->kallsyms_pending = true;
+		else
+			load_kallsyms(s);
 		err = vt_vmcoreinfo_finder_create(vt_target_vmcoreinfo(t), s->arena,
 						  &s->finders[F_VMCOREINFO]);
 		if (err)
@@ -326,9 +351,11 @@ void vt_symbols_destroy(struct vt_symbols *s)
 	free(s);
 }
 
-size_t vt_symbols_finder_status(const struct vt_symbols *s,
+size_t vt_symbols_finder_status(struct vt_symbols *s,
 				const struct vt_symbols_finder_status **ret)
 {
+	if (s->kallsyms_pending)
+		load_kallsyms(s);
 	*ret = s->status;
 	return F_COUNT;
 }
@@ -461,9 +488,14 @@ static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
 	for (int round = 0; round < 2; round++) {
 		for (int i = 0; i < F_COUNT; i++) {
 			bool first = qr->symbol_tables_first && finder_rows[i].symbol_table;
-			struct vt_finder *f = s->finders[i];
+			struct vt_finder *f;
 			struct vt_error *err;
 
+			/* kallsyms answers only symbols and addresses. */
+			if (i == F_KALLSYMS && s->kallsyms_pending && first == (round == 0) &&
+			    (which == Q_ADDRESS || (which == Q_SYMBOL && !s->vmlinux_same_build)))
+				load_kallsyms(s);
+			f = s->finders[i];
 			if (!f || first != (round == 0))
 				continue;
 			err = qr->ask(s, f, q);
@@ -724,6 +756,16 @@ struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
 		return vt_error_create(VT_ERR_NOT_FOUND, "constant %s not found", name);
 	return err;
+}
+
+struct vt_error *vt_type_pointee_name(struct vt_type *ptr, struct vt_type **ret)
+{
+	struct vt_type *p = vt_type_unqualified(ptr);
+
+	if (p && p->kind == VT_TYPE_POINTER && !p->target && p->finder &&
+	    p->finder->ops->resolve_name)
+		return p->finder->ops->resolve_name(p->finder->arg, p->ref, ret);
+	return vt_type_pointee(ptr, ret);
 }
 
 struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret)

@@ -79,19 +79,27 @@ struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 				     int64_t *ret);
 /* The pointee of a POINTER type (resolved lazily). */
 struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret);
+/*
+ * For display only: the pointee's kind and name, which may be a bare
+ * named type (no members, size or typedef target) that is not kept as
+ * the pointer's target; what vt_type_pointee() gives when the finder has
+ * no cheaper answer.
+ */
+struct vt_error *vt_type_pointee_name(struct vt_type *ptr, struct vt_type **ret);
 
 /* Member lookup within a resolved struct/union, through anonymous members. */
 struct vt_error *vt_type_member(struct vt_type *t, const char *path,
 				uint64_t *bit_offset_ret,
 				struct vt_member **member_ret);
 
-/* For `info`: each finder's name, whether it loaded, and what it said. */
+/* For `info`: each finder's name, whether it loaded, and what it said
+ * (decodes a kallsyms still pending, hence not const). */
 struct vt_symbols_finder_status {
 	const char *name;
 	bool loaded;
 	const char *detail;	/* source or why not loaded */
 };
-size_t vt_symbols_finder_status(const struct vt_symbols *s,
+size_t vt_symbols_finder_status(struct vt_symbols *s,
 				const struct vt_symbols_finder_status **ret);
 
 struct vt_arena *vt_symbols_arena(struct vt_symbols *s);
