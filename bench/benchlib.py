@@ -3,6 +3,7 @@ command (best of BENCH_REPS runs; wall time from perf_counter, since GNU
 time's %e has 10 ms steps; peak RSS from GNU time's %M)."""
 import os
 import subprocess
+import sys
 import time
 
 TOP = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..")
@@ -26,6 +27,19 @@ def measure(argv, stdin=None, ok=(0,), capture=False, reps=None):
         best = cur if best is None or cur[0] < best[0] else best
     _note(argv, stdin, best[0], best[1], reps or REPS)
     return best
+
+
+def drgn_core(d, dump, arch, tmp):
+    """The dump as drgn 0.0.22 can read it: on arm64 a copy in tmp whose
+    PT_LOADs carry virtual addresses (QEMU leaves them equal to the physical
+    ones), elsewhere the dump itself."""
+    if arch != "aarch64":
+        return dump
+    core = os.path.join(tmp, "drgn.elf")
+    subprocess.run([sys.executable, os.path.join(TOP, "testdata", "arm64", "elf-for-drgn.py"),
+                    dump, core, os.path.join(d, "truth.json")], check=True,
+                   stdout=subprocess.DEVNULL)
+    return core
 
 
 def dumpdir(scenario):

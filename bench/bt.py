@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-from benchlib import TOP, VT, dumpdir, measure
+from benchlib import VT, drgn_core, dumpdir, measure
 
 DRGN_LOOP = """
 import sys
@@ -45,13 +45,7 @@ def main():
         # The dump alone (BTF and kallsyms in it): no DWARF lines, no symtab.
         alone = measure([VT, "bt", "--all", dump], reps=3) if arch == "x86_64" else None
         with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/var/tmp")) as tmp:
-            core = dump
-            if arch == "aarch64":   # drgn needs the PT_LOADs' virtual addresses
-                core = os.path.join(tmp, "drgn.elf")
-                subprocess.run([sys.executable, os.path.join(TOP, "testdata", "arm64",
-                                                             "elf-for-drgn.py"),
-                                dump, core, os.path.join(d, "truth.json")], check=True,
-                               stdout=subprocess.DEVNULL)
+            core = drgn_core(d, dump, arch, tmp)
             script = os.path.join(tmp, "loop.py")
             with open(script, "w") as f:
                 f.write(DRGN_LOOP)

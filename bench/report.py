@@ -10,11 +10,10 @@ Usage: bench/report.py [SCENARIO...]   (default: the x86 6.1 scenarios)
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from benchlib import REPS, TOP, VT, dumpdir, measure
+from benchlib import REPS, VT, drgn_core, dumpdir, measure
 
 FORMATS = [f for f in os.environ.get("BENCH_FORMATS", "").split(",") if f]
 
@@ -45,13 +44,7 @@ def one(sc, d, arch, fmt, reps):
     args = [dump] if arch == "x86_64" else [dump, vmlinux]
     vt = measure([VT, "report", *args], ok=(0, 1), reps=reps)
     with tempfile.TemporaryDirectory(dir=os.environ.get("TMPDIR", "/var/tmp")) as tmp:
-        core = dump
-        if arch == "aarch64":   # drgn needs the PT_LOADs' virtual addresses
-            core = os.path.join(tmp, "drgn.elf")
-            subprocess.run([sys.executable, os.path.join(TOP, "testdata", "arm64",
-                                                         "elf-for-drgn.py"),
-                            dump, core, os.path.join(d, "truth.json")], check=True,
-                           stdout=subprocess.DEVNULL)
+        core = drgn_core(d, dump, arch, tmp)
         drgn = measure(["drgn", "-q", "-c", core, "-s", vmlinux, "/dev/null"], reps=reps)
     crash = (float("nan"), 0)
     if arch == "x86_64":

@@ -51,3 +51,43 @@ def kdump_filter_pfns(path, pfns):
         f.seek(pd_off)
         f.write(descs)
     return sorted(dropped)
+
+
+def set_prstatus_pids(path, pids):
+    """Set each NT_PRSTATUS note's pr_pid (offset 32 of its desc) in a dump
+    copy, ELF or kdump-compressed: pids maps a CPU (note order) to a PID.
+    This gives drgn what a kdump vmcore holds (the pid of the task running
+    on each CPU); QEMU writes the vCPU number there. Returns how many notes
+    were rewritten."""
+    with open(path, "r+b") as f:
+        head = f.read(64)
+        if head[:4] == b"\x7fELF":
+            e = ">" if head[5] == 2 else "<"
+            phoff, = struct.unpack_from(e + "Q", head, 0x20)
+            phentsize, phnum = struct.unpack_from(e + "HH", head, 0x36)
+            notes = []
+            for i in range(phnum):
+                f.seek(phoff + i * phentsize)
+                p_type, _, p_offset, _, _, p_filesz = struct.unpack(e + "IIQQQQ", f.read(40))
+                if p_type == 4:     # PT_NOTE
+                    notes.append((p_offset, p_filesz))
+        else:
+            e, block, sub, _, _ = kdump_layout(f)
+            f.seek(sub + 48)        # the sub-header's offset_note, size_note
+            notes = [struct.unpack(e + "QQ", f.read(16))]
+        cpu = done = 0
+        for off, size in notes:
+            f.seek(off)
+            data = f.read(size)
+            pos = 0
+            while pos + 12 <= len(data):
+                namesz, descsz, typ = struct.unpack_from(e + "III", data, pos)
+                desc = pos + 12 + (namesz + 3) // 4 * 4
+                if typ == 1:        # NT_PRSTATUS
+                    if cpu in pids:
+                        f.seek(off + desc + 32)
+                        f.write(struct.pack(e + "i", pids[cpu]))
+                        done += 1
+                    cpu += 1
+                pos = desc + (descsz + 3) // 4 * 4
+    return done

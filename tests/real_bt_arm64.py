@@ -23,42 +23,18 @@ of the temp copy only).
 import json
 import os
 import re
-import struct
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vtlib  # noqa: E402
+from dumpedit import set_prstatus_pids  # noqa: E402
 
 c = vtlib.Checks("real_bt_arm64")
 TMP = os.environ.get("TMPDIR") or "/var/tmp"
 SCENARIOS = ["arm64-deb12-basic", "arm64-deb13-basic", "arm64-deb13-va48"]
 SLEEP_FRAMES = 8
 stats = []
-
-
-def set_prstatus_pids(path, pids):
-    """pr_pid (offset 32 of each NT_PRSTATUS desc, in note order = CPU) := pids[cpu]."""
-    with open(path, "r+b") as f:
-        data = f.read()
-        phoff, = struct.unpack_from("<Q", data, 0x20)
-        phentsize, phnum = struct.unpack_from("<HH", data, 0x36)
-        n = 0
-        for i in range(phnum):
-            p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
-                "<IIQQQQ", data, phoff + i * phentsize)
-            if p_type != 4:  # PT_NOTE
-                continue
-            off, end = p_offset, p_offset + p_filesz
-            while off + 12 <= end:
-                namesz, descsz, typ = struct.unpack_from("<III", data, off)
-                desc = off + 12 + ((namesz + 3) & ~3)
-                if typ == 1 and n < len(pids):  # NT_PRSTATUS
-                    f.seek(desc + 32)
-                    f.write(struct.pack("<i", pids[n]))
-                    n += 1
-                off = desc + ((descsz + 3) & ~3)
-    return n
 
 
 def drgn_frames(prog, addr):
@@ -100,7 +76,7 @@ def drgn_view(d, dump, tr, tmp):
     pids = [per_cpu(prog["runqueues"], cpu).curr.pid.value_()
             for cpu in for_each_present_cpu(prog)]
     core = os.path.join(tmp, "drgn.elf")
-    c.equal(set_prstatus_pids(core, pids), len(pids), f"{tr['scenario']}: notes rewritten")
+    c.equal(set_prstatus_pids(core, dict(enumerate(pids))), len(pids), f"{tr['scenario']}: notes rewritten")
     return vtlib.drgn_program(core, os.path.join(d, "vmlinux"))
 
 

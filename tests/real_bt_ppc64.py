@@ -24,12 +24,12 @@ Per scenario, on vmcore.elf and vmcore.kdump-zlib, with and without the vmlinux:
 import os
 import re
 import shutil
-import struct
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vtlib  # noqa: E402
+from dumpedit import set_prstatus_pids  # noqa: E402
 
 c = vtlib.Checks("real_bt_ppc64")
 TMP = os.environ.get("TMPDIR") or "/var/tmp"
@@ -93,31 +93,6 @@ def check_crashed(tag, t, log, regs):
     return len(fr)
 
 
-def rewrite_kdump_notes(src, dst, pids):
-    """Copy a kdump-compressed file with each NT_PRSTATUS pr_pid set (CPU order)."""
-    shutil.copyfile(src, dst)
-    with open(dst, "r+b") as f:
-        head = f.read(0x1b0)
-        assert head[:8] == b"KDUMP   ", "not a kdump-compressed file"
-        le = struct.unpack_from("<i", head, 8)[0] < 0x10000
-        e = "<" if le else ">"
-        block = struct.unpack_from(e + "i", head, 0x1ac)[0]
-        f.seek(block + 48)
-        off, size = struct.unpack(e + "QQ", f.read(16))
-        f.seek(off)
-        notes = bytearray(f.read(size))
-        i, cpu = 0, 0
-        while i + 12 <= len(notes):
-            namesz, descsz, typ = struct.unpack_from(e + "III", notes, i)
-            desc = i + 12 + (namesz + 3) // 4 * 4
-            if typ == 1 and cpu < len(pids):
-                struct.pack_into(e + "i", notes, desc + 32, pids[cpu])
-                cpu += 1
-            i = desc + (descsz + 3) // 4 * 4
-        f.seek(off)
-        f.write(notes)
-
-
 def drgn_frames(prog, task):
     out = []
     for fr in prog.stack_trace(task):
@@ -141,7 +116,8 @@ def compare_drgn(tag, d, got, tmp):
     pids = [per_cpu(prog["runqueues"], cpu).curr.pid.value_()
             for cpu in for_each_online_cpu(prog)]
     core = os.path.join(tmp, "pid.kdump")
-    rewrite_kdump_notes(src, core, pids)
+    shutil.copyfile(src, core)
+    set_prstatus_pids(core, dict(enumerate(pids)))
     prog = vtlib.drgn_program(core, vmlinux)
     same = differ = 0
     for t in got["tasks"]:

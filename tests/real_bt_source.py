@@ -5,7 +5,6 @@ dump per arch drgn unwinds, each of our frames whose pc drgn also has: the
 functions inlined there and the one they are in (innermost first), with
 file and line, equal drgn's frames at that pc (name, is_inline, source()).
 """
-import json
 import os
 import sys
 import tempfile

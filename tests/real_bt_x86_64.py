@@ -15,13 +15,13 @@ whose notes' pr_pid are the pids of each CPU's runqueues.curr.
 """
 import os
 import shutil
-import struct
 import sys
 import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vtlib  # noqa: E402
+from dumpedit import set_prstatus_pids  # noqa: E402
 
 c = vtlib.Checks("real_bt_x86_64")
 TMP = os.environ.get("TMPDIR") or "/var/tmp"
@@ -30,28 +30,6 @@ MIN_FRAMES = 3
 # Scenarios whose traces are compared but whose failures are only reported
 # (a known, reported gap). Empty: every scenario must agree.
 KNOWN_BAD = set()
-
-
-def set_pr_pids(path, pids):
-    """Rewrite each NT_PRSTATUS note's pr_pid (desc offset 32) in a
-    kdump-compressed file: note i is CPU i's."""
-    with open(path, "r+b") as f:
-        h = f.read(448)
-        block = struct.unpack_from("<I", h, 428)[0]
-        f.seek(block + 48)
-        off, size = struct.unpack("<QQ", f.read(16))
-        f.seek(off)
-        notes = f.read(size)
-        pos, cpu = 0, 0
-        while pos + 12 <= len(notes):
-            namesz, descsz, typ = struct.unpack_from("<III", notes, pos)
-            desc = pos + 12 + (namesz + 3) // 4 * 4
-            if typ == 1 and cpu in pids:
-                f.seek(off + desc + 32)
-                f.write(struct.pack("<i", pids[cpu]))
-            if typ == 1:
-                cpu += 1
-            pos = desc + (descsz + 3) // 4 * 4
 
 
 def drgn_frames(prog, task):
@@ -120,7 +98,7 @@ def scenario(name):
         core = os.path.join(tmp, "vmcore.kdump-zlib")
         shutil.copyfile(dump, core)
         os.chmod(core, 0o644)
-        set_pr_pids(core, pids)
+        set_prstatus_pids(core, pids)
         prog = vtlib.drgn_program(core, vmlinux)
         from drgn import offsetof
         stack_off = offsetof(prog.type("struct task_struct"), "stack")
