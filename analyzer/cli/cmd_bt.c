@@ -86,21 +86,13 @@ static struct vt_error *print_text(void *data)
 	return NULL;
 }
 
-static void json_text_or_null(struct vt_json *j, const char *key, const char *s)
-{
-	if (s && *s)
-		vt_json_string(j, key, s);
-	else
-		vt_json_null(j, key);
-}
-
 static void json_frame(struct vt_json *j, const struct vt_frame *f, size_t level)
 {
 	vt_json_object_begin(j, NULL);
 	vt_json_u64(j, "level", level);
 	vt_json_hex(j, "pc", f->pc);
 	vt_json_hex(j, "sp", f->sp);
-	json_text_or_null(j, "symbol", f->symbol);
+	vt_json_string_or_null(j, "symbol", f->symbol);
 	if (f->symbol) {
 		vt_json_hex(j, "offset", f->offset);
 		vt_json_hex(j, "size", f->size);
@@ -108,19 +100,19 @@ static void json_frame(struct vt_json *j, const struct vt_frame *f, size_t level
 		vt_json_null(j, "offset");
 		vt_json_null(j, "size");
 	}
-	json_text_or_null(j, "module", f->module);
+	vt_json_string_or_null(j, "module", f->module);
 	vt_json_bool(j, "exception", f->exception);
 	if (f->exception)
 		vt_json_hex(j, "regs_addr", f->regs_addr);
 	else
 		vt_json_null(j, "regs_addr");
-	json_text_or_null(j, "next_stack", f->next_stack);
-	json_text_or_null(j, "method", f->method);
+	vt_json_string_or_null(j, "next_stack", f->next_stack);
+	vt_json_string_or_null(j, "method", f->method);
 	vt_json_array_begin(j, "source");
 	for (unsigned i = 0; i < f->nsrc; i++) {
 		vt_json_object_begin(j, NULL);
-		json_text_or_null(j, "function", f->src[i].function);
-		json_text_or_null(j, "file", f->src[i].file);
+		vt_json_string_or_null(j, "function", f->src[i].function);
+		vt_json_string_or_null(j, "file", f->src[i].file);
 		vt_json_i64(j, "line", f->src[i].line);
 		vt_json_bool(j, "inlined", f->src[i].inlined);
 		vt_json_object_end(j);
@@ -138,7 +130,7 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 		vt_json_i64(j, "panic_cpu", r->panic_cpu);
 	else
 		vt_json_null(j, "panic_cpu");
-	json_text_or_null(j, "panic_error", r->panic_error);
+	vt_json_string_or_null(j, "panic_error", r->panic_error);
 	vt_json_array_begin(j, "tasks");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct bt_row *row = &r->rows[i];
@@ -153,13 +145,13 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 		vt_json_i64(j, "cpu", row->task->cpu);
 		vt_json_bool(j, "active", row->task->active);
 		vt_json_bool(j, "crashed", row->crashed);
-		json_text_or_null(j, "error", row->error);
-		json_text_or_null(j, "regs_from", *row->error ? NULL : row->stack.regs_from);
+		vt_json_string_or_null(j, "error", row->error);
+		vt_json_string_or_null(j, "regs_from", *row->error ? NULL : row->stack.regs_from);
 		vt_json_array_begin(j, "frames");
 		for (size_t k = 0; !*row->error && k < row->stack.n; k++)
 			json_frame(j, &row->stack.frames[k], k);
 		vt_json_array_end(j);
-		json_text_or_null(j, "stopped", row->stack.stopped);
+		vt_json_string_or_null(j, "stopped", row->stack.stopped);
 		vt_json_object_end(j);
 	}
 	vt_json_array_end(j);

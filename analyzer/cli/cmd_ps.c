@@ -37,14 +37,6 @@ static struct vt_error *print_text(void *data)
 	return NULL;
 }
 
-static void json_error(struct vt_json *j, const char *key, const char *why)
-{
-	if (*why)
-		vt_json_string(j, key, why);
-	else
-		vt_json_null(j, key);
-}
-
 static struct vt_error *print_json(struct vt_json *j, void *data)
 {
 	const struct vt_task_list *l = data;
@@ -52,8 +44,8 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 
 	vt_json_object_begin(j, NULL);
 	vt_json_u64(j, "cpus", l->ncpus);
-	json_error(j, "cpu_error", l->cpu_error);
-	json_error(j, "state_error", l->state_error);
+	vt_json_string_or_null(j, "cpu_error", l->cpu_error);
+	vt_json_string_or_null(j, "state_error", l->state_error);
 	vt_json_array_begin(j, "tasks");
 	for (size_t i = 0; i < l->n; i++) {
 		const struct vt_task *e = &l->tasks[i];
@@ -73,7 +65,7 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 		vt_json_hex(j, "mm", e->mm);
 		vt_json_bool(j, "idle", e->idle);
 		vt_json_bool(j, "active", e->active);
-		json_error(j, "error", e->error);
+		vt_json_string_or_null(j, "error", e->error);
 		vt_json_object_end(j);
 	}
 	vt_json_array_end(j);

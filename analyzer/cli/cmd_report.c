@@ -97,23 +97,14 @@ static void json_unwound(struct vt_json *j, const struct report *rep)
 		vt_json_object_begin(j, NULL);
 		vt_json_hex(j, "pc", f->pc);
 		vt_json_hex(j, "sp", f->sp);
-		if (f->symbol)
-			vt_json_string(j, "symbol", f->symbol);
-		else
-			vt_json_null(j, "symbol");
+		vt_json_string_or_null(j, "symbol", f->symbol);
 		vt_json_hex(j, "offset", f->symbol ? f->offset : 0);
-		if (f->module)
-			vt_json_string(j, "module", f->module);
-		else
-			vt_json_null(j, "module");
+		vt_json_string_or_null(j, "module", f->module);
 		vt_json_bool(j, "exception", f->exception);
 		vt_json_object_end(j);
 	}
 	vt_json_array_end(j);
-	if (*ct->stack.stopped)
-		vt_json_string(j, "stopped", ct->stack.stopped);
-	else
-		vt_json_null(j, "stopped");
+	vt_json_string_or_null(j, "stopped", ct->stack.stopped);
 	/* The trace's own title, whatever the log says: the two agree when
 	 * both tell the crash (a check of each against the other). */
 	if (vt_crash_sig_from_stack(&ct->stack, &sig))

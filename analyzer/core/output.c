@@ -114,6 +114,14 @@ void vt_json_null(struct vt_json *j, const char *key)
 	fputs("null", j->fp);
 }
 
+void vt_json_string_or_null(struct vt_json *j, const char *key, const char *value)
+{
+	if (value && *value)
+		vt_json_string(j, key, value);
+	else
+		vt_json_null(j, key);
+}
+
 void vt_json_finish(struct vt_json *j)
 {
 	fputc('\n', j->fp);

@@ -31,6 +31,8 @@ void vt_json_i64(struct vt_json *j, const char *key, int64_t value);
 void vt_json_hex(struct vt_json *j, const char *key, uint64_t value);
 void vt_json_bool(struct vt_json *j, const char *key, bool value);
 void vt_json_null(struct vt_json *j, const char *key);
+/* value, or null when it is NULL or empty ("nothing to say"). */
+void vt_json_string_or_null(struct vt_json *j, const char *key, const char *value);
 /* Ends the document with a newline. */
 void vt_json_finish(struct vt_json *j);
 

@@ -255,31 +255,30 @@ bool vt_crash_sig_from_stack(const struct vt_stack *st, struct vt_crash_sig *sig
 	return true;
 }
 
+/* "sym+0xoff/0xsize", as the kernel prints a frame. */
+static void frame_text(const struct vt_frame *f, char *dst, size_t len)
+{
+	snprintf(dst, len, "%s+0x%llx/0x%llx", f->symbol, (unsigned long long)f->offset,
+		 (unsigned long long)f->size);
+}
+
 void vt_oops_from_stack(const struct vt_stack *st, int cpu, int pid, const char *comm,
 			struct vt_oops *o)
 {
-	struct vt_crash_sig sig;
-	char kind[64] = "";
 	int site;
 
 	memset(o, 0, sizeof(*o));
 	o->cpu = cpu;
 	o->pid = pid;
 	snprintf(o->comm, sizeof(o->comm), "%s", comm);
-	if (!vt_crash_sig_from_stack(st, &sig))
+	if (!st->n)
 		return;
 	o->present = true;
 	o->from_stack = true;
-	site = crash_site(st, kind, sizeof(kind));
-	snprintf(o->headline, sizeof(o->headline), "%s", sig.kind);
+	site = crash_site(st, o->headline, sizeof(o->headline));
 	if (site >= 0 && st->frames[site].symbol)
-		snprintf(o->ip, sizeof(o->ip), "%s+0x%llx/0x%llx", st->frames[site].symbol,
-			 (unsigned long long)st->frames[site].offset,
-			 (unsigned long long)st->frames[site].size);
+		frame_text(&st->frames[site], o->ip, sizeof(o->ip));
 	for (size_t i = 0; i < st->n && o->ntrace < VT_OOPS_MAX_TRACE; i++)
 		if (st->frames[i].symbol)
-			snprintf(o->trace[o->ntrace++], sizeof(o->trace[0]), "%s+0x%llx/0x%llx",
-				 st->frames[i].symbol,
-				 (unsigned long long)st->frames[i].offset,
-				 (unsigned long long)st->frames[i].size);
+			frame_text(&st->frames[i], o->trace[o->ntrace++], sizeof(o->trace[0]));
 }

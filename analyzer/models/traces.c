@@ -281,20 +281,6 @@ struct vt_error *vt_traces_cpu_regs(struct vt_traces *tr, unsigned cpu,
 	return NULL;
 }
 
-struct vt_error *vt_traces_unwind(struct vt_traces *tr, const struct vt_regs *regs,
-				  struct vt_stack *ret)
-{
-	const struct vt_symbolizer sym = { .arg = tr, .name = sym_name, .lines = sym_lines };
-	struct vt_error *err = ready(tr);
-
-	if (err)
-		return err;
-	tr->env.task = 0;
-	tr->env.cpu = -1;
-	vt_stack_unwind(tr->u, &tr->env, &sym, regs, ret);
-	return NULL;
-}
-
 struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task *task,
 				      struct vt_stack *ret)
 {

@@ -38,10 +38,6 @@ struct vt_error *vt_traces_cpu_regs(struct vt_traces *tr, unsigned cpu,
 struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task *task,
 				      struct vt_stack *ret);
 
-/* Unwind from given registers (a pt_regs, a test). */
-struct vt_error *vt_traces_unwind(struct vt_traces *tr, const struct vt_regs *regs,
-				  struct vt_stack *ret);
-
 /* A name for an address: kernel symbols, then modules. */
 void vt_traces_symbolize(struct vt_traces *tr, uint64_t pc, const char **name,
 			 uint64_t *offset, uint64_t *size, const char **module);
