@@ -740,6 +740,8 @@ class Scaler:
         eh = bytearray(self.src.ehdr)
         struct.pack_into("<Q", eh, 32, 64)             # e_phoff
         struct.pack_into("<HH", eh, 54, 56, nph)       # e_phentsize, e_phnum
+        struct.pack_into("<Q", eh, 40, 0)              # no section headers (QEMU's
+        struct.pack_into("<HHH", eh, 58, 0, 0, 0)      # sat where the phdrs are now)
         tmp = out + ".tmp"
         with open(tmp, "wb") as f:
             f.truncate(off)
