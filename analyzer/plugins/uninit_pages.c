@@ -36,11 +36,55 @@ struct run_state {
 	size_t nnodes;
 	int reserved_bit;
 	const struct vt_map *e820;	/* NULL where unknown or the arch has none */
+	/* Per-page lookups made once: the Device zones' spans (no name
+	 * compares per page) and the section of the last page (a scan chunk
+	 * lies in one section: no search per page). */
+	struct span { uint64_t start, end; } *device;
+	size_t ndevice;
+	const struct vt_section *sec;
+	uint64_t sec_nr;
 	/* the open range */
 	enum kind kind;
 	uint64_t start, end, first_flags;
 	uint64_t poisoned, garbage, corrupt, unknown, ranges;
 };
+
+static bool in_device_zone(const struct run_state *st, uint64_t pfn)
+{
+	for (size_t i = 0; i < st->ndevice; i++)
+		if (pfn >= st->device[i].start && pfn < st->device[i].end)
+			return true;
+	return false;
+}
+
+/* The Device zones' spans, for in_device_zone(). */
+static struct vt_error *load_device_spans(struct run_state *st)
+{
+	st->device = calloc(st->nnodes ? st->nnodes : 1, sizeof(*st->device));
+	if (!st->device)
+		return &vt_enomem;
+	for (size_t n = 0; n < st->nnodes; n++)
+		for (int z = 0; z < st->nodes[n].nzones; z++) {
+			const struct vt_zone *zn = &st->nodes[n].zones[z];
+
+			if (zn->spanned && !strcmp(zn->name, "Device") && st->ndevice < st->nnodes)
+				st->device[st->ndevice++] = (struct span){
+					zn->start_pfn, zn->start_pfn + zn->spanned };
+		}
+	return NULL;
+}
+
+static const struct vt_section *section_of(struct run_state *st, uint64_t pfn)
+{
+	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
+	uint64_t nr = pfn >> (g->section_size_bits - g->page_shift);
+
+	if (!st->sec || st->sec_nr != nr) {
+		st->sec = vt_memmap_section_of(st->m, pfn);
+		st->sec_nr = nr;
+	}
+	return st->sec;
+}
 
 static bool in_zone_span(const struct run_state *st, uint64_t pfn, const char *only)
 {
@@ -124,7 +168,7 @@ static void close_range(struct run_state *st)
 static enum kind classify(struct run_state *st, const struct vt_page *p)
 {
 	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
-	const struct vt_section *s = vt_memmap_section_of(st->m, p->pfn);
+	const struct vt_section *s = section_of(st, p->pfn);
 	const struct vt_node *nd = node_of(st, p->node);
 	struct vt_rule_e_page in = {
 		.pfn = p->pfn, .flags = p->flags, .compound_head = p->compound_head,
@@ -141,7 +185,7 @@ static enum kind classify(struct run_state *st, const struct vt_page *p)
 	/* The span lookups cost most: only for pages the cheap tests leave. */
 	if (in.section_online_or_early && !in.section_zone_device &&
 	    !(p->flags == ~0ull && p->compound_head == ~0ull)) {
-		in.in_device_zone = in_zone_span(st, p->pfn, "Device");
+		in.in_device_zone = in_device_zone(st, p->pfn);
 		if ((unsigned)p->zone >= g->max_nr_zones)
 			in.in_any_zone = in_zone_span(st, p->pfn, NULL);
 	}
@@ -229,8 +273,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	st.nnodes = vt_memmap_nodes(st.m, &st.nodes);
 	st.reserved_bit = vt_memmap_flag_bit(st.m, "reserved");
 	st.e820 = vt_models_e820(ctx->m, &merr);
-	err = vt_memmap_scan(st.m, &ops, &st);
+	err = load_device_spans(&st);
+	if (!err)
+		err = vt_memmap_scan(st.m, &ops, &st);
 	close_range(&st);
+	free(st.device);
 	if (err) {
 		vt_result_set(res, VT_UNKNOWN, "memmap scan failed: %s", err->message);
 		vt_error_destroy(err);

@@ -313,9 +313,10 @@ class Scaler:
         self.new_secs = [s for a, b in ranges for s in range(a >> self.sec_bits, b >> self.sec_bits)]
         self.sec_index = {s: i for i, s in enumerate(self.new_secs)}
         self.new_pages = len(self.new_secs) * self.pps
-        # Metadata at the top of the last range, top-down like memblock:
+        # Metadata at the top of the largest range, top-down like memblock:
         # the new memmaps, then the small tables under them.
-        top = ranges[-1][1]
+        home = max(ranges, key=lambda r: r[1] - r[0])
+        top = home[1]
         self.map_base = top - len(self.new_secs) * self.map_bytes
         nblocks = len(self.new_secs) + 64
         small = (len(self.new_secs) // 256 + 8) * PAGE * 2 + \
@@ -324,8 +325,8 @@ class Scaler:
         small = (small + (2 << 20) - 1) // (2 << 20) * (2 << 20)
         self.meta_base = self.map_base - small
         self.meta_next = self.meta_base
-        if self.meta_base < ranges[-1][0]:
-            die("the metadata does not fit in the last RAM range")
+        if self.meta_base < home[0]:
+            die("the metadata does not fit in the largest RAM range")
         self.reserved_pfns = (self.meta_base // PAGE, top // PAGE)
 
     def alloc(self, n, align=8):
