@@ -275,6 +275,11 @@ static struct vt_error *load_sections(struct vt_memmap *m)
 		}
 	}
 	free(root_buf);
+	m->maps_sorted = true;
+	for (size_t i = 1; i < m->nsections; i++)
+		if (m->sections[i].mem_map < m->sections[i - 1].mem_map + g->pages_per_section *
+		    g->page_struct_size)
+			m->maps_sorted = false;
 	return NULL;
 fail:
 	free(root_buf);
@@ -449,8 +454,24 @@ struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
 				  uint64_t *pfn_ret)
 {
 	uint64_t span = m->geo.pages_per_section * m->geo.page_struct_size;
+	size_t i = 0;
 
-	for (size_t i = 0; i < m->nsections; i++) {
+	/* Memmaps in section order (vmemmap): the last starting at or below
+	 * addr is the only candidate; else every section is tried. */
+	if (m->maps_sorted && m->nsections) {
+		size_t lo = 0, hi = m->nsections;
+
+		while (hi - lo > 1) {
+			size_t mid = lo + (hi - lo) / 2;
+
+			if (m->sections[mid].mem_map <= addr)
+				lo = mid;
+			else
+				hi = mid;
+		}
+		i = lo;
+	}
+	for (; i < m->nsections; i++) {
 		const struct vt_section *s = &m->sections[i];
 
 		if (addr >= s->mem_map && addr - s->mem_map < span &&

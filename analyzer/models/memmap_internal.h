@@ -19,6 +19,7 @@ struct vt_memmap {
 	struct vt_pagetype_encoding pt;
 	struct vt_section *sections;
 	size_t nsections;
+	bool maps_sorted;	/* memmaps ascend with nr and do not overlap */
 	struct vt_node *nodes;
 	size_t nnodes;
 	const char *flag_names[VT_MAX_PAGEFLAGS];

@@ -97,8 +97,13 @@ struct vt_error *vt_memmap_ranges_build(struct vt_target *t, struct vt_symbols *
 				    "holds its node ranges";
 	else if (!have_mb)
 		mb_note = "memblock layout unknown (give the vmlinux)";
-	cap = 2 * (ns + e820.n + mb.n + nn * VT_MAX_ZONES) + 2 +
-	      ns * g->subsections_per_section;
+	/* Sized by the cuts really made: a subsection bound only where its
+	 * validity changes (rare), not 64 per section (MiBs on a TiB machine). */
+	cap = 2 * (ns + e820.n + mb.n + nn * VT_MAX_ZONES) + 2;
+	for (size_t i = 0; i < ns; i++)
+		cap += (size_t)__builtin_popcountll((sec[i].subsection_map ^
+						    (sec[i].subsection_map >> 1)) &
+						   ((1ull << (g->subsections_per_section - 1)) - 1));
 	cuts = malloc(cap * sizeof(*cuts));
 	pieces = malloc(cap * sizeof(*pieces));
 	if (!cuts || !pieces) {

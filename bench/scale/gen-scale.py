@@ -321,7 +321,8 @@ class Scaler:
         nblocks = len(self.new_secs) + 64
         small = (len(self.new_secs) // 256 + 8) * PAGE * 2 + \
             len(self.new_secs) * 64 + nblocks * (self.k.size("struct memory_block") + 64) + \
-            (nblocks // 64 + 16) * self.k.size("struct xa_node") + (64 << 10)
+            (nblocks // 64 + 16) * self.k.size("struct xa_node") + (64 << 10) + \
+            3 * self.k.size("struct e820_table")
         small = (small + (2 << 20) - 1) // (2 << 20) * (2 << 20)
         self.meta_base = self.map_base - small
         self.meta_next = self.meta_base
@@ -353,6 +354,7 @@ class Scaler:
                  struct.unpack_from("<I", raw, i * esz + ot)[0]) for i in range(nr)]
 
     def fix_e820(self):
+        self.pending_e820 = []
         esz = self.k.size("struct e820_entry")
         o = self.k.off("struct e820_table", "entries")
         oa, os_, ot = (self.k.off("struct e820_entry", m) for m in ("addr", "size", "type"))
@@ -362,15 +364,17 @@ class Scaler:
             ents.sort()
             if len(ents) > cap:
                 die(f"{name}: more than {cap} entries")
-            tab = self.ku64(self.sym[name])
-            buf = bytearray(len(ents) * esz)
+            # e820__reallocate_tables() left each table just big enough
+            # for its entries: a new one, in the metadata, like memblock's.
+            buf = bytearray(o + len(ents) * esz)
+            struct.pack_into("<I", buf, self.k.off("struct e820_table", "nr_entries"), len(ents))
             for i, (a, n, t) in enumerate(ents):
-                struct.pack_into("<Q", buf, i * esz + oa, a)
-                struct.pack_into("<Q", buf, i * esz + os_, n)
-                struct.pack_into("<I", buf, i * esz + ot, t)
-            self.mem.write(self.pa(tab + o), bytes(buf))
-            self.mem.write(self.pa(tab + self.k.off("struct e820_table", "nr_entries")),
-                           struct.pack("<I", len(ents)))
+                struct.pack_into("<Q", buf, o + i * esz + oa, a)
+                struct.pack_into("<Q", buf, o + i * esz + os_, n)
+                struct.pack_into("<I", buf, o + i * esz + ot, t)
+            tab = self.alloc(len(buf), 64)
+            self.mem.write(tab, bytes(buf))
+            self.pending_e820.append((self.sym[name], self.dm(tab)))
 
     # ---- page tables --------------------------------------------------------
     def table_at(self, entry_pa, like):
@@ -693,6 +697,8 @@ class Scaler:
         self.fix_e820()
         self.map_vmemmap()
         self.map_direct()
+        for var, tab in self.pending_e820:
+            self.kput64(var, tab)
         self.coded = self.fix_sections()
         self.fix_memory_blocks()
 
