@@ -85,7 +85,7 @@ def main():
     c.check(all(b["state"] == "online" for b in doc["memory_blocks"]), "memory blocks online")
 
     ranges = run("memmap", dump, "--ranges")[1]
-    lo, hi = facts["ram_ranges"][0]
+    lo = facts["ram_ranges"][0][0]
     c.check(any(line.startswith(f"0x{int(lo, 16):016x}") and " RAM " in line and
                 "PMOE" in line and "Normal" in line for line in ranges.splitlines()),
             f"--ranges shows {lo} as RAM, sections PMOE, zone Normal:\n{ranges}")

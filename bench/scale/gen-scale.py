@@ -24,7 +24,9 @@ describes memory is made to agree with it:
   node and zones    node 0's spanned/present pages, ZONE_NORMAL's start,
                     spanned, present, present_early and managed pages
   globals           max_pfn, max_possible_pfn, high_memory, _totalram_pages
-  e820              e820_table, e820_table_kexec, e820_table_firmware
+  e820              e820_table, e820_table_kexec, e820_table_firmware: new
+                    copies with the RAM added (the kernel's are sized to
+                    their entries), in the metadata like memblock's
   memory blocks     memory_block_size_probed by the kernel's rule, the
                     memory_blocks xarray rebuilt with a memory_block per block
 
@@ -42,10 +44,12 @@ Usage: gen-scale.py SRC_DIR GIB OUT.elf      write one dump, print its facts
        gen-scale.py --cached SCENARIO GIB    the cached dump's directory
          (${VMTRIAGE_SCALE_CACHE:-${XDG_CACHE_HOME:-~/.cache}/vmtriage/scale}/
           SCENARIO-GIBg-HASH, HASH of this file, the source dump and GIB;
-          made when missing, older hashes of the same name removed)
+          made when missing, older hashes of the same name removed; one
+          generator at a time per cache, by a lock file)
 VMTRIAGE names the vmtriage binary asked for types and symbols.
 """
 import array
+import fcntl
 import hashlib
 import json
 import os
@@ -272,7 +276,7 @@ class Scaler:
     def pa(self, va):
         if va >= START_KERNEL_MAP:
             return self.kimg_pa(va)
-        path, pa = self.walk(va)
+        _, pa = self.walk(va)
         if pa is None:
             die(f"0x{va:x} is not mapped")
         return pa
@@ -292,7 +296,6 @@ class Scaler:
     # ---- the layout of the new machine ----------------------------------
     def plan(self):
         e820 = self.e820_entries(self.sym["e820_table"])
-        self.e820_src = e820
         reserved = sorted((a, a + n) for a, n, t in e820 if t != E820_RAM and a >= 4 * GIB)
         src_ram = sum(n for a, n, t in e820 if t == E820_RAM)
         want = self.gib * GIB - ((src_ram + GIB - 1) // GIB) * GIB
@@ -449,7 +452,7 @@ class Scaler:
         o_usage = self.k.off("struct mem_section", "usage")
         root0 = self.ku64(roots)
         s1 = root0 + 1 * ssz            # the source's section 1 (DMA32, early)
-        coded = self.ku64(s1 + o_map)
+        coded = self.ku64(s1 + o_map)     # with vmemmap the same for every section
         u1, u2 = self.ku64(s1 + o_usage), self.ku64(root0 + 2 * ssz + o_usage)
         usz = u2 - u1
         if not 0 < usz <= 4096:
@@ -470,7 +473,6 @@ class Scaler:
             self.kput64(ent + o_map, coded)
             self.mem.write(ublock + i * usz, usage)
             self.kput64(ent + o_usage, self.dm(ublock + i * usz))
-        return coded
 
     # ---- node, zones, globals ---------------------------------------------------
     def fix_node(self):
@@ -699,7 +701,7 @@ class Scaler:
         self.map_direct()
         for var, tab in self.pending_e820:
             self.kput64(var, tab)
-        self.coded = self.fix_sections()
+        self.fix_sections()
         self.fix_memory_blocks()
 
     def facts(self):
@@ -800,6 +802,15 @@ def cached(scenario, gib):
     if os.path.exists(os.path.join(d, "facts.json")):
         return d
     os.makedirs(root, exist_ok=True)
+    with open(os.path.join(root, ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)       # another run may be making it
+        if not os.path.exists(os.path.join(d, "facts.json")):
+            generate(src_dir, gib, name, root, d)
+    return d
+
+
+def generate(src_dir, gib, name, root, d):
+    """Write the dump into d, the older hashes of its name removed first."""
     for old in os.listdir(root):                 # an older generator's dump
         if old.startswith(name + "-") and len(old) == len(name) + 17:
             shutil.rmtree(os.path.join(root, old), ignore_errors=True)
@@ -813,7 +824,6 @@ def cached(scenario, gib):
     with open(os.path.join(d, "facts.json.tmp"), "w") as f:
         json.dump(s.facts(), f, indent=1)
     os.replace(os.path.join(d, "facts.json.tmp"), os.path.join(d, "facts.json"))
-    return d
 
 
 def main():
