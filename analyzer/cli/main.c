@@ -36,7 +36,7 @@ static void usage(FILE *fp)
 		"Usage: vmtriage COMMAND VMCORE [VMLINUX] [ARGS] [OPTIONS]\n"
 		"\n"
 		"Post-mortem triage of Linux crash dumps (ELF vmcores, kdump-compressed\n"
-		"and flattened makedumpfile files, QEMU dumps) for x86_64 and ppc64.\n"
+		"and flattened makedumpfile files, QEMU dumps) for x86_64, ppc64 and arm64.\n"
 		"Types and symbols come from the vmlinux when given (BTF, DWARF, symtab),\n"
 		"else from the dump itself (BTF, kallsyms, VMCOREINFO).\n"
 		"\nCommands:\n");
