@@ -454,6 +454,47 @@ int vt_command_run(const struct vt_command *cmd, int argc, char **argv)
 
 /* ------------------------------------------------------------------ helpers */
 
+void vt_cli_print_cut(struct vt_target *t)
+{
+	const struct vt_dump_cut *cut = vt_target_cut(t);
+
+	if (!cut)
+		return;
+	printf("warning: the dump file is cut short (%" PRIu64 " of the %" PRIu64 " bytes its "
+	       "headers describe: a full disk or an interrupted copy); no data for physical",
+	       cut->file_size, cut->need);
+	for (size_t i = 0; i < cut->nmissing; i++)
+		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", cut->missing[i].start,
+		       cut->missing[i].end - 1);
+	if (cut->missing_omitted)
+		printf(" and %" PRIu64 " more range(s)", cut->missing_omitted);
+	printf("; what needs it is unknown\n");
+}
+
+void vt_cli_json_cut(struct vt_json *j, struct vt_target *t)
+{
+	const struct vt_dump_cut *cut = vt_target_cut(t);
+
+	if (!cut) {
+		vt_json_null(j, "incomplete");
+		return;
+	}
+	vt_json_object_begin(j, "incomplete");
+	vt_json_string(j, "reason", "cut short");
+	vt_json_u64(j, "file_size", cut->file_size);
+	vt_json_u64(j, "expected_size", cut->need);
+	vt_json_array_begin(j, "missing");
+	for (size_t i = 0; i < cut->nmissing; i++) {
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "start", cut->missing[i].start);
+		vt_json_hex(j, "end", cut->missing[i].end);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
+	vt_json_u64(j, "missing_omitted", cut->missing_omitted);
+	vt_json_object_end(j);
+}
+
 void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
 			    const struct vt_xlat_path *path)
 {

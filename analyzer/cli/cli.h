@@ -136,6 +136,13 @@ void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_ta
 /* A page-table walk's levels as a JSON array under key (rd, vtop). */
 void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
 			    const struct vt_xlat_path *path);
+/*
+ * A dump cut short (vt_target_cut): a "warning:" line on stdout naming what
+ * is missing, and the JSON "incomplete" member (null for a whole file), so
+ * that report and info never present a partial result as complete.
+ */
+void vt_cli_print_cut(struct vt_target *t);
+void vt_cli_json_cut(struct vt_json *j, struct vt_target *t);
 /* Parse a number (0x hex, or decimal) or, with syms, a symbol[+off]. */
 struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret);

@@ -279,10 +279,10 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 
 		if (pread(fd, magic, sizeof(magic), 0) == (ssize_t)sizeof(magic)) {
 			if (memcmp(magic, ELFMAG, SELFMAG) == 0)
-				err = vt_dumpcheck_elf(fd);
+				err = vt_dumpcheck_elf(fd, &t->cut);
 			else if (memcmp(magic, "KDUMP   ", 8) == 0 ||
 				 memcmp(magic, "DISKDUMP", 8) == 0)
-				err = vt_dumpcheck_diskdump(fd, &t->block_size);
+				err = vt_dumpcheck_diskdump(fd, &t->block_size, &t->cut);
 			if (err)
 				goto fail;
 		}
@@ -386,6 +386,11 @@ void vt_target_destroy(struct vt_target *t)
 	free(t);
 }
 
+const struct vt_dump_cut *vt_target_cut(const struct vt_target *t)
+{
+	return t->cut.cut ? &t->cut : NULL;
+}
+
 const struct vt_target_info *vt_target_info(const struct vt_target *t)
 {
 	return &t->info;
@@ -455,6 +460,14 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 {
 	if (t->backend.read_phys)
 		return t->backend.read_phys(t->backend.arg, paddr, buf, len);
+	for (size_t i = 0; t->cut.cut && i < t->cut.nmissing; i++)
+		if (paddr < t->cut.missing[i].end && paddr + len > t->cut.missing[i].start)
+			return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical "
+					       "0x%" PRIx64 ": the file is cut short (%" PRIu64
+					       " of %" PRIu64 " bytes)",
+					       paddr > t->cut.missing[i].start ? paddr :
+					       t->cut.missing[i].start,
+					       t->cut.file_size, t->cut.need);
 	if (len >= 2 * 4096)
 		return read_kdc(t, paddr, buf, len);
 	return read_plain(t, paddr, buf, len);

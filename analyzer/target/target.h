@@ -15,6 +15,7 @@
 #include "arch/arch.h"
 #include "core/error.h"
 #include "core/vmcoreinfo.h"
+#include "target/dumpcheck.h"
 
 struct vt_phys_range {
 	uint64_t start, end;	/* [start, end) */
@@ -65,6 +66,12 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 void vt_target_destroy(struct vt_target *t);
 
 const struct vt_target_info *vt_target_info(const struct vt_target *t);
+/*
+ * A dump file cut short (a full disk, an interrupted copy): what it lacks,
+ * as physical ranges; NULL when the file holds all its headers describe.
+ * Reads of those ranges fail with VT_ERR_NODATA, like filtered pages.
+ */
+const struct vt_dump_cut *vt_target_cut(const struct vt_target *t);
 const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t);
 
 /* Physical read; VT_ERR_NODATA for filtered pages, VT_ERR_FAULT if absent. */

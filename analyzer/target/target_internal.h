@@ -8,6 +8,7 @@
 
 #include <libkdumpfile/kdumpfile.h>
 
+#include "target/dumpcheck.h"
 #include "target/kdumpc.h"
 #include "target/target.h"
 
@@ -46,6 +47,9 @@ struct vt_target {
 	 * ELF: the same read-ahead over the PT_LOADs */
 	struct vt_kdc *kdc;
 	bool kdc_tried;
+
+	/* a file cut short: the physical ranges whose data is past its end */
+	struct vt_dump_cut cut;
 
 	struct vt_phys_range *ranges;
 	size_t nranges;
