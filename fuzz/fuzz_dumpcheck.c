@@ -11,16 +11,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	int fd = fuzz_memfd("dumpcheck", data, size);
 	struct vt_dump_cut cut;
+	struct vt_dump_piece piece;
+	struct vt_dump_split split;
 
 	if (fd < 0)
 		return 0;
 	vt_error_destroy(vt_dumpcheck_elf(fd, &cut));
 	if (cut.nmissing > VT_DUMPCHECK_MAX_MISSING)
 		__builtin_trap();
-	vt_error_destroy(vt_dumpcheck_diskdump(fd, NULL, &cut));
+	vt_error_destroy(vt_dumpcheck_diskdump(fd, NULL, &cut, &piece));
 	for (size_t i = 0; i < cut.nmissing; i++)
 		if (cut.missing[i].start >= cut.missing[i].end)
 			__builtin_trap();	/* ranges are never empty */
+	vt_dump_split_ranges(&piece, 1, 4096, &split);
+	for (size_t i = 0; i < split.nmissing; i++)
+		if (split.missing[i].start >= split.missing[i].end)
+			__builtin_trap();
 	close(fd);
 	return 0;
 }

@@ -28,6 +28,7 @@
 #define DDH_BITMAP_BLOCKS (DDH_SUB_HDR_SIZE + 4)
 #define DDH_MAX_MAPNR (DDH_BITMAP_BLOCKS + 4)
 #define DDH_SIZE (DDH_MAX_MAPNR + 4)
+_Static_assert(DDH_SIZE == VT_DUMP_HEADER_BYTES, "disk_dump_header size");
 
 static uint64_t file_size(int fd)
 {
@@ -216,8 +217,42 @@ static struct vt_error *scan_missing(int fd, bool be, uint32_t block_size,
 	return NULL;
 }
 
+/*
+ * kdump_sub_header (block 1) of a 64-bit dump: phys_base 0, dump_level 8,
+ * split 12 (version 2+), start_pfn 16 and end_pfn 24 (version 2+; the
+ * 64-bit start_pfn_64 80, end_pfn_64 88 and max_mapnr_64 96 from version 6).
+ */
+#define SUB_SPLIT 12
+#define SUB_START_PFN 16
+#define SUB_END_PFN 24
+#define SUB_START_PFN_64 80
+#define SUB_END_PFN_64 88
+#define SUB_MAX_MAPNR_64 96
+#define SUB_SIZE 104
+
+static void read_piece(int fd, const unsigned char *h, uint32_t version, bool be,
+		       uint32_t block_size, struct vt_dump_piece *piece)
+{
+	unsigned char sub[SUB_SIZE];
+	uint32_t v = be ? __builtin_bswap32(version) : version;	/* read little-endian */
+
+	memset(piece, 0, sizeof(*piece));
+	memcpy(piece->header, h, sizeof(piece->header));
+	piece->max_mapnr = vt_load32(h + DDH_MAX_MAPNR, be);
+	if (v < 2 || pread(fd, sub, sizeof(sub), block_size) != (ssize_t)sizeof(sub))
+		return;
+	piece->split = vt_load32(sub + SUB_SPLIT, be) != 0;
+	piece->start_pfn = vt_load64(sub + (v >= 6 ? SUB_START_PFN_64 : SUB_START_PFN), be);
+	piece->end_pfn = vt_load64(sub + (v >= 6 ? SUB_END_PFN_64 : SUB_END_PFN), be);
+	if (v >= 6)
+		piece->max_mapnr = vt_load64(sub + SUB_MAX_MAPNR_64, be);
+	if (piece->end_pfn < piece->start_pfn || piece->end_pfn > piece->max_mapnr ||
+	    piece->max_mapnr > UINT64_MAX / block_size)
+		piece->split = false;	/* nonsense: read it as one whole file */
+}
+
 struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret,
-				       struct vt_dump_cut *cut)
+				       struct vt_dump_cut *cut, struct vt_dump_piece *piece)
 {
 	uint64_t size = file_size(fd), bitmap_off, bitmap_len, pd_off, ndumped = 0;
 	unsigned char h[DDH_SIZE], pd[PAGE_DESC_SIZE];
@@ -240,6 +275,8 @@ struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret,
 				       block_size);
 	if (block_size_ret)
 		*block_size_ret = block_size;
+	if (piece)
+		read_piece(fd, h, version, be, block_size, piece);
 	bitmap_off = (1ull + sub_hdr) * block_size;
 	bitmap_len = (uint64_t)bitmap_blocks * block_size;
 	if (bitmap_len == 0 || bitmap_len > (1ull << 32) ||
@@ -286,4 +323,58 @@ struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret,
 		return NULL;
 	return scan_missing(fd, be, block_size, bitmap_off + bitmap_len / 2, bitmap_len / 2,
 			    pd_off, ndumped, cut);
+}
+
+static int by_start_pfn(const void *a, const void *b)
+{
+	const struct vt_dump_piece *x = a, *y = b;
+
+	return x->start_pfn < y->start_pfn ? -1 : x->start_pfn > y->start_pfn;
+}
+
+static void add_range(struct vt_dump_range *r, size_t *n, uint64_t *omitted,
+		      uint64_t start, uint64_t end)
+{
+	if (start >= end)
+		return;
+	if (*n && r[*n - 1].end >= start) {
+		if (end > r[*n - 1].end)
+			r[*n - 1].end = end;
+		return;
+	}
+	if (*n == VT_DUMPCHECK_MAX_MISSING) {
+		(*omitted)++;
+		return;
+	}
+	r[(*n)++] = (struct vt_dump_range){ start, end };
+}
+
+void vt_dump_split_ranges(const struct vt_dump_piece *pieces, size_t n, uint32_t block_size,
+			  struct vt_dump_split *ret)
+{
+	struct vt_dump_piece sorted[VT_DUMPCHECK_MAX_MISSING];
+	uint64_t covered = 0, bs = block_size;
+
+	memset(ret, 0, sizeof(*ret));
+	if (n > VT_DUMPCHECK_MAX_MISSING)
+		n = VT_DUMPCHECK_MAX_MISSING;
+	ret->npieces = (unsigned)n;
+	memcpy(sorted, pieces, n * sizeof(*pieces));
+	qsort(sorted, n, sizeof(*sorted), by_start_pfn);
+	for (size_t i = 0; i < n; i++)
+		if (sorted[i].max_mapnr > ret->max_mapnr)
+			ret->max_mapnr = sorted[i].max_mapnr;
+	if (!bs || ret->max_mapnr > UINT64_MAX / bs)
+		return;		/* not a real dump's size: nothing to say */
+	for (size_t i = 0; i < n; i++) {
+		add_range(ret->held, &ret->nheld, &ret->omitted, sorted[i].start_pfn * bs,
+			  sorted[i].end_pfn * bs);
+		if (sorted[i].start_pfn > covered)
+			add_range(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
+				  sorted[i].start_pfn * bs);
+		if (sorted[i].end_pfn > covered)
+			covered = sorted[i].end_pfn;
+	}
+	add_range(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
+		  ret->max_mapnr * bs);
 }

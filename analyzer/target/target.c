@@ -214,7 +214,7 @@ static struct vt_error *keep_block_size(struct vt_target *t)
 }
 
 /* A target with nothing open yet, named for messages; NULL on ENOMEM. */
-static struct vt_target *target_alloc(const char *name)
+struct vt_target *vt_target_alloc(const char *name)
 {
 	struct vt_target *t = calloc(1, sizeof(*t));
 
@@ -237,12 +237,11 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 	unsigned char head[VT_FLAT_HEADER_SIZE];
 	struct vt_target *t;
 	struct vt_error *err = NULL;
-	const char *str;
 	kdump_status st;
 	struct stat sb;
 	ssize_t n;
 
-	t = target_alloc(path);
+	t = vt_target_alloc(path);
 	if (!t)
 		return &vt_enomem;
 	t->fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -282,7 +281,8 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 				err = vt_dumpcheck_elf(fd, &t->cut);
 			else if (memcmp(magic, "KDUMP   ", 8) == 0 ||
 				 memcmp(magic, "DISKDUMP", 8) == 0)
-				err = vt_dumpcheck_diskdump(fd, &t->block_size, &t->cut);
+				err = vt_dumpcheck_diskdump(fd, &t->block_size, &t->cut,
+							    &t->piece);
 			if (err)
 				goto fail;
 		}
@@ -306,23 +306,10 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 				      kdump_get_err(t->kdump));
 		goto fail;
 	}
-	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_FILE_FORMAT, &str) == KDUMP_OK && str)
-		snprintf(t->format, sizeof(t->format), "%s", str);
-	err = load_vmcoreinfo(t);
-	if (err)
+	if (t->piece.split)
+		vt_dump_split_ranges(&t->piece, 1, t->block_size, &t->split);
+	if ((err = vt_target_finish_open(t)))
 		goto fail;
-	err = detect_arch(t);
-	if (!err)
-		err = keep_block_size(t);
-	if (err)
-		goto fail;
-	str = vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE");
-	if (!str && kdump_get_string_attr(t->kdump, "linux.uts.release", &str) != KDUMP_OK)
-		str = NULL;
-	snprintf(t->release, sizeof(t->release), "%s", str ? str : "");
-	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
-	if (strcmp(t->format, "elf") == 0)
-		load_elf_segments(t);
 	*ret = t;
 	return NULL;
 fail:
@@ -331,10 +318,35 @@ fail:
 	return err;
 }
 
+struct vt_error *vt_target_finish_open(struct vt_target *t)
+{
+	struct vt_error *err;
+	const char *str;
+
+	if (kdump_get_string_attr(t->kdump, KDUMP_ATTR_FILE_FORMAT, &str) == KDUMP_OK && str)
+		snprintf(t->format, sizeof(t->format), "%s", str);
+	err = load_vmcoreinfo(t);
+	if (!err)
+		err = detect_arch(t);
+	if (!err)
+		err = keep_block_size(t);
+	if (err)
+		return err;
+	str = vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE");
+	if (!str && kdump_get_string_attr(t->kdump, "linux.uts.release", &str) != KDUMP_OK)
+		str = NULL;
+	snprintf(t->release, sizeof(t->release), "%s", str ? str : "");
+	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
+	if (strcmp(t->format, "elf") == 0)
+		load_elf_segments(t);
+	return NULL;
+}
+
+
 struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 					struct vt_target **ret)
 {
-	struct vt_target *t = target_alloc(b->name ? b->name : "(backend)");
+	struct vt_target *t = vt_target_alloc(b->name ? b->name : "(backend)");
 	struct vt_error *err;
 
 	if (!t)
@@ -376,6 +388,9 @@ void vt_target_destroy(struct vt_target *t)
 		kdump_free(t->kdump);
 	if (t->fd >= 0)
 		close(t->fd);
+	for (size_t i = 0; i < t->npieces; i++)
+		if (t->piece_fds[i] >= 0)
+			close(t->piece_fds[i]);
 	if (t->flat_fd >= 0)
 		close(t->flat_fd);
 	vt_vmcoreinfo_deinit(&t->vmcoreinfo);
@@ -389,6 +404,11 @@ void vt_target_destroy(struct vt_target *t)
 const struct vt_dump_cut *vt_target_cut(const struct vt_target *t)
 {
 	return t->cut.cut ? &t->cut : NULL;
+}
+
+const struct vt_dump_split *vt_target_split(const struct vt_target *t)
+{
+	return t->split.npieces ? &t->split : NULL;
 }
 
 const struct vt_target_info *vt_target_info(const struct vt_target *t)
@@ -460,6 +480,13 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 {
 	if (t->backend.read_phys)
 		return t->backend.read_phys(t->backend.arg, paddr, buf, len);
+	for (size_t i = 0; i < t->split.nmissing; i++)
+		if (paddr < t->split.missing[i].end && paddr + len > t->split.missing[i].start)
+			return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical "
+					       "0x%" PRIx64 ": another piece of the split dump "
+					       "holds it (give every piece)",
+					       paddr > t->split.missing[i].start ? paddr :
+					       t->split.missing[i].start);
 	for (size_t i = 0; t->cut.cut && i < t->cut.nmissing; i++)
 		if (paddr < t->cut.missing[i].end && paddr + len > t->cut.missing[i].start)
 			return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical "

@@ -50,11 +50,22 @@ struct vt_target {
 
 	/* a file cut short: the physical ranges whose data is past its end */
 	struct vt_dump_cut cut;
+	/* a split dump (makedumpfile --split): this file's piece, and what the
+	 * pieces given hold and lack; the other pieces' files (fd is the first) */
+	struct vt_dump_piece piece;
+	struct vt_dump_split split;
+	int piece_fds[VT_TARGET_MAX_PIECES];
+	size_t npieces;
 
 	struct vt_phys_range *ranges;
 	size_t nranges;
 	uint64_t nranges_omitted;
 	bool ranges_ready;
 };
+
+/* A target with nothing open yet (target.c). */
+struct vt_target *vt_target_alloc(const char *name);
+/* After libkdumpfile opened the file(s): VMCOREINFO, arch, release (target.c). */
+struct vt_error *vt_target_finish_open(struct vt_target *t);
 
 #endif
