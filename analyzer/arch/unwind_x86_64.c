@@ -8,7 +8,10 @@
  * Lookup: a binary search for the last entry at or below the pc over the
  * whole sorted table (the kernel sorts it at build or boot time). The
  * kernel's orc_lookup[] blocks only narrow that same search; skipping them
- * gives the same entry and needs no LOOKUP_BLOCK_SIZE or _stext fact.
+ * gives the same entry and needs no LOOKUP_BLOCK_SIZE or _stext fact. The
+ * tables are not read whole (3.7 MB on 6.1, a third of a compressed dump's
+ * report): the search reads the pages it probes, through a small page
+ * cache, so a trace of twenty frames reads a few dozen pages.
  *
  * struct orc_entry has had three layouts; which one a dump has comes from
  * its types (BTF or the vmlinux's DWARF), never from its release:
@@ -41,6 +44,7 @@
 #include "arch/arch.h"
 
 #include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -100,10 +104,22 @@ struct field {
 	bool present;
 };
 
+/* A table in the dump: n s32 ip offsets (each relative to itself) at ip_va,
+ * sorted by the ip they give, and n ORC entries at orc_va. */
 struct orc_table {
-	uint64_t *ip;		/* absolute, sorted */
-	uint8_t *orc;		/* ORC_SIZE each */
+	uint64_t ip_va, orc_va;
 	uint32_t n;
+};
+
+/* The page cache of the tables' reads: PAGE_CACHE pages, least recently
+ * used out; bt --all's lookups share the binary search's upper probes. */
+#define CACHE_PAGE 4096u
+#define PAGE_CACHE 128u
+
+struct cached_page {
+	uint64_t va;		/* page-aligned; 0 = empty */
+	uint64_t used;		/* the tick of its last use */
+	uint8_t data[CACHE_PAGE];
 };
 
 struct module_orc {
@@ -131,6 +147,10 @@ struct stack_range {
 
 struct x86_state {
 	struct orc_table kernel;
+	struct cached_page *cache;	/* PAGE_CACHE of them, allocated on first read */
+	uint64_t tick;
+	uint8_t entry[ORC_SIZE];	/* the entry orc_find() found */
+	char why[200];			/* why orc_find() found none, when a read failed */
 	uint64_t text_lo, text_hi;	/* [_stext, _etext) */
 	uint64_t init_lo, init_hi;	/* [_sinittext, _einittext): freed code, kept ORC */
 	struct field sp_reg, bp_reg, type, signal, end;
@@ -149,80 +169,106 @@ struct x86_state {
 
 /* ---- reading the tables */
 
-static struct vt_error *read_chunked(const struct vt_unwind_env *env, uint64_t va,
-				     void *buf, size_t len)
+/* len bytes at va through the page cache; a read across a page, or of a
+ * page the dump lacks part of, goes to the dump directly. */
+static struct vt_error *table_bytes(const struct vt_unwind_env *env, struct x86_state *st,
+				    uint64_t va, void *buf, size_t len)
 {
-	for (size_t done = 0; done < len;) {
-		size_t n = len - done > 65536 ? 65536 : len - done;
-		struct vt_error *err = env->read(env->arg, va + done, (uint8_t *)buf + done, n);
-
-		if (err)
-			return err;
-		done += n;
-	}
-	return NULL;
-}
-
-static void table_free(struct orc_table *t)
-{
-	free(t->ip);
-	free(t->orc);
-	memset(t, 0, sizeof(*t));
-}
-
-/* n entries: s32 offsets (relative to themselves) at ip_va, orc entries at orc_va. */
-static struct vt_error *table_read(const struct vt_unwind_env *env, uint64_t ip_va,
-				   uint64_t orc_va, uint32_t n, struct orc_table *t)
-{
-	uint8_t *raw = malloc((size_t)n * 4 + 1);
+	uint64_t page = va & ~(uint64_t)(CACHE_PAGE - 1);
+	struct cached_page *victim;
 	struct vt_error *err;
 
-	memset(t, 0, sizeof(*t));
-	t->ip = malloc((size_t)n * 8 + 1);
-	t->orc = malloc((size_t)n * ORC_SIZE + 1);
-	if (!raw || !t->ip || !t->orc) {
-		free(raw);
-		table_free(t);
-		return &vt_enomem;
-	}
-	if ((err = read_chunked(env, ip_va, raw, (size_t)n * 4)) ||
-	    (err = read_chunked(env, orc_va, t->orc, (size_t)n * ORC_SIZE))) {
-		free(raw);
-		table_free(t);
-		return err;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		int32_t rel = (int32_t)vt_load32(raw + 4 * (size_t)i, false);
+	if (va - page + len > CACHE_PAGE || !page)
+		return env->read(env->arg, va, buf, len);
+	if (!st->cache && !(st->cache = calloc(PAGE_CACHE, sizeof(*st->cache))))
+		return env->read(env->arg, va, buf, len);
+	victim = &st->cache[0];
+	for (unsigned i = 0; i < PAGE_CACHE; i++) {
+		struct cached_page *c = &st->cache[i];
 
-		t->ip[i] = ip_va + 4 * (uint64_t)i + (uint64_t)(int64_t)rel;
-		if (i && t->ip[i] < t->ip[i - 1]) {
-			free(raw);
-			table_free(t);
-			return vt_error_create(VT_ERR_FORMAT, "ORC table at 0x%" PRIx64
-					       " is not sorted (entry %" PRIu32 ")", ip_va, i);
+		if (c->va == page) {
+			c->used = ++st->tick;
+			memcpy(buf, c->data + (va - page), len);
+			return NULL;
 		}
+		if (c->used < victim->used)
+			victim = c;
 	}
-	free(raw);
-	t->n = n;
+	if ((err = env->read(env->arg, page, victim->data, CACHE_PAGE))) {
+		vt_error_destroy(err);
+		return env->read(env->arg, va, buf, len);
+	}
+	victim->va = page;
+	victim->used = ++st->tick;
+	memcpy(buf, victim->data + (va - page), len);
 	return NULL;
 }
 
-/* The last entry at or below pc; NULL when pc is below the first. */
-static const uint8_t *table_find(const struct orc_table *t, uint64_t pc)
+/* The absolute address entry i covers. */
+static struct vt_error *table_ip(const struct vt_unwind_env *env, struct x86_state *st,
+				 const struct orc_table *t, uint32_t i, uint64_t *ret)
+{
+	uint8_t raw[4];
+	uint64_t at = t->ip_va + 4 * (uint64_t)i;
+	struct vt_error *err = table_bytes(env, st, at, raw, sizeof(raw));
+
+	if (err)
+		return vt_error_prefix(err, "ORC table entry %" PRIu32 " at 0x%" PRIx64, i, at);
+	*ret = at + (uint64_t)(int64_t)(int32_t)vt_load32(raw, false);
+	return NULL;
+}
+
+/* A table found at ip_va: its ends readable and in order (the rest is read
+ * as searched). */
+static struct vt_error *table_open(const struct vt_unwind_env *env, struct x86_state *st,
+				   uint64_t ip_va, uint64_t orc_va, uint32_t n,
+				   struct orc_table *t, uint64_t *first, uint64_t *last)
+{
+	struct vt_error *err;
+
+	*t = (struct orc_table){ ip_va, orc_va, n };
+	if ((err = table_ip(env, st, t, 0, first)) || (err = table_ip(env, st, t, n - 1, last)))
+		return err;
+	if (*last < *first)
+		return vt_error_create(VT_ERR_FORMAT, "ORC table at 0x%" PRIx64 " is not sorted "
+				       "(its last entry is below its first)", ip_va);
+	return NULL;
+}
+
+/* The last entry at or below pc into st->entry: false when pc is below the
+ * first, or a read failed (why says so). */
+static bool table_find(const struct vt_unwind_env *env, struct x86_state *st,
+		       const struct orc_table *t, uint64_t pc, const char **why)
 {
 	uint32_t lo = 0, hi = t->n;	/* answer in [lo - 1, hi) */
+	uint64_t ip;
+	struct vt_error *err;
 
-	if (!t->n || pc < t->ip[0])
-		return NULL;
+	if (!t->n)
+		return false;
+	if ((err = table_ip(env, st, t, 0, &ip)))
+		goto fail;
+	if (pc < ip)
+		return false;
 	while (hi - lo > 1) {
 		uint32_t mid = lo + (hi - lo) / 2;
 
-		if (t->ip[mid] <= pc)
+		if ((err = table_ip(env, st, t, mid, &ip)))
+			goto fail;
+		if (ip <= pc)
 			lo = mid;
 		else
 			hi = mid;
 	}
-	return t->orc + (size_t)lo * ORC_SIZE;
+	if (!(err = table_bytes(env, st, t->orc_va + (uint64_t)lo * ORC_SIZE, st->entry,
+				ORC_SIZE)))
+		return true;
+	err = vt_error_prefix(err, "ORC entry %" PRIu32, lo);
+fail:
+	snprintf(st->why, sizeof(st->why), "%s", err->message);
+	vt_error_destroy(err);
+	*why = st->why;
+	return false;
 }
 
 static struct vt_error *field_of(const struct vt_unwind_env *env, const char *name,
@@ -350,18 +396,16 @@ static void destroy(void *state)
 
 	if (!st)
 		return;
-	table_free(&st->kernel);
-	for (unsigned i = 0; i < st->nmods; i++) {
-		table_free(&st->mods[i].t);
+	for (unsigned i = 0; i < st->nmods; i++)
 		free(st->mods[i].error);
-	}
+	free(st->cache);
 	free(st);
 }
 
 static struct vt_error *create(const struct vt_unwind_env *env, void **ret)
 {
 	struct x86_state *st = calloc(1, sizeof(*st));
-	uint64_t start_ip, stop_ip, start_orc, n;
+	uint64_t start_ip, stop_ip, start_orc, n, first, last;
 	struct vt_error *err;
 
 	if (!st)
@@ -383,18 +427,19 @@ static struct vt_error *create(const struct vt_unwind_env *env, void **ret)
 				      "1 to %u entries", start_ip, stop_ip, MAX_KERNEL_ORCS);
 		goto fail;
 	}
-	if ((err = table_read(env, start_ip, start_orc, (uint32_t)n, &st->kernel))) {
+	if ((err = table_open(env, st, start_ip, start_orc, (uint32_t)n, &st->kernel, &first,
+			      &last))) {
 		err = vt_error_prefix(err, "the kernel's ORC table");
 		goto fail;
 	}
 	/* The vmlinux table covers its text; beyond, modules and generated code. */
 	if ((err = env->symbol(env->arg, "_stext", &st->text_lo))) {
 		vt_error_destroy(err);
-		st->text_lo = st->kernel.ip[0];
+		st->text_lo = first;
 	}
 	if ((err = env->symbol(env->arg, "_etext", &st->text_hi))) {
 		vt_error_destroy(err);
-		st->text_hi = st->kernel.ip[st->kernel.n - 1];
+		st->text_hi = last;
 	}
 	/* The idle task of CPU 0 still returns into freed init code. */
 	if ((err = env->symbol(env->arg, "_sinittext", &st->init_lo)) ||
@@ -415,7 +460,7 @@ static const struct orc_table *module_table(const struct vt_unwind_env *env,
 					    const char **why)
 {
 	struct module_orc *m = NULL;
-	uint64_t o_ip, o_orc, o_num, ip_va, orc_va;
+	uint64_t o_ip, o_orc, o_num, ip_va, orc_va, first, last;
 	uint32_t num;
 	struct vt_error *err;
 
@@ -440,7 +485,7 @@ static const struct orc_table *module_table(const struct vt_unwind_env *env,
 					      " entries (at 0x%" PRIx64 ", 0x%" PRIx64 ")",
 					      num, ip_va, orc_va);
 		} else {
-			err = table_read(env, ip_va, orc_va, num, &m->t);
+			err = table_open(env, st, ip_va, orc_va, num, &m->t, &first, &last);
 		}
 		if (err) {
 			struct vt_error *e = vt_error_prefix(err, "module 0x%" PRIx64, module);
@@ -461,17 +506,15 @@ static const uint8_t *orc_find(const struct vt_unwind_env *env, struct x86_state
 			       uint64_t pc, const char **why)
 {
 	uint64_t module;
-	const struct orc_table *t;
+	const struct orc_table *t = NULL;
 
 	*why = "no ORC entry";
 	if ((pc >= st->text_lo && pc < st->text_hi) || (pc >= st->init_lo && pc < st->init_hi))
-		return table_find(&st->kernel, pc);
-	if (env->module_of && env->module_of(env->arg, pc, &module)) {
-		if (!(t = module_table(env, st, module, why)))
-			return NULL;
-		return table_find(t, pc);
-	}
-	return NULL;
+		t = &st->kernel;
+	else if (env->module_of && env->module_of(env->arg, pc, &module) &&
+		 !(t = module_table(env, st, module, why)))
+		return NULL;
+	return t && table_find(env, st, t, pc, why) ? st->entry : NULL;
 }
 
 /* ---- stacks */
