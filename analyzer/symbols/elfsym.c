@@ -100,6 +100,53 @@ static int sym_cmp(const void *pa, const void *pb)
 	return strcmp(a->name, b->name);
 }
 
+/*
+ * Symbol i and its name without libelf's per-call checks (elf_strptr and
+ * gelf_getsym were most of a symtab load): the string table is used in
+ * place once its last byte is known to end a string, a 64-bit table's
+ * entries are read as they are (libelf has them in host order).
+ */
+struct symtab_reader {
+	Elf *elf;
+	Elf_Data *data;
+	size_t link;		/* the string table's section */
+	const char *strtab;	/* NULL: through elf_strptr */
+	size_t strtab_len;
+	const Elf64_Sym *raw;	/* NULL: through gelf_getsym */
+	size_t n;
+};
+
+static void symtab_reader_init(struct symtab_reader *r, Elf *elf, Elf_Data *data,
+			       const GElf_Shdr *shdr)
+{
+	Elf_Scn *str = elf_getscn(elf, shdr->sh_link);
+	Elf_Data *sd = str ? elf_getdata(str, NULL) : NULL;
+
+	*r = (struct symtab_reader){ .elf = elf, .data = data, .link = shdr->sh_link };
+	r->n = data->d_size / gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
+	if (sd && sd->d_buf && sd->d_size && ((const char *)sd->d_buf)[sd->d_size - 1] == '\0') {
+		r->strtab = sd->d_buf;
+		r->strtab_len = sd->d_size;
+	}
+	if (gelf_getclass(elf) == ELFCLASS64 && data->d_type == ELF_T_SYM && data->d_buf &&
+	    data->d_size >= r->n * sizeof(Elf64_Sym))
+		r->raw = data->d_buf;
+}
+
+static bool symtab_get(const struct symtab_reader *r, size_t i, GElf_Sym *sym,
+		       const char **name)
+{
+	if (r->raw)
+		*sym = r->raw[i];
+	else if (!gelf_getsym(r->data, (int)i, sym))
+		return false;
+	if (!r->strtab)
+		*name = elf_strptr(r->elf, r->link, sym->st_name);
+	else
+		*name = sym->st_name < r->strtab_len ? r->strtab + sym->st_name : NULL;
+	return true;
+}
+
 /* At create: the .symtab is there and readable; its symbols load later. */
 static struct vt_error *find_symtab_data(struct elf_finder *ef, const char *path)
 {
@@ -117,13 +164,13 @@ static struct vt_error *find_symtab_data(struct elf_finder *ef, const char *path
 /* On the first lookup: every named symbol, and the name map. */
 static struct vt_error *load_symtab(struct elf_finder *ef)
 {
-	GElf_Shdr shdr = ef->shdr;
-	Elf_Data *data = ef->data;
+	struct symtab_reader r;
 	size_t n;
 
 	ef->loaded = true;
 	/* Bounded by the section data libelf actually has. */
-	n = data->d_size / gelf_fsize(ef->elf, ELF_T_SYM, 1, EV_CURRENT);
+	symtab_reader_init(&r, ef->elf, ef->data, &ef->shdr);
+	n = r.n;
 	ef->syms = calloc(n ? n : 1, sizeof(*ef->syms));
 	if (!ef->syms || !vt_strmap_reserve(&ef->by_name, n))
 		return &vt_enomem;
@@ -135,13 +182,12 @@ static struct vt_error *load_symtab(struct elf_finder *ef)
 		const char *name;
 		unsigned char type;
 
-		if (!gelf_getsym(data, (int)i, &sym))
+		if (!symtab_get(&r, i, &sym, &name))
 			break;
 		type = GELF_ST_TYPE(sym.st_info);
 		if (type == STT_SECTION || type == STT_FILE ||
 		    sym.st_shndx == SHN_UNDEF)
 			continue;
-		name = elf_strptr(ef->elf, shdr.sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
 		s->addr = sym.st_value;
@@ -407,17 +453,16 @@ static bool find_symbol(Elf *elf, const char *want, GElf_Sym *ret)
 	GElf_Shdr shdr;
 	Elf_Scn *scn = find_symtab(elf, &shdr);
 	Elf_Data *data = scn ? elf_getdata(scn, NULL) : NULL;
-	size_t n;
+	struct symtab_reader r;
 
 	if (!data || !shdr.sh_entsize)
 		return false;
-	n = data->d_size / gelf_fsize(elf, ELF_T_SYM, 1, EV_CURRENT);
-	for (size_t i = 1; i < n; i++) {
+	symtab_reader_init(&r, elf, data, &shdr);
+	for (size_t i = 1; i < r.n; i++) {
 		const char *name;
 
-		if (!gelf_getsym(data, (int)i, ret))
+		if (!symtab_get(&r, i, ret, &name))
 			return false;
-		name = elf_strptr(elf, shdr.sh_link, ret->st_name);
 		if (name && strcmp(name, want) == 0 &&
 		    ret->st_shndx != SHN_UNDEF && ret->st_shndx < SHN_LORESERVE)
 			return true;

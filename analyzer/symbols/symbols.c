@@ -474,6 +474,19 @@ static const struct query_row {
 };
 
 /*
+ * Whether addr is below every kallsyms address, so that decoding it would
+ * answer nothing (a user-mode pc at the end of a trace). Without absolute
+ * per-CPU entries (x86_64's, at small addresses) kallsyms lists kernel
+ * addresses only, all at or above the arch's kernel_space_start.
+ */
+static bool below_kallsyms(struct vt_symbols *s, uint64_t addr)
+{
+	const struct vt_arch_ops *arch = vt_target_info(s->target)->arch_ops;
+
+	return !arch->kallsyms_abs_percpu && addr < arch->kernel_space_start;
+}
+
+/*
  * The one walk of the chain: ask each finder in the query's order until
  * one answers or fails. Round 0 asks the symbol tables where the query
  * wants them first, round 1 every other finder, both in finder_rows[]
@@ -493,7 +506,8 @@ static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
 
 			/* kallsyms answers only symbols and addresses. */
 			if (i == F_KALLSYMS && s->kallsyms_pending && first == (round == 0) &&
-			    (which == Q_ADDRESS || (which == Q_SYMBOL && !s->vmlinux_same_build)))
+			    ((which == Q_ADDRESS && !below_kallsyms(s, q->addr)) ||
+			     (which == Q_SYMBOL && !s->vmlinux_same_build)))
 				load_kallsyms(s);
 			f = s->finders[i];
 			if (!f || first != (round == 0))
