@@ -111,8 +111,9 @@ struct orc_table {
 	uint32_t n;
 };
 
-/* The page cache of the tables' reads: PAGE_CACHE pages, least recently
- * used out; bt --all's lookups share the binary search's upper probes. */
+/* The page cache of the tables' reads: PAGE_CACHE pages, two places each
+ * (by a hash of the address), the older of the two out; bt --all's lookups
+ * share the binary search's upper probes. */
 #define CACHE_PAGE 4096u
 #define PAGE_CACHE 128u
 
@@ -182,18 +183,18 @@ static struct vt_error *table_bytes(const struct vt_unwind_env *env, struct x86_
 		return env->read(env->arg, va, buf, len);
 	if (!st->cache && !(st->cache = calloc(PAGE_CACHE, sizeof(*st->cache))))
 		return env->read(env->arg, va, buf, len);
-	victim = &st->cache[0];
-	for (unsigned i = 0; i < PAGE_CACHE; i++) {
-		struct cached_page *c = &st->cache[i];
+	victim = &st->cache[(size_t)((page * 0x9e3779b97f4a7c15ull) >> 40) & (PAGE_CACHE - 2)];
+	for (unsigned i = 0; i < 2; i++) {
+		struct cached_page *c = &victim[i];
 
 		if (c->va == page) {
 			c->used = ++st->tick;
 			memcpy(buf, c->data + (va - page), len);
 			return NULL;
 		}
-		if (c->used < victim->used)
-			victim = c;
 	}
+	if (victim[1].used < victim[0].used)
+		victim++;
 	if ((err = env->read(env->arg, page, victim->data, CACHE_PAGE))) {
 		vt_error_destroy(err);
 		return env->read(env->arg, va, buf, len);

@@ -364,6 +364,15 @@ static struct vt_error *elf_address(void *arg, uint64_t addr, const char **name,
 	return NULL;
 }
 
+bool vt_elf_finder_above_all(struct vt_finder *f, uint64_t addr)
+{
+	struct elf_finder *ef = f->arg;
+
+	if ((!ef->loaded && load_symtab(ef)) || (!ef->sorted && build_sorted(ef)))
+		return false;	/* (out of memory: no claim) */
+	return ef->nsorted && addr > ef->sorted[ef->nsorted - 1].addr;
+}
+
 static void elf_finder_free(struct elf_finder *ef)
 {
 	elf_end(ef->elf);
