@@ -9,9 +9,7 @@
  * whole sorted table (the kernel sorts it at build or boot time). The
  * kernel's orc_lookup[] blocks only narrow that same search; skipping them
  * gives the same entry and needs no LOOKUP_BLOCK_SIZE or _stext fact. The
- * tables are not read whole (3.7 MB on 6.1, a third of a compressed dump's
- * report): the search reads the pages it probes, through a small page
- * cache, so a trace of twenty frames reads a few dozen pages.
+ * tables are searched in the dump, not read whole (unwind_orc.c).
  *
  * struct orc_entry has had three layouts; which one a dump has comes from
  * its types (BTF or the vmlinux's DWARF), never from its release:
@@ -42,9 +40,9 @@
  * stacks (per-CPU cea_exception_stacks).
  */
 #include "arch/arch.h"
+#include "arch/unwind_orc.h"
 
 #include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -93,7 +91,7 @@ static const uint8_t numbering_v7[16] = {
 };
 enum { T_UNDEFINED, T_END, T_CALL, T_REGS, T_REGS_PARTIAL, T_BAD };
 
-#define ORC_SIZE 6
+#define ORC_SIZE VT_ORC_SIZE
 #define MAX_KERNEL_ORCS (8u << 20)
 #define MAX_MODULE_ORCS (1u << 20)
 #define MAX_MODULES 256
@@ -104,28 +102,9 @@ struct field {
 	bool present;
 };
 
-/* A table in the dump: n s32 ip offsets (each relative to itself) at ip_va,
- * sorted by the ip they give, and n ORC entries at orc_va. */
-struct orc_table {
-	uint64_t ip_va, orc_va;
-	uint32_t n;
-};
-
-/* The page cache of the tables' reads: PAGE_CACHE pages, two places each
- * (by a hash of the address), the older of the two out; bt --all's lookups
- * share the binary search's upper probes. */
-#define CACHE_PAGE 4096u
-#define PAGE_CACHE 128u
-
-struct cached_page {
-	uint64_t va;		/* page-aligned; 0 = empty */
-	uint64_t used;		/* the tick of its last use */
-	uint8_t data[CACHE_PAGE];
-};
-
 struct module_orc {
 	uint64_t module;
-	struct orc_table t;
+	struct vt_orc_table t;
 	char *error;		/* why this module has no table */
 };
 
@@ -147,11 +126,8 @@ struct stack_range {
 };
 
 struct x86_state {
-	struct orc_table kernel;
-	struct cached_page *cache;	/* PAGE_CACHE of them, allocated on first read */
-	uint64_t tick;
-	uint8_t entry[ORC_SIZE];	/* the entry orc_find() found */
-	char why[200];			/* why orc_find() found none, when a read failed */
+	struct vt_orc_table kernel;
+	struct vt_orc_reader orc;	/* the tables' page cache, the entry found */
 	uint64_t text_lo, text_hi;	/* [_stext, _etext) */
 	uint64_t init_lo, init_hi;	/* [_sinittext, _einittext): freed code, kept ORC */
 	struct field sp_reg, bp_reg, type, signal, end;
@@ -167,110 +143,6 @@ struct x86_state {
 	struct stack_range stacks[10];
 	unsigned nstacks;
 };
-
-/* ---- reading the tables */
-
-/* len bytes at va through the page cache; a read across a page, or of a
- * page the dump lacks part of, goes to the dump directly. */
-static struct vt_error *table_bytes(const struct vt_unwind_env *env, struct x86_state *st,
-				    uint64_t va, void *buf, size_t len)
-{
-	uint64_t page = va & ~(uint64_t)(CACHE_PAGE - 1);
-	struct cached_page *victim;
-	struct vt_error *err;
-
-	if (va - page + len > CACHE_PAGE || !page)
-		return env->read(env->arg, va, buf, len);
-	if (!st->cache && !(st->cache = calloc(PAGE_CACHE, sizeof(*st->cache))))
-		return env->read(env->arg, va, buf, len);
-	victim = &st->cache[(size_t)((page * 0x9e3779b97f4a7c15ull) >> 40) & (PAGE_CACHE - 2)];
-	for (unsigned i = 0; i < 2; i++) {
-		struct cached_page *c = &victim[i];
-
-		if (c->va == page) {
-			c->used = ++st->tick;
-			memcpy(buf, c->data + (va - page), len);
-			return NULL;
-		}
-	}
-	if (victim[1].used < victim[0].used)
-		victim++;
-	if ((err = env->read(env->arg, page, victim->data, CACHE_PAGE))) {
-		vt_error_destroy(err);
-		return env->read(env->arg, va, buf, len);
-	}
-	victim->va = page;
-	victim->used = ++st->tick;
-	memcpy(buf, victim->data + (va - page), len);
-	return NULL;
-}
-
-/* The absolute address entry i covers. */
-static struct vt_error *table_ip(const struct vt_unwind_env *env, struct x86_state *st,
-				 const struct orc_table *t, uint32_t i, uint64_t *ret)
-{
-	uint8_t raw[4];
-	uint64_t at = t->ip_va + 4 * (uint64_t)i;
-	struct vt_error *err = table_bytes(env, st, at, raw, sizeof(raw));
-
-	if (err)
-		return vt_error_prefix(err, "ORC table entry %" PRIu32 " at 0x%" PRIx64, i, at);
-	*ret = at + (uint64_t)(int64_t)(int32_t)vt_load32(raw, false);
-	return NULL;
-}
-
-/* A table found at ip_va: its ends readable and in order (the rest is read
- * as searched). */
-static struct vt_error *table_open(const struct vt_unwind_env *env, struct x86_state *st,
-				   uint64_t ip_va, uint64_t orc_va, uint32_t n,
-				   struct orc_table *t, uint64_t *first, uint64_t *last)
-{
-	struct vt_error *err;
-
-	*t = (struct orc_table){ ip_va, orc_va, n };
-	if ((err = table_ip(env, st, t, 0, first)) || (err = table_ip(env, st, t, n - 1, last)))
-		return err;
-	if (*last < *first)
-		return vt_error_create(VT_ERR_FORMAT, "ORC table at 0x%" PRIx64 " is not sorted "
-				       "(its last entry is below its first)", ip_va);
-	return NULL;
-}
-
-/* The last entry at or below pc into st->entry: false when pc is below the
- * first, or a read failed (why says so). */
-static bool table_find(const struct vt_unwind_env *env, struct x86_state *st,
-		       const struct orc_table *t, uint64_t pc, const char **why)
-{
-	uint32_t lo = 0, hi = t->n;	/* answer in [lo - 1, hi) */
-	uint64_t ip;
-	struct vt_error *err;
-
-	if (!t->n)
-		return false;
-	if ((err = table_ip(env, st, t, 0, &ip)))
-		goto fail;
-	if (pc < ip)
-		return false;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if ((err = table_ip(env, st, t, mid, &ip)))
-			goto fail;
-		if (ip <= pc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	if (!(err = table_bytes(env, st, t->orc_va + (uint64_t)lo * ORC_SIZE, st->entry,
-				ORC_SIZE)))
-		return true;
-	err = vt_error_prefix(err, "ORC entry %" PRIu32, lo);
-fail:
-	snprintf(st->why, sizeof(st->why), "%s", err->message);
-	vt_error_destroy(err);
-	*why = st->why;
-	return false;
-}
 
 static struct vt_error *field_of(const struct vt_unwind_env *env, const char *name,
 				 bool required, struct field *f)
@@ -399,7 +271,7 @@ static void destroy(void *state)
 		return;
 	for (unsigned i = 0; i < st->nmods; i++)
 		free(st->mods[i].error);
-	free(st->cache);
+	vt_orc_reader_free(&st->orc);
 	free(st);
 }
 
@@ -428,7 +300,7 @@ static struct vt_error *create(const struct vt_unwind_env *env, void **ret)
 				      "1 to %u entries", start_ip, stop_ip, MAX_KERNEL_ORCS);
 		goto fail;
 	}
-	if ((err = table_open(env, st, start_ip, start_orc, (uint32_t)n, &st->kernel, &first,
+	if ((err = vt_orc_table_open(env, &st->orc, start_ip, start_orc, (uint32_t)n, &st->kernel, &first,
 			      &last))) {
 		err = vt_error_prefix(err, "the kernel's ORC table");
 		goto fail;
@@ -456,7 +328,7 @@ fail:
 }
 
 /* The module's table, read once; NULL with why when it has none. */
-static const struct orc_table *module_table(const struct vt_unwind_env *env,
+static const struct vt_orc_table *module_table(const struct vt_unwind_env *env,
 					    struct x86_state *st, uint64_t module,
 					    const char **why)
 {
@@ -486,7 +358,7 @@ static const struct orc_table *module_table(const struct vt_unwind_env *env,
 					      " entries (at 0x%" PRIx64 ", 0x%" PRIx64 ")",
 					      num, ip_va, orc_va);
 		} else {
-			err = table_open(env, st, ip_va, orc_va, num, &m->t, &first, &last);
+			err = vt_orc_table_open(env, &st->orc, ip_va, orc_va, num, &m->t, &first, &last);
 		}
 		if (err) {
 			struct vt_error *e = vt_error_prefix(err, "module 0x%" PRIx64, module);
@@ -507,7 +379,7 @@ static const uint8_t *orc_find(const struct vt_unwind_env *env, struct x86_state
 			       uint64_t pc, const char **why)
 {
 	uint64_t module;
-	const struct orc_table *t = NULL;
+	const struct vt_orc_table *t = NULL;
 
 	*why = "no ORC entry";
 	if ((pc >= st->text_lo && pc < st->text_hi) || (pc >= st->init_lo && pc < st->init_hi))
@@ -515,7 +387,7 @@ static const uint8_t *orc_find(const struct vt_unwind_env *env, struct x86_state
 	else if (env->module_of && env->module_of(env->arg, pc, &module) &&
 		 !(t = module_table(env, st, module, why)))
 		return NULL;
-	return t && table_find(env, st, t, pc, why) ? st->entry : NULL;
+	return t && vt_orc_table_find(env, &st->orc, t, pc, why) ? st->orc.entry : NULL;
 }
 
 /* ---- stacks */

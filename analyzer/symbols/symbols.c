@@ -473,28 +473,15 @@ static const struct query_row {
 	[Q_CONSTANT]	= { ask_constant,	false },
 };
 
-/*
- * Whether addr is below every kallsyms address, so that decoding kallsyms
- * would answer nothing (a user-mode pc at the end of a trace). Without absolute
- * per-CPU entries (x86_64's, at small addresses) kallsyms lists kernel
- * addresses only, all at or above the arch's kernel_space_start.
- */
-static bool below_kallsyms(struct vt_symbols *s, uint64_t addr)
+/* kallsyms cannot name addr: below kernel space without absolute per-CPU
+ * entries (x86_64's), or above the same build's symtab (user, module pcs). */
+static bool kallsyms_silent(struct vt_symbols *s, uint64_t addr)
 {
 	const struct vt_arch_ops *arch = vt_target_info(s->target)->arch_ops;
 
-	return !arch->kallsyms_abs_percpu && addr < arch->kernel_space_start;
-}
-
-/*
- * Whether addr is past the last kallsyms entry, which answers nothing (a
- * module's pc): kallsyms of the vmlinux's own build lists symbols of its
- * symtab only, so none is above the symtab's last.
- */
-static bool above_kallsyms(struct vt_symbols *s, uint64_t addr)
-{
-	return s->vmlinux_same_build && s->finders[F_ELF] &&
-	       vt_elf_finder_above_all(s->finders[F_ELF], addr - s->kaslr);
+	return (!arch->kallsyms_abs_percpu && addr < arch->kernel_space_start) ||
+	       (s->vmlinux_same_build && s->finders[F_ELF] &&
+		vt_elf_finder_above_all(s->finders[F_ELF], addr - s->kaslr));
 }
 
 /*
@@ -517,8 +504,7 @@ static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
 
 			/* kallsyms answers only symbols and addresses. */
 			if (i == F_KALLSYMS && s->kallsyms_pending && first == (round == 0) &&
-			    ((which == Q_ADDRESS && !below_kallsyms(s, q->addr) &&
-			      !above_kallsyms(s, q->addr)) ||
+			    ((which == Q_ADDRESS && !kallsyms_silent(s, q->addr)) ||
 			     (which == Q_SYMBOL && !s->vmlinux_same_build)))
 				load_kallsyms(s);
 			f = s->finders[i];
