@@ -4,7 +4,7 @@
  * identity (build-id, release) used to refuse a vmlinux that does not
  * match the dump.
  *
- * The whole symtab is read once at create time (~120k symbols, a few MB)
+ * The whole symtab is read on the first lookup (~120k symbols, a few MB)
  * into the name map; the address index (a sort of ~100k symbols, the
  * larger cost) is built on the first address lookup, which a command
  * that only asks for types or names never makes. Names point into the
