@@ -35,6 +35,7 @@ struct run_state {
 	struct vt_memmap *m;
 	const struct vt_node *nodes;
 	size_t nnodes;
+	bool device_zone;	/* some node has a Device zone with pages */
 	int reserved_bit;
 	const struct vt_map *e820;	/* NULL where unknown or the arch has none */
 	/* the open range */
@@ -142,7 +143,7 @@ static enum kind classify(struct run_state *st, const struct vt_page *p)
 	/* The span lookups cost most: only for pages the cheap tests leave. */
 	if (in.section_online_or_early && !in.section_zone_device &&
 	    !(p->flags == ~0ull && p->compound_head == ~0ull)) {
-		in.in_device_zone = in_zone_span(st, p->pfn, "Device");
+		in.in_device_zone = st->device_zone && in_zone_span(st, p->pfn, "Device");
 		if ((unsigned)p->zone >= g->max_nr_zones)
 			in.in_any_zone = in_zone_span(st, p->pfn, NULL);
 	}
@@ -316,6 +317,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	}
 	st.nnodes = vt_memmap_nodes(st.m, &st.nodes);
 	st.reserved_bit = vt_memmap_flag_bit(st.m, "reserved");
+	/* Most machines have none: no span search per page for it. */
+	for (size_t n = 0; n < st.nnodes; n++)
+		for (int z = 0; z < st.nodes[n].nzones; z++)
+			st.device_zone |= st.nodes[n].zones[z].spanned &&
+					  strcmp(st.nodes[n].zones[z].name, "Device") == 0;
 	st.e820 = vt_models_e820(ctx->m, &merr);
 	err = vt_memmap_scan(st.m, &ops, &st);
 	close_range(&st);
