@@ -2,7 +2,7 @@
 # Debian packages needed to build vmtriage (run as root, or it uses sudo).
 set -euo pipefail
 PKGS=(build-essential autoconf automake pkg-config
-      libkdumpfile-dev libdw-dev libelf-dev libbpf-dev zlib1g-dev
+      libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libdeflate-dev
       liblzo2-dev libzstd-dev)
 missing=()
 for p in "${PKGS[@]}"; do
