@@ -17,8 +17,10 @@
  * checks, 2.5x fewer instructions than zlib's inflate (a -d 31 report:
  * 884 -> 590 M instructions under callgrind).
  *
- * Memory: a rank table of 8 bytes per 4096 frames, and per thread one
- * 512-byte bitmap block, 64 descriptors and one compressed frame.
+ * Memory: a rank table of 8 bytes per 4096 frames, per thread one 512-byte
+ * bitmap block, 64 descriptors and one compressed frame, 1 MiB of frames
+ * kept for small reads (16 frames at least), and the 1 MiB read-ahead
+ * buffer when asked for one.
  */
 #include "target/kdumpc.h"
 
@@ -54,6 +56,7 @@
 #define RANK_BITS 4096		/* frames per rank entry and bitmap block */
 #define PD_CACHE 64		/* descriptors read at once */
 #define PARALLEL_MIN 16		/* frames worth handing a second thread */
+#define FRAME_CACHE (1u << 20)	/* bytes of frames small reads keep (16 frames at least) */
 
 /* One thread's reading state. */
 struct kdc_thr {
@@ -94,6 +97,11 @@ struct vt_kdc {
 	pthread_cond_t cond;
 	uint64_t gen, done_gen;
 	struct kdc_job *job;
+
+	/* small reads: frames kept decompressed (vt_kdc_read_part) */
+	uint64_t *cache_pfn;		/* per slot: frame + 1; 0: empty */
+	unsigned char *cache;		/* cache_slots frames, allocated on first use */
+	size_t cache_slots;		/* a frame's slot: its number mod this */
 
 	/* read-ahead: one job the second thread runs while the caller works */
 	struct kdc_job ra;
@@ -485,6 +493,39 @@ void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, b
 		read_now(k, hi, pfn + n - hi, buf + (hi - pfn) * k->block, ok + (hi - pfn));
 }
 
+bool vt_kdc_read_part(struct vt_kdc *k, uint64_t pfn, uint32_t off, size_t len,
+		      unsigned char *buf)
+{
+	unsigned char *frame;
+	size_t slot;
+
+	if (k->segs || off > k->block || len > k->block - off || !ensure_rank(k))
+		return false;
+	if (!k->cache) {
+		k->cache_slots = FRAME_CACHE / k->block > 16 ? FRAME_CACHE / k->block : 16;
+		k->cache_pfn = calloc(k->cache_slots, sizeof(*k->cache_pfn));
+		k->cache = malloc(k->cache_slots * k->block);
+		if (!k->cache_pfn || !k->cache) {
+			free(k->cache_pfn);
+			free(k->cache);
+			k->cache_pfn = NULL;
+			k->cache = NULL;
+			return false;
+		}
+	}
+	slot = pfn % k->cache_slots;
+	frame = k->cache + slot * k->block;
+	if (k->cache_pfn[slot] != pfn + 1) {
+		/* thr[0]: the caller's thread state, as in vt_kdc_read */
+		k->cache_pfn[slot] = 0;
+		if (!read_frame(k, &k->thr[0], pfn, frame))
+			return false;
+		k->cache_pfn[slot] = pfn + 1;
+	}
+	memcpy(buf, frame + off, len);
+	return true;
+}
+
 void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *dest)
 {
 	if (n > VT_KDC_READAHEAD / k->block)
@@ -534,6 +575,8 @@ void vt_kdc_destroy(struct vt_kdc *k)
 		free(k->thr[i].cbuf);
 	}
 	free(k->ra_buf);
+	free(k->cache);
+	free(k->cache_pfn);
 	free(k->rank);
 	free(k);
 }
