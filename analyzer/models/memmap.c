@@ -624,15 +624,15 @@ struct vt_error *vt_memmap_scan(struct vt_memmap *m,
 			half = !half;
 			prefetch_next(m, i, off + per_chunk, per_chunk,
 				      m->buf + half * per_chunk * psz);
-			for (uint64_t j = 0; j < n; j++) {
-				uint64_t pfn = start + off + j;
-
-				if (!known[j] || !section_pfn_valid(m, s, pfn))
-					continue;
-				pages[nvalid].raw = buf + j * psz;
-				vt_memmap_decode(m, pfn, s->mem_map + (off + j) * psz,
-						 buf + j * psz, &pages[nvalid]);
-				nvalid++;
+			/* runs of known valid pfns, decoded at once */
+			for (uint64_t j = 0, k; j < n; j = k + 1) {
+				for (k = j; k < n && known[k] &&
+					    section_pfn_valid(m, s, start + off + k); k++)
+					;
+				vt_memmap_decode_run(m, start + off + j,
+						     s->mem_map + (off + j) * psz,
+						     buf + j * psz, k - j, pages + nvalid);
+				nvalid += k - j;
 			}
 			if (nvalid && ops->visit && ops->visit(arg, pages, nvalid))
 				goto out;
