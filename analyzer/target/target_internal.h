@@ -22,7 +22,7 @@ struct tlb_entry {
 /*
  * Mappings of 2 MiB or more (the direct map, vmemmap), by 2 MiB of virtual
  * address: a memmap scan then walks the tables once per 2 MiB, not per
- * 4 KiB (x86-hotplug's memmap: 6,638 walks, 21 M instructions, before).
+ * 4 KiB (x86-hotplug memmap --json: 6,638 walks before, 70 after).
  */
 #define TLB_HUGE_SIZE 256
 
