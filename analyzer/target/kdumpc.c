@@ -62,6 +62,7 @@
 struct kdc_thr {
 	uint64_t bm_block;		/* cached bitmap block + 1; 0: none */
 	unsigned char bm[RANK_BITS / 8];
+	uint16_t wrank[RANK_BITS / 64];	/* dumped frames in bm before each word */
 	uint64_t pd_first;		/* descriptor index of pd[0] + 1; 0: none */
 	size_t pd_n;
 	unsigned char pd[PD_CACHE * PD_SIZE];
@@ -212,10 +213,14 @@ static bool load_rank(struct vt_kdc *k)
 			free(chunk);
 			return false;
 		}
-		for (size_t i = 0; i < n; i++) {
+		/* 8 bytes at a time (off and RANK_BITS / 8 are multiples of 8) */
+		for (size_t i = 0; i < n; i += 8) {
+			uint64_t w = 0;
+
 			if ((off + i) % (RANK_BITS / 8) == 0)
 				k->rank[(off + i) / (RANK_BITS / 8)] = count;
-			count += __builtin_popcount(chunk[i]);
+			memcpy(&w, chunk + i, n - i < 8 ? n - i : 8);
+			count += __builtin_popcountll(w);
 		}
 		off += n;
 	}
@@ -240,15 +245,17 @@ static bool find_desc(struct vt_kdc *k, struct kdc_thr *th, uint64_t pfn,
 		memset(th->bm, 0, sizeof(th->bm));
 		if (!pread_all(k->fd, th->bm, n, k->bm_off + k->bm_len + off))
 			return false;
+		for (unsigned w = 0, c = 0; w < RANK_BITS / 64; w++) {
+			th->wrank[w] = (uint16_t)c;
+			c += __builtin_popcountll(vt_le64(th->bm + 8 * w));
+		}
 		th->bm_block = blk + 1;
 	}
 	if (!(th->bm[bit / 8] >> (bit % 8) & 1))
 		return false;
-	idx = k->rank[blk];
-	for (uint64_t w = 0; w < bit / 64; w++)
-		idx += __builtin_popcountll(vt_le64(th->bm + 8 * w));
 	word = vt_le64(th->bm + 8 * (bit / 64));
-	idx += __builtin_popcountll(word & ((1ull << (bit % 64)) - 1));
+	idx = k->rank[blk] + th->wrank[bit / 64] +
+	      __builtin_popcountll(word & ((1ull << (bit % 64)) - 1));
 	if (idx >= k->ndumped)
 		return false;
 	if (!th->pd_first || idx + 1 < th->pd_first || idx + 1 >= th->pd_first + th->pd_n) {
