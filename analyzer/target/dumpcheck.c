@@ -293,8 +293,12 @@ struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret,
 			free(bm);
 			return vt_error_create(VT_ERR_IO, "reading the kdump bitmap");
 		}
-		for (size_t i = 0; i < n; i++)
-			ndumped += __builtin_popcount(bm[i]);
+		for (size_t i = 0; i < n; i += 8) {	/* 8 bytes a count */
+			uint64_t w = 0;
+
+			memcpy(&w, bm + i, n - i < 8 ? n - i : 8);
+			ndumped += __builtin_popcountll(w);
+		}
 		done += n;
 	}
 	free(bm);

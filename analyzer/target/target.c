@@ -475,6 +475,52 @@ static struct vt_error *read_plain(struct vt_target *t, uint64_t paddr, void *bu
 	return read_kdump(t, paddr, buf, len, done);
 }
 
+/* The direct reader (kdumpc.c), opened on first use; NULL where there is none. */
+static struct vt_kdc *kdc(struct vt_target *t)
+{
+	if (!t->kdc_tried) {
+		t->kdc_tried = true;
+		/* VMTRIAGE_KDC=0: every page through libkdumpfile (bench/memmap.py) */
+		if (getenv("VMTRIAGE_KDC") && strcmp(getenv("VMTRIAGE_KDC"), "0") == 0)
+			;
+		else if (t->nsegs)
+			t->kdc = vt_kdc_open_elf(t->flat_fd >= 0 ? t->flat_fd : t->fd,
+						 t->segs, t->nsegs);
+		else if (strcmp(t->format, "diskdump") == 0)
+			t->kdc = vt_kdc_open(t->flat_fd >= 0 ? t->flat_fd : t->fd);
+	}
+	return t->kdc;
+}
+
+/*
+ * Small kdump-compressed reads: frame by frame from kdumpc.c's kept frames,
+ * each frame it leaves through libkdumpfile in address order (so the first
+ * error is libkdumpfile's). Measured on x86-basic's -d31 report: its
+ * 25,190 small reads took 44.5 M instructions through libkdumpfile (its
+ * page cache and zlib), 22.4 M here (388 frames decompressed, the rest
+ * kept). ELF: read_plain's pread.
+ */
+static struct vt_error *read_small(struct vt_target *t, uint64_t paddr, void *buf, size_t len)
+{
+	struct vt_kdc *k = kdc(t);
+	uint64_t block, end = paddr + len;
+	struct vt_error *err;
+
+	if (!k || t->nsegs || end < paddr)
+		return read_plain(t, paddr, buf, len);
+	block = vt_kdc_block_size(k);
+	for (uint64_t pa = paddr; pa < end;) {
+		uint64_t n = block - pa % block < end - pa ? block - pa % block : end - pa;
+		unsigned char *out = (unsigned char *)buf + (pa - paddr);
+
+		if (!vt_kdc_read_part(k, pa / block, (uint32_t)(pa % block), n, out) &&
+		    (err = read_plain(t, pa, out, n)))
+			return err;
+		pa += n;
+	}
+	return NULL;
+}
+
 struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 				     void *buf, size_t len)
 {
@@ -497,12 +543,12 @@ struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 					       t->cut.file_size, t->cut.need);
 	if (len >= 2 * 4096)
 		return read_kdc(t, paddr, buf, len);
-	return read_plain(t, paddr, buf, len);
+	return read_small(t, paddr, buf, len);
 }
 
 /*
- * kdump-compressed: whole frames through kdumpc.c, the rest (partial
- * frames at the ends, and frames it leaves) through libkdumpfile in
+ * kdump-compressed: whole frames through kdumpc.c, partial frames at the
+ * ends through read_small, frames it leaves through libkdumpfile, in
  * address order, so the first error is the one libkdumpfile gives.
  */
 static struct vt_error *read_kdc(struct vt_target *t, uint64_t paddr, void *buf, size_t len)
@@ -511,26 +557,15 @@ static struct vt_error *read_kdc(struct vt_target *t, uint64_t paddr, void *buf,
 	uint64_t block, first, last, end = paddr + len;
 	struct vt_error *err;
 
-	if (!t->kdc_tried) {
-		t->kdc_tried = true;
-		/* VMTRIAGE_KDC=0: every page through libkdumpfile (bench/memmap.py) */
-		if (getenv("VMTRIAGE_KDC") && strcmp(getenv("VMTRIAGE_KDC"), "0") == 0)
-			;
-		else if (t->nsegs)
-			t->kdc = vt_kdc_open_elf(t->flat_fd >= 0 ? t->flat_fd : t->fd,
-						 t->segs, t->nsegs);
-		else if (strcmp(t->format, "diskdump") == 0)
-			t->kdc = vt_kdc_open(t->flat_fd >= 0 ? t->flat_fd : t->fd);
-	}
-	if (!t->kdc || end < paddr)
+	if (!kdc(t) || end < paddr)
 		return read_plain(t, paddr, buf, len);
 	block = vt_kdc_block_size(t->kdc);
 	first = (paddr + block - 1) / block;
 	last = end / block;
 	if (first >= last)
-		return read_plain(t, paddr, buf, len);
+		return read_small(t, paddr, buf, len);
 	if (first * block > paddr &&
-	    (err = read_plain(t, paddr, buf, first * block - paddr)))
+	    (err = read_small(t, paddr, buf, first * block - paddr)))
 		return err;
 	for (uint64_t f = first; f < last;) {
 		size_t n = last - f < VT_KDC_MAX_READ ? last - f : VT_KDC_MAX_READ;
@@ -545,7 +580,7 @@ static struct vt_error *read_kdc(struct vt_target *t, uint64_t paddr, void *buf,
 		f += n;
 	}
 	if (last * block < end)
-		return read_plain(t, last * block, (unsigned char *)buf + (last * block - paddr),
+		return read_small(t, last * block, (unsigned char *)buf + (last * block - paddr),
 				  end - last * block);
 	return NULL;
 }
