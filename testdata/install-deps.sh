@@ -64,8 +64,9 @@ SUITE_PKGS=(debootstrap util-linux)
 # The tests and benchmarks (tests/, bench/): crash is an oracle (kmem -n)
 # and a benchmark peer; GNU time measures peak RSS; chromium renders the
 # report's memory-map picture headless (tests/real_picture.py); valgrind
-# runs the commands under memcheck (tests/real_valgrind.sh).
-TEST_PKGS=(crash time python3-drgn chromium valgrind)
+# runs the commands under memcheck (tests/real_valgrind.sh); strace sees
+# every file a command opens (tests/real_readonly.py).
+TEST_PKGS=(crash time python3-drgn chromium valgrind strace)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (apt-get install)" >&2

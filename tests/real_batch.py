@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """`vmtriage batch` over real dumps (issue 8): a directory of symlinks to
 x86 and ppc64 dumps (the ppc64 ones need their vmlinux, found through
---debuginfo by release), a truncated dump and random bytes named like one.
+--debuginfo by release), a dump cut short (triaged, marked incomplete) and
+random bytes named like one.
 Each dump's verdicts in summary.jsonl equal `vmtriage report` run directly;
 the bad inputs are reported without stopping the batch; a rerun skips
 everything; exit status 2 (a failure) over 1 (findings) over 0."""
@@ -38,7 +39,7 @@ for scenario in ("ppc-hotplug", "ppc-d"):
     if not os.path.lexists(link):
         os.symlink(vmlinux, link)
 
-# Bad inputs: a truncated kdump file (right magic) and random bytes.
+# Bad inputs: a kdump file cut short (right magic) and random bytes.
 src = os.path.join(dumpdir("x86-e"), "vmcore.kdump-zlib")
 trunc = os.path.join(inp, "truncated.kdump")
 with open(src, "rb") as f, open(trunc, "wb") as g:
@@ -94,17 +95,23 @@ for p, (real, vmlinux) in dumps.items():
         c.equal([(r["plugin"], r["verdict"]) for r in got["results"]],
                 [(r["plugin"], r["verdict"]) for r in rep["results"]], f"{p}: result JSON")
     sizes += st.st_size
-c.equal(len({j["result"] for j in lines.values() if j["result"]}), len(dumps),
-        "result names are unique")
+c.equal(len({j["result"] for j in lines.values() if j["result"]}), len(dumps) + 1,
+        "result names are unique (the dumps and the cut one)")
+for p in dumps:
+    c.equal(lines.get(p, {}).get("incomplete", "missing"), None, f"{p}: not incomplete")
+# A dump cut short is triaged, and said to be incomplete.
 t = lines.get(trunc, {})
-c.check(t.get("status") == "error" and "truncated" in t.get("message", ""),
-        f"truncated dump reported as an error with report's message: {t}")
+c.check(t.get("status") in ("ok", "findings") and
+        (t.get("incomplete") or "").startswith(f"cut short: {3 << 20} of "),
+        f"truncated dump triaged and marked incomplete: {t}")
 r = lines.get(rnd, {})
 c.equal(r.get("status"), "not-a-dump", "random bytes named like a dump reported")
 with open(os.path.join(out, "summary.txt")) as f:
     txt = f.read()
-c.check("truncated.kdump" in txt and "vmcore.random" in txt and "Failed" in txt,
-        "summary.txt lists the failures")
+c.check("vmcore.random" in txt and "Failed" in txt, "summary.txt lists the failures")
+c.check("Incomplete dumps" in txt and
+        any("truncated.kdump" in l and "cut short" in l for l in txt.splitlines()),
+        "summary.txt lists the cut dump as incomplete")
 c.check(any(l.startswith("E ") and "latent (1)" in l and "x86-e.kdump" in l
             for l in txt.splitlines()), "summary.txt: class E latent in x86-e")
 c.check(any("latent (1)" in l and "x86-b-latent.kdump" in l for l in txt.splitlines()),

@@ -15,7 +15,6 @@ and on plain sysrq dumps of each arch. Per dump:
 """
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
@@ -60,10 +59,8 @@ def one(name, plugin):
         c.equal(title, "panic in sysrq_handle_crash", f"{name}: sysrq title")
     with tempfile.TemporaryDirectory(prefix="vt-cutlog.", dir=TMP) as tmp:
         cut = os.path.join(tmp, "cut.elf")
-        p = subprocess.run(["/usr/bin/python3", os.path.join(vtlib.TOP, "tests", "cutlog.py"),
-                            dump, cut, vmlinux], stdout=subprocess.PIPE,
-                           stderr=subprocess.STDOUT, text=True)
-        if not c.check(p.returncode == 0, f"{name}: cutlog: {p.stdout[-300:]}"):
+        ok, out = vtlib.cut_log(dump, cut, vmlinux)
+        if not c.check(ok, f"{name}: cutlog: {out[-300:]}"):
             return
         rc, log, _ = vtlib.run("log", cut, vmlinux, check=False)
         c.check("Kernel panic" not in log and "Call Trace" not in log,

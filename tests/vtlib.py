@@ -123,3 +123,12 @@ def drgn_program(core, vmlinux):
     prog.set_core_dump(core)
     prog.load_debug_info([vmlinux])
     return prog
+
+
+def cut_log(dump, out, vmlinux):
+    """Copy dump (ELF) to out with its printk ring zeroed (tests/cutlog.py,
+    which needs drgn's python); returns (ok, what cutlog printed)."""
+    p = subprocess.run(["/usr/bin/python3", os.path.join(TOP, "tests", "cutlog.py"),
+                        dump, out, vmlinux], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    return p.returncode == 0, p.stdout

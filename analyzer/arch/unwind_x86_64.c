@@ -8,7 +8,8 @@
  * Lookup: a binary search for the last entry at or below the pc over the
  * whole sorted table (the kernel sorts it at build or boot time). The
  * kernel's orc_lookup[] blocks only narrow that same search; skipping them
- * gives the same entry and needs no LOOKUP_BLOCK_SIZE or _stext fact.
+ * gives the same entry and needs no LOOKUP_BLOCK_SIZE or _stext fact. The
+ * tables are searched in the dump, not read whole (unwind_orc.c).
  *
  * struct orc_entry has had three layouts; which one a dump has comes from
  * its types (BTF or the vmlinux's DWARF), never from its release:
@@ -39,6 +40,7 @@
  * stacks (per-CPU cea_exception_stacks).
  */
 #include "arch/arch.h"
+#include "arch/unwind_orc.h"
 
 #include <inttypes.h>
 #include <stdlib.h>
@@ -89,7 +91,7 @@ static const uint8_t numbering_v7[16] = {
 };
 enum { T_UNDEFINED, T_END, T_CALL, T_REGS, T_REGS_PARTIAL, T_BAD };
 
-#define ORC_SIZE 6
+#define ORC_SIZE VT_ORC_SIZE
 #define MAX_KERNEL_ORCS (8u << 20)
 #define MAX_MODULE_ORCS (1u << 20)
 #define MAX_MODULES 256
@@ -100,15 +102,9 @@ struct field {
 	bool present;
 };
 
-struct orc_table {
-	uint64_t *ip;		/* absolute, sorted */
-	uint8_t *orc;		/* ORC_SIZE each */
-	uint32_t n;
-};
-
 struct module_orc {
 	uint64_t module;
-	struct orc_table t;
+	struct vt_orc_table t;
 	char *error;		/* why this module has no table */
 };
 
@@ -130,7 +126,8 @@ struct stack_range {
 };
 
 struct x86_state {
-	struct orc_table kernel;
+	struct vt_orc_table kernel;
+	struct vt_orc_reader orc;	/* the tables' page cache, the entry found */
 	uint64_t text_lo, text_hi;	/* [_stext, _etext) */
 	uint64_t init_lo, init_hi;	/* [_sinittext, _einittext): freed code, kept ORC */
 	struct field sp_reg, bp_reg, type, signal, end;
@@ -146,84 +143,6 @@ struct x86_state {
 	struct stack_range stacks[10];
 	unsigned nstacks;
 };
-
-/* ---- reading the tables */
-
-static struct vt_error *read_chunked(const struct vt_unwind_env *env, uint64_t va,
-				     void *buf, size_t len)
-{
-	for (size_t done = 0; done < len;) {
-		size_t n = len - done > 65536 ? 65536 : len - done;
-		struct vt_error *err = env->read(env->arg, va + done, (uint8_t *)buf + done, n);
-
-		if (err)
-			return err;
-		done += n;
-	}
-	return NULL;
-}
-
-static void table_free(struct orc_table *t)
-{
-	free(t->ip);
-	free(t->orc);
-	memset(t, 0, sizeof(*t));
-}
-
-/* n entries: s32 offsets (relative to themselves) at ip_va, orc entries at orc_va. */
-static struct vt_error *table_read(const struct vt_unwind_env *env, uint64_t ip_va,
-				   uint64_t orc_va, uint32_t n, struct orc_table *t)
-{
-	uint8_t *raw = malloc((size_t)n * 4 + 1);
-	struct vt_error *err;
-
-	memset(t, 0, sizeof(*t));
-	t->ip = malloc((size_t)n * 8 + 1);
-	t->orc = malloc((size_t)n * ORC_SIZE + 1);
-	if (!raw || !t->ip || !t->orc) {
-		free(raw);
-		table_free(t);
-		return &vt_enomem;
-	}
-	if ((err = read_chunked(env, ip_va, raw, (size_t)n * 4)) ||
-	    (err = read_chunked(env, orc_va, t->orc, (size_t)n * ORC_SIZE))) {
-		free(raw);
-		table_free(t);
-		return err;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		int32_t rel = (int32_t)vt_load32(raw + 4 * (size_t)i, false);
-
-		t->ip[i] = ip_va + 4 * (uint64_t)i + (uint64_t)(int64_t)rel;
-		if (i && t->ip[i] < t->ip[i - 1]) {
-			free(raw);
-			table_free(t);
-			return vt_error_create(VT_ERR_FORMAT, "ORC table at 0x%" PRIx64
-					       " is not sorted (entry %" PRIu32 ")", ip_va, i);
-		}
-	}
-	free(raw);
-	t->n = n;
-	return NULL;
-}
-
-/* The last entry at or below pc; NULL when pc is below the first. */
-static const uint8_t *table_find(const struct orc_table *t, uint64_t pc)
-{
-	uint32_t lo = 0, hi = t->n;	/* answer in [lo - 1, hi) */
-
-	if (!t->n || pc < t->ip[0])
-		return NULL;
-	while (hi - lo > 1) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (t->ip[mid] <= pc)
-			lo = mid;
-		else
-			hi = mid;
-	}
-	return t->orc + (size_t)lo * ORC_SIZE;
-}
 
 static struct vt_error *field_of(const struct vt_unwind_env *env, const char *name,
 				 bool required, struct field *f)
@@ -350,18 +269,16 @@ static void destroy(void *state)
 
 	if (!st)
 		return;
-	table_free(&st->kernel);
-	for (unsigned i = 0; i < st->nmods; i++) {
-		table_free(&st->mods[i].t);
+	for (unsigned i = 0; i < st->nmods; i++)
 		free(st->mods[i].error);
-	}
+	vt_orc_reader_free(&st->orc);
 	free(st);
 }
 
 static struct vt_error *create(const struct vt_unwind_env *env, void **ret)
 {
 	struct x86_state *st = calloc(1, sizeof(*st));
-	uint64_t start_ip, stop_ip, start_orc, n;
+	uint64_t start_ip, stop_ip, start_orc, n, first, last;
 	struct vt_error *err;
 
 	if (!st)
@@ -383,18 +300,19 @@ static struct vt_error *create(const struct vt_unwind_env *env, void **ret)
 				      "1 to %u entries", start_ip, stop_ip, MAX_KERNEL_ORCS);
 		goto fail;
 	}
-	if ((err = table_read(env, start_ip, start_orc, (uint32_t)n, &st->kernel))) {
+	if ((err = vt_orc_table_open(env, &st->orc, start_ip, start_orc, (uint32_t)n, &st->kernel, &first,
+			      &last))) {
 		err = vt_error_prefix(err, "the kernel's ORC table");
 		goto fail;
 	}
 	/* The vmlinux table covers its text; beyond, modules and generated code. */
 	if ((err = env->symbol(env->arg, "_stext", &st->text_lo))) {
 		vt_error_destroy(err);
-		st->text_lo = st->kernel.ip[0];
+		st->text_lo = first;
 	}
 	if ((err = env->symbol(env->arg, "_etext", &st->text_hi))) {
 		vt_error_destroy(err);
-		st->text_hi = st->kernel.ip[st->kernel.n - 1];
+		st->text_hi = last;
 	}
 	/* The idle task of CPU 0 still returns into freed init code. */
 	if ((err = env->symbol(env->arg, "_sinittext", &st->init_lo)) ||
@@ -410,12 +328,12 @@ fail:
 }
 
 /* The module's table, read once; NULL with why when it has none. */
-static const struct orc_table *module_table(const struct vt_unwind_env *env,
+static const struct vt_orc_table *module_table(const struct vt_unwind_env *env,
 					    struct x86_state *st, uint64_t module,
 					    const char **why)
 {
 	struct module_orc *m = NULL;
-	uint64_t o_ip, o_orc, o_num, ip_va, orc_va;
+	uint64_t o_ip, o_orc, o_num, ip_va, orc_va, first, last;
 	uint32_t num;
 	struct vt_error *err;
 
@@ -440,7 +358,7 @@ static const struct orc_table *module_table(const struct vt_unwind_env *env,
 					      " entries (at 0x%" PRIx64 ", 0x%" PRIx64 ")",
 					      num, ip_va, orc_va);
 		} else {
-			err = table_read(env, ip_va, orc_va, num, &m->t);
+			err = vt_orc_table_open(env, &st->orc, ip_va, orc_va, num, &m->t, &first, &last);
 		}
 		if (err) {
 			struct vt_error *e = vt_error_prefix(err, "module 0x%" PRIx64, module);
@@ -461,17 +379,15 @@ static const uint8_t *orc_find(const struct vt_unwind_env *env, struct x86_state
 			       uint64_t pc, const char **why)
 {
 	uint64_t module;
-	const struct orc_table *t;
+	const struct vt_orc_table *t = NULL;
 
 	*why = "no ORC entry";
 	if ((pc >= st->text_lo && pc < st->text_hi) || (pc >= st->init_lo && pc < st->init_hi))
-		return table_find(&st->kernel, pc);
-	if (env->module_of && env->module_of(env->arg, pc, &module)) {
-		if (!(t = module_table(env, st, module, why)))
-			return NULL;
-		return table_find(t, pc);
-	}
-	return NULL;
+		t = &st->kernel;
+	else if (env->module_of && env->module_of(env->arg, pc, &module) &&
+		 !(t = module_table(env, st, module, why)))
+		return NULL;
+	return t && vt_orc_table_find(env, &st->orc, t, pc, why) ? st->orc.entry : NULL;
 }
 
 /* ---- stacks */

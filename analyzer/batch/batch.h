@@ -47,6 +47,7 @@ struct vt_batch_dump {
 	double duration;		/* seconds */
 	char signature[200];		/* the crash's title; "" none known */
 	char sig_source[8];		/* "log", "stack" */
+	char incomplete[96];		/* "" whole; else why not ("cut short: ...") */
 	size_t nverdicts;
 	struct vt_batch_verdict *verdicts;
 };

@@ -18,32 +18,19 @@
 
 #include "symbols/finders.h"
 #include "symbols/symbols.h"
+#include "target/sniff.h"
 #include "target/target.h"
 
 #define MAX_DEPTH 32		/* directory recursion */
 
 const char *vt_batch_dump_magic(const char *path)
 {
-	unsigned char h[EI_NIDENT + 2];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-
-	if (fd < 0)
-		return NULL;
-	n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n >= 12 && !memcmp(h, "makedumpfile", 12))
-		return "flattened";
-	if (n >= 8 && (!memcmp(h, "KDUMP   ", 8) || !memcmp(h, "DISKDUMP", 8)))
-		return "kdump";
-	if (n == (ssize_t)sizeof(h) && !memcmp(h, ELFMAG, SELFMAG)) {
-		unsigned type = h[EI_DATA] == ELFDATA2MSB ? (unsigned)h[EI_NIDENT] << 8 | h[EI_NIDENT + 1] :
-				(unsigned)h[EI_NIDENT + 1] << 8 | h[EI_NIDENT];
-
-		/* ET_EXEC/ET_DYN are vmlinux files and modules, not dumps. */
-		return type == ET_CORE ? "ELF core" : NULL;
+	switch (vt_target_sniff(path)) {
+	case VT_FILE_FLATTENED: return "flattened";
+	case VT_FILE_KDUMP: return "kdump";
+	case VT_FILE_ELF_CORE: return "ELF core";
+	default: return NULL;	/* vmlinux files and modules are not dumps */
 	}
-	return NULL;
 }
 
 /*

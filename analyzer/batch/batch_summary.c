@@ -75,6 +75,7 @@ void vt_batch_jsonl_line(FILE *fp, const struct vt_batch_dump *d)
 		vt_json_null(&j, "signature");
 		vt_json_null(&j, "signature_source");
 	}
+	vt_json_string_or_null(&j, "incomplete", d->incomplete);
 	vt_json_object_begin(&j, "verdicts");
 	for (size_t i = 0; i < d->nverdicts; i++)
 		vt_json_string(&j, d->verdicts[i].plugin, d->verdicts[i].verdict);
@@ -145,6 +146,7 @@ bool vt_batch_from_jsonl(const struct vt_jv *line, struct vt_batch_dump *d)
 	copy(d->message, sizeof(d->message), vt_jv_str(line, "message"));
 	copy(d->signature, sizeof(d->signature), vt_jv_str(line, "signature"));
 	copy(d->sig_source, sizeof(d->sig_source), vt_jv_str(line, "signature_source"));
+	copy(d->incomplete, sizeof(d->incomplete), vt_jv_str(line, "incomplete"));
 	d->exit_code = vt_jv_str(line, "exit") ? atoi(vt_jv_str(line, "exit")) : -1;
 	d->signal = vt_jv_str(line, "signal") ? atoi(vt_jv_str(line, "signal")) : 0;
 	d->duration = vt_jv_str(line, "duration_ms") ?
@@ -199,6 +201,15 @@ bool vt_batch_read_report(const char *path, struct vt_batch_dump *d)
 	     vt_jv_str(vt_jv_get(doc, "signature"), "title"));
 	copy(d->sig_source, sizeof(d->sig_source),
 	     vt_jv_str(vt_jv_get(doc, "signature"), "source"));
+	d->incomplete[0] = '\0';
+	if (vt_jv_get(dump, "incomplete") && vt_jv_get(dump, "incomplete")->type == VT_JV_OBJECT) {
+		const struct vt_jv *inc = vt_jv_get(dump, "incomplete");
+
+		snprintf(d->incomplete, sizeof(d->incomplete), "%s: %s of %s bytes",
+			 vt_jv_str(inc, "reason") ? vt_jv_str(inc, "reason") : "incomplete",
+			 vt_jv_str(inc, "file_size") ? vt_jv_str(inc, "file_size") : "?",
+			 vt_jv_str(inc, "expected_size") ? vt_jv_str(inc, "expected_size") : "?");
+	}
 	free(d->verdicts);
 	d->nverdicts = 0;
 	d->verdicts = calloc(results->n ? results->n : 1, sizeof(*d->verdicts));
@@ -278,6 +289,22 @@ static void summary_signatures(FILE *fp, const struct vt_batch_dumps *ds)
 	free(done);
 }
 
+/* Dumps read but not whole (cut short): their unknowns may be the file's fault. */
+static void summary_incomplete(FILE *fp, const struct vt_batch_dumps *ds)
+{
+	bool first = true;
+
+	for (size_t i = 0; i < ds->n; i++) {
+		if (!*ds->d[i].incomplete)
+			continue;
+		if (first)
+			fprintf(fp, "\nIncomplete dumps (triaged; what needs the missing data is "
+				"unknown)\n%-40s %s\n", "DUMP", "WHY");
+		first = false;
+		fprintf(fp, "%-40s %s\n", ds->d[i].path, ds->d[i].incomplete);
+	}
+}
+
 void vt_batch_summary_txt(FILE *fp, const struct vt_batch_dumps *ds, double wall)
 {
 	/* Dumps are listed for these verdicts; the others are only counted. */
@@ -338,6 +365,7 @@ void vt_batch_summary_txt(FILE *fp, const struct vt_batch_dumps *ds, double wall
 		}
 	}
 	summary_signatures(fp, ds);
+	summary_incomplete(fp, ds);
 	if (failed) {
 		fprintf(fp, "\nFailed (the batch went on)\n%-11s %-40s %s\n", "STATUS", "DUMP",
 			"MESSAGE");

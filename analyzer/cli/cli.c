@@ -1,5 +1,6 @@
 #include "cli/cli.h"
 #include "cli/tested.h"
+#include "target/sniff.h"
 
 #include <elf.h>
 #include <errno.h>
@@ -169,25 +170,6 @@ void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
 
 /* ------------------------------------------------------------------ parsing */
 
-/* A vmlinux is an ELF executable; a vmcore is an ELF core or not ELF. */
-static bool looks_like_vmlinux(const char *path)
-{
-	unsigned char h[EI_NIDENT + 2];
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	ssize_t n;
-	uint16_t type;
-
-	if (fd < 0)
-		return false;
-	n = pread(fd, h, sizeof(h), 0);
-	close(fd);
-	if (n < (ssize_t)sizeof(h) || memcmp(h, ELFMAG, SELFMAG) != 0)
-		return false;
-	type = h[EI_DATA] == ELFDATA2MSB ? (uint16_t)(h[EI_NIDENT] << 8 | h[EI_NIDENT + 1]) :
-	       (uint16_t)(h[EI_NIDENT + 1] << 8 | h[EI_NIDENT]);
-	return type == ET_EXEC || type == ET_DYN;
-}
-
 static int usage_error(const struct vt_command *cmd, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 static int usage_error(const struct vt_command *cmd, const char *fmt, ...)
@@ -293,7 +275,13 @@ static int parse(struct vt_cli *c, int argc, char **argv)
 		if (optind >= argc)
 			return usage_error(cmd, "missing VMCORE");
 		c->vmcore = argv[optind++];
-		if (optind < argc && looks_like_vmlinux(argv[optind]))
+		c->pieces[c->npieces++] = c->vmcore;
+		while (optind < argc && c->npieces < VT_TARGET_MAX_PIECES &&
+		       vt_target_sniff(c->vmcore) == VT_FILE_KDUMP &&
+		       vt_target_sniff(argv[optind]) == VT_FILE_KDUMP)
+			c->pieces[c->npieces++] = argv[optind++];
+		/* A vmlinux is an ELF executable; a vmcore an ELF core or not ELF. */
+		if (optind < argc && vt_target_sniff(argv[optind]) == VT_FILE_ELF_EXEC)
 			c->vmlinux = argv[optind++];
 	}
 	c->nargs = argc - optind;
@@ -379,7 +367,9 @@ int vt_cli_session_open(struct vt_cli *c)
 		.vmlinux = c->vmlinux, .force = c->force, .no_btf = c->no_btf,
 	};
 	const struct vt_target_info *ti;
-	struct vt_error *err = opener(c->vmcore, &c->t);
+	struct vt_error *err = c->npieces > 1 && opener == vt_target_open ?
+			       vt_target_open_pieces(c->pieces, c->npieces, &c->t) :
+			       opener(c->vmcore, &c->t);
 
 	if (err) {
 		c->t = NULL;
@@ -453,6 +443,88 @@ int vt_command_run(const struct vt_command *cmd, int argc, char **argv)
 }
 
 /* ------------------------------------------------------------------ helpers */
+
+void vt_cli_print_cut(struct vt_target *t)
+{
+	const struct vt_dump_cut *cut = vt_target_cut(t);
+
+	if (!cut)
+		return;
+	printf("warning: the dump file is cut short (%" PRIu64 " of the %" PRIu64 " bytes its "
+	       "headers describe: a full disk or an interrupted copy); no data for physical",
+	       cut->file_size, cut->need);
+	for (size_t i = 0; i < cut->nmissing; i++)
+		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", cut->missing[i].start,
+		       cut->missing[i].end - 1);
+	if (cut->missing_omitted)
+		printf(" and %" PRIu64 " more range(s)", cut->missing_omitted);
+	printf("; what needs it is unknown\n");
+}
+
+void vt_cli_print_split(struct vt_target *t)
+{
+	const struct vt_dump_split *sp = vt_target_split(t);
+
+	if (!sp || !sp->nmissing)
+		return;
+	printf("warning: %u piece(s) of a split dump (makedumpfile --split), holding physical%s",
+	       sp->npieces, sp->nheld ? "" : " nothing");
+	for (size_t i = 0; i < sp->nheld; i++)
+		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", sp->held[i].start,
+		       sp->held[i].end - 1);
+	printf("; the other pieces hold");
+	for (size_t i = 0; i < sp->nmissing; i++)
+		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", sp->missing[i].start,
+		       sp->missing[i].end - 1);
+	printf(": give every piece (vmtriage COMMAND PIECE1 PIECE2 ... [VMLINUX]); what "
+	       "needs them is unknown\n");
+}
+
+static void json_ranges(struct vt_json *j, const char *key, const struct vt_dump_range *r,
+			size_t n)
+{
+	vt_json_array_begin(j, key);
+	for (size_t i = 0; i < n; i++) {
+		vt_json_object_begin(j, NULL);
+		vt_json_hex(j, "start", r[i].start);
+		vt_json_hex(j, "end", r[i].end);
+		vt_json_object_end(j);
+	}
+	vt_json_array_end(j);
+}
+
+void vt_cli_json_split(struct vt_json *j, struct vt_target *t)
+{
+	const struct vt_dump_split *sp = vt_target_split(t);
+
+	if (!sp) {
+		vt_json_null(j, "split");
+		return;
+	}
+	vt_json_object_begin(j, "split");
+	vt_json_u64(j, "pieces", sp->npieces);
+	json_ranges(j, "held", sp->held, sp->nheld);
+	json_ranges(j, "missing", sp->missing, sp->nmissing);
+	vt_json_u64(j, "omitted", sp->omitted);
+	vt_json_object_end(j);
+}
+
+void vt_cli_json_cut(struct vt_json *j, struct vt_target *t)
+{
+	const struct vt_dump_cut *cut = vt_target_cut(t);
+
+	if (!cut) {
+		vt_json_null(j, "incomplete");
+		return;
+	}
+	vt_json_object_begin(j, "incomplete");
+	vt_json_string(j, "reason", "cut short");
+	vt_json_u64(j, "file_size", cut->file_size);
+	vt_json_u64(j, "expected_size", cut->need);
+	json_ranges(j, "missing", cut->missing, cut->nmissing);
+	vt_json_u64(j, "missing_omitted", cut->missing_omitted);
+	vt_json_object_end(j);
+}
 
 void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
 			    const struct vt_xlat_path *path)

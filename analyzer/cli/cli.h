@@ -82,6 +82,10 @@ struct vt_cli {
 	void *opts;		/* the command's options struct (opts_size) */
 	bool json, force, verbose, no_btf;	/* the common options */
 	const char *vmcore;	/* NULL for VT_CMD_NO_DUMP */
+	/* VMCORE and the kdump-compressed files right after it: the pieces of
+	 * a split dump (makedumpfile --split), read as one */
+	const char *pieces[VT_TARGET_MAX_PIECES];
+	size_t npieces;
 	const char *vmlinux;	/* the positional after VMCORE when it is an ELF kernel */
 	int nargs;		/* the other positionals */
 	char **args;
@@ -136,6 +140,17 @@ void vt_cli_set_opener(struct vt_error *(*open)(const char *vmcore, struct vt_ta
 /* A page-table walk's levels as a JSON array under key (rd, vtop). */
 void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
 			    const struct vt_xlat_path *path);
+/*
+ * A dump cut short (vt_target_cut): a "warning:" line on stdout naming what
+ * is missing, and the JSON "incomplete" member (null for a whole file), so
+ * that report and info never present a partial result as complete.
+ */
+void vt_cli_print_cut(struct vt_target *t);
+void vt_cli_json_cut(struct vt_json *j, struct vt_target *t);
+/* A split dump: which pieces' ranges are held and which are not (the JSON
+ * "split" member, null when not split; the warning only when some are not). */
+void vt_cli_print_split(struct vt_target *t);
+void vt_cli_json_split(struct vt_json *j, struct vt_target *t);
 /* Parse a number (0x hex, or decimal) or, with syms, a symbol[+off]. */
 struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 				   uint64_t *ret);

@@ -311,7 +311,7 @@ static const struct vt_cli_option bt_options[] = {
 
 const struct vt_command vt_cmd_bt = {
 	.name = "bt",
-	.summary = "stack traces unwound from the dump: the crashed task, one task, or all",
+	.summary = "Stack traces unwound from the dump: the crashed task, one task, or all",
 	.help = "Without options: the task that crashed, the one running on the CPU in\n"
 		"panic() (panic_cpu). A running task starts from its CPU's registers (the\n"
 		"dump's NT_PRSTATUS note of that CPU); any other task from the state the\n"

@@ -40,6 +40,8 @@ static struct vt_error *print_text(void *data)
 	printf("release:       %s\n", *ti->release ? ti->release : "(unknown)");
 	printf("kaslr offset:  0x%" PRIx64 "\n", ti->kaslr_offset);
 	printf("cpus:          %u\n", ti->ncpus);
+	vt_cli_print_cut(in->t);
+	vt_cli_print_split(in->t);
 	if (crashtime)
 		printf("crash time:    %s (epoch seconds)\n", crashtime);
 	printf("vmcoreinfo:    %s\n", ti->has_vmcoreinfo ? "yes" : "no");
@@ -86,6 +88,8 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 	vt_json_string(j, "release", ti->release);
 	vt_json_hex(j, "kaslr_offset", ti->kaslr_offset);
 	vt_json_u64(j, "cpus", ti->ncpus);
+	vt_cli_json_cut(j, in->t);
+	vt_cli_json_split(j, in->t);
 	if (vt_vmcoreinfo_get(vi, "CRASHTIME"))
 		vt_json_string(j, "crash_time", vt_vmcoreinfo_get(vi, "CRASHTIME"));
 	else

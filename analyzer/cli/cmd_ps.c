@@ -88,7 +88,7 @@ static int run_ps(struct vt_cli *c)
 
 const struct vt_command vt_cmd_ps = {
 	.name = "ps",
-	.summary = "every task: pid, ppid, cpu, state, comm, task and mm, like crash's ps",
+	.summary = "Every task: pid, ppid, cpu, state, comm, task and mm, like crash's ps",
 	.help = "Lists every thread of the dump (init_task.tasks and each thread group's\n"
 		"threads) and each present CPU's idle task (PID 0, from runqueues), by PID:\n"
 		"PPID (the real parent's PID), CPU, the task_struct, the state in crash's\n"

@@ -149,6 +149,8 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 	vt_json_string(j, "arch", vt_arch_name(ti->arch));
 	vt_json_string(j, "release", ti->release);
 	vt_json_hex(j, "kaslr_offset", ti->kaslr_offset);
+	vt_cli_json_cut(j, rep->t);
+	vt_cli_json_split(j, rep->t);
 	vt_json_object_end(j);
 	if (o->present) {
 		vt_json_object_begin(j, "crash");
@@ -221,6 +223,8 @@ static struct vt_error *print_text(void *data)
 
 	printf("dump:    %s (%s, %s, %s)\n", ti->path, ti->format, vt_arch_name(ti->arch),
 	       *ti->release ? ti->release : "release unknown");
+	vt_cli_print_cut(rep->t);
+	vt_cli_print_split(rep->t);
 	if (o->present) {
 		if (*o->headline)
 			printf("crash:   %s\n", o->headline);

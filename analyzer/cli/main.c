@@ -36,9 +36,10 @@ static void usage(FILE *fp)
 		"Usage: vmtriage COMMAND VMCORE [VMLINUX] [ARGS] [OPTIONS]\n"
 		"\n"
 		"Post-mortem triage of Linux crash dumps (ELF vmcores, kdump-compressed\n"
-		"and flattened makedumpfile files, QEMU dumps) for x86_64 and ppc64.\n"
+		"and flattened makedumpfile files, QEMU dumps) for x86_64, ppc64 and arm64.\n"
 		"Types and symbols come from the vmlinux when given (BTF, DWARF, symtab),\n"
-		"else from the dump itself (BTF, kallsyms, VMCOREINFO).\n"
+		"else from the dump itself (BTF, kallsyms, VMCOREINFO). The pieces of a\n"
+		"split dump (makedumpfile --split) are read together: VMCORE PIECE2 ...\n"
 		"\nCommands:\n");
 	for (size_t i = 0; i < NCOMMANDS; i++)
 		fprintf(fp, "  %-10s %s\n", commands[i]->name, commands[i]->summary);

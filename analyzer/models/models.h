@@ -78,6 +78,18 @@ const struct vt_crash_trace *vt_models_crash_trace(struct vt_models *m,
 						   const struct vt_error **err);
 
 /*
+ * The registers at the crash, for evidence: those the first exception frame
+ * of the crashed task's trace saved (the oops's or BUG's pt_regs), else the
+ * crashed CPU's own (its note). Not kept: each call reads them again.
+ */
+struct vt_crash_regs {
+	struct vt_regs regs;
+	const char *function;		/* the function they were taken in; NULL unknown */
+	char from[120];			/* "pt_regs at 0x... (pmd_fragment_free interrupted)" */
+};
+struct vt_error *vt_models_crash_regs(struct vt_models *m, struct vt_crash_regs *ret);
+
+/*
  * The crash the plugins' "fired" rules match: the log's oops when the log
  * tells one, else the one the crashed task's unwound trace tells
  * (from_stack set; present false when neither). Always answers.

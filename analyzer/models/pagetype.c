@@ -203,7 +203,9 @@ enum vt_page_type vt_pagetype_decode(const struct vt_pagetype_encoding *e,
 				return (enum vt_page_type)t;
 		return VT_PAGE_TYPE_NONE;
 	case VT_PAGETYPE_INVERTED:
-		if ((pt & e->base) != e->base)
+		/* A mapcount (>= 0), or -1 (all bits set: no type bit clear):
+		 * most pages, answered without the loop. */
+		if ((pt & e->base) != e->base || pt == UINT32_MAX)
 			return VT_PAGE_TYPE_NONE;
 		for (int t = VT_PAGE_TYPE_BUDDY; t < VT_PAGE_TYPE_UNKNOWN; t++)
 			if (e->value[t] && !(pt & e->value[t]))

@@ -17,6 +17,20 @@ static int reg_index(const struct vt_unwinder *u, const char *name)
 	return -1;
 }
 
+/* The first nwords of pr_reg (or of a pt_regs: the same order) into regs. */
+static void decode_pr_reg(const struct vt_unwinder *u, const uint8_t *p, size_t nwords,
+			  bool big_endian, struct vt_regs *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	for (size_t i = 0; i < nwords && i < u->prstatus_nregs; i++) {
+		int r;
+
+		if (!u->prstatus_regs[i] || (r = reg_index(u, u->prstatus_regs[i])) < 0)
+			continue;
+		vt_regs_set(ret, (unsigned)r, vt_load64(p + 8 * i, big_endian));
+	}
+}
+
 struct vt_error *vt_stack_regs_from_prstatus(const struct vt_unwinder *u,
 					     const void *note, size_t len, bool big_endian,
 					     struct vt_regs *ret, int32_t *pid_ret)
@@ -30,14 +44,14 @@ struct vt_error *vt_stack_regs_from_prstatus(const struct vt_unwinder *u,
 				       PRSTATUS_REGS + 8 * u->prstatus_nregs);
 	if (pid_ret)
 		*pid_ret = (int32_t)vt_load32(p + PRSTATUS_PID, big_endian);
-	for (size_t i = 0; i < u->prstatus_nregs; i++) {
-		int r;
-
-		if (!u->prstatus_regs[i] || (r = reg_index(u, u->prstatus_regs[i])) < 0)
-			continue;
-		vt_regs_set(ret, (unsigned)r, vt_load64(p + PRSTATUS_REGS + 8 * i, big_endian));
-	}
+	decode_pr_reg(u, p + PRSTATUS_REGS, u->prstatus_nregs, big_endian, ret);
 	return NULL;
+}
+
+void vt_stack_regs_from_pt_regs(const struct vt_unwinder *u, const void *raw, size_t len,
+				bool big_endian, struct vt_regs *ret)
+{
+	decode_pr_reg(u, raw, len / 8, big_endian, ret);
 }
 
 static void name_frame(const struct vt_symbolizer *sym, struct vt_frame *f, bool call)

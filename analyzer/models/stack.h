@@ -77,4 +77,14 @@ struct vt_error *vt_stack_regs_from_prstatus(const struct vt_unwinder *u,
 					     const void *note, size_t len, bool big_endian,
 					     struct vt_regs *ret, int32_t *pid_ret);
 
+/*
+ * Registers from the first len bytes of a kernel struct pt_regs: on
+ * x86_64, ppc64 and arm64 it begins with pr_reg's words in pr_reg's order
+ * (x86_64's 21 of user_regs_struct, ppc64's user_pt_regs, arm64's
+ * user_pt_regs), so len, which the caller bounds by sizeof(struct pt_regs),
+ * says how many are there.
+ */
+void vt_stack_regs_from_pt_regs(const struct vt_unwinder *u, const void *raw, size_t len,
+				bool big_endian, struct vt_regs *ret);
+
 #endif

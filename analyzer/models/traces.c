@@ -309,3 +309,44 @@ struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task
 	snprintf(ret->regs_from, sizeof(ret->regs_from), "%s", from);
 	return NULL;
 }
+
+struct vt_error *vt_traces_pt_regs(struct vt_traces *tr, uint64_t addr, struct vt_regs *ret)
+{
+	uint8_t raw[8 * VT_REGS_MAX];
+	uint64_t size;
+	struct vt_error *err;
+
+	if ((err = ready(tr)))
+		return err;
+	if ((err = vt_symbols_sizeof(tr->s, "struct pt_regs", &size)))
+		return vt_error_prefix(err, "pt_regs");
+	if (size > 8 * tr->u->prstatus_nregs)
+		size = 8 * tr->u->prstatus_nregs;
+	if (size > sizeof(raw))
+		size = sizeof(raw);
+	if ((err = vt_target_read_kv(tr->t, addr, raw, size)))
+		return vt_error_prefix(err, "pt_regs at 0x%" PRIx64, addr);
+	vt_stack_regs_from_pt_regs(tr->u, raw, size, tr->env.big_endian, ret);
+	return NULL;
+}
+
+const char *vt_traces_reg_name(struct vt_traces *tr, unsigned i)
+{
+	return tr->u && i < tr->u->nregs ? tr->u->reg_names[i] : NULL;
+}
+
+void vt_traces_reg_list(struct vt_traces *tr, uint64_t mask, char *buf, size_t len)
+{
+	size_t used = 0;
+
+	if (!len)
+		return;
+	buf[0] = '\0';
+	for (unsigned i = 0; i < 64 && used < len; i++) {
+		const char *name = mask >> i & 1 ? vt_traces_reg_name(tr, i) : NULL;
+
+		if (name)
+			used += (size_t)snprintf(buf + used, len - used, "%s%s", used ? " " : "",
+						 name);
+	}
+}

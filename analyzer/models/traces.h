@@ -7,6 +7,7 @@
 #define VT_TRACES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -41,5 +42,15 @@ struct vt_error *vt_traces_task_stack(struct vt_traces *tr, const struct vt_task
 /* A name for an address: kernel symbols, then modules. */
 void vt_traces_symbolize(struct vt_traces *tr, uint64_t pc, const char **name,
 			 uint64_t *offset, uint64_t *size, const char **module);
+
+/*
+ * The registers an exception frame saved (struct pt_regs at addr: a
+ * frame's regs_addr), in the unwinder's numbering.
+ */
+struct vt_error *vt_traces_pt_regs(struct vt_traces *tr, uint64_t addr, struct vt_regs *ret);
+/* Register i's name ("r3", "rdi", "x0"), NULL past the arch's set. */
+const char *vt_traces_reg_name(struct vt_traces *tr, unsigned i);
+/* "r4 r22 r31": the names of the registers whose bits mask sets. */
+void vt_traces_reg_list(struct vt_traces *tr, uint64_t mask, char *buf, size_t len);
 
 #endif

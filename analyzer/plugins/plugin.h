@@ -94,6 +94,15 @@ void vt_result_raise(struct vt_result *res, enum vt_verdict v, const char *fmt, 
 	__attribute__((format(printf, 3, 4)));
 /* Start an evidence item; NULL when full (then it is only counted). */
 struct vt_evidence *vt_result_evidence(struct vt_result *res, const char *kind);
+/*
+ * Fired evidence: the registers the crash saved (vt_models_crash_regs);
+ * false, with a "crash-registers" item saying why, when they cannot be read.
+ */
+bool vt_result_crash_regs(struct vt_result *res, struct vt_models *m, struct vt_crash_regs *cr);
+/* None of them named what a fired verdict is about: a "crash-registers"
+ * item with where they came from and what (key) was not found (why). */
+void vt_result_crash_regs_none(struct vt_result *res, const struct vt_crash_regs *cr,
+			       const char *what, const char *why);
 void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "models/ptpage.h"
+#include "models/traces.h"
 #include "plugins/plugin.h"
 #include "plugins/rules.h"
 
@@ -93,6 +94,187 @@ static int on_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes
 	st->pages[st->npages++] = (struct table_page){ pfn, paddr, va, va + span * entries - 1,
 						       level, 1 };
 	return 0;
+}
+
+/*
+ * ---- fired: the table page the BUG was about. pmd/pte_fragment_free(table)
+ * hold the table and its struct page in registers when they hit the BUG_ON,
+ * and remove_pagetable() frees a table before it clears the entry linking
+ * it, so the page is still in init_mm's tree: every register value that is
+ * a struct page or a linear-map address of such a table page names it.
+ */
+
+#define MAX_CANDIDATES VT_REGS_MAX
+
+struct candidate {
+	uint64_t pfn;
+	uint64_t regs;			/* bit i: register i points into the page */
+	unsigned ntables;		/* init_mm PMD/PTE tables in it (0: not linked) */
+	/* The table the most registers point into (the one being freed):
+	 * its level, address, what it maps and those registers. */
+	const char *level;
+	uint64_t table, va_lo, va_hi, table_regs;
+};
+
+struct crash_pages {
+	const struct vt_memmap_geometry *g;
+	uint64_t pa[VT_REGS_MAX];	/* register i's physical address (linear ones) */
+	uint64_t linear;		/* bit i: pa[i] is set */
+	struct candidate c[MAX_CANDIDATES];
+	size_t n;
+};
+
+static void add_candidate(struct crash_pages *cp, uint64_t pfn, unsigned reg)
+{
+	for (size_t i = 0; i < cp->n; i++)
+		if (cp->c[i].pfn == pfn) {
+			cp->c[i].regs |= 1ull << reg;
+			return;
+		}
+	if (cp->n < MAX_CANDIDATES)
+		cp->c[cp->n++] = (struct candidate){ .pfn = pfn, .regs = 1ull << reg };
+}
+
+static int on_crash_table(void *arg, const char *level, uint64_t paddr, uint32_t bytes,
+			  uint64_t va)
+{
+	struct crash_pages *cp = arg;
+	uint64_t pfn = paddr >> cp->g->page_shift, span, hits = 0;
+
+	if (strcmp(level, "PMD") && strcmp(level, "PTE"))
+		return 0;
+	span = !strcmp(level, "PTE") ? 1ull << cp->g->page_shift : 1ull << 21;
+	for (unsigned r = 0; r < VT_REGS_MAX; r++)
+		if (cp->linear >> r & 1 && cp->pa[r] >= paddr && cp->pa[r] < paddr + bytes)
+			hits |= 1ull << r;
+	for (size_t i = 0; i < cp->n; i++) {
+		struct candidate *c = &cp->c[i];
+
+		if (c->pfn != pfn)
+			continue;
+		c->ntables++;
+		if (!c->level || __builtin_popcountll(hits) > __builtin_popcountll(c->table_regs)) {
+			c->level = level;
+			c->table = paddr;
+			c->va_lo = va;
+			c->va_hi = va + span * (bytes / 8) - 1;
+			c->table_regs = hits;
+		}
+	}
+	return 0;
+}
+
+/* The LMBs (drc indexes) of pseries memory [lo, hi], when the tree tells. */
+static void lmb_list(struct vt_models *m, uint64_t lo, uint64_t hi, char *buf, size_t len)
+{
+	const struct vt_error *err;
+	const struct vt_lmb_check *lc = vt_models_lmb_check(m, &err);
+	size_t used = 0;
+
+	buf[0] = '\0';
+	if (!lc || !lc->have_node)
+		return;
+	for (size_t i = 0; i < lc->n && used < len; i++) {
+		const struct vt_lmb_row *r = &lc->rows[i];
+
+		if (r->base <= hi && r->base + r->size > lo)
+			used += (size_t)snprintf(buf + used, len - used, "%s0x%" PRIx32,
+						 used ? " " : "", r->drc_index);
+	}
+}
+
+static void crash_evidence(struct state *st, const struct vt_mm *init_mm,
+			   struct vt_result *res)
+{
+	struct vt_models *m = st->ctx->m;
+	struct vt_traces *tr = vt_models_traces(m);
+	struct vt_pgwalk_ops ops = { .table = on_crash_table };
+	struct crash_pages cp = { .g = st->g };
+	struct vt_crash_regs cr;
+	struct vt_error *err;
+	size_t named = 0;
+
+	if (!tr || !init_mm)
+		return;
+	if (!vt_result_crash_regs(res, m, &cr))
+		return;
+	for (unsigned i = 0; i < VT_REGS_MAX; i++) {
+		uint64_t pfn;
+		struct vt_ptpage pp;
+
+		if (!vt_regs_has(&cr.regs, i))
+			continue;
+		if (vt_models_linear_pfn(m, cr.regs.r[i], &pfn)) {
+			cp.pa[i] = pfn << st->g->page_shift |
+				   (cr.regs.r[i] & ((1ull << st->g->page_shift) - 1));
+			cp.linear |= 1ull << i;
+			add_candidate(&cp, pfn, i);
+		} else if (vt_models_vmemmap_pfn(m, cr.regs.r[i], &pfn) &&
+			   !(err = vt_ptpage_read(st->m, vt_models_symbols(m), pfn, &pp)) &&
+			   pp.page == cr.regs.r[i]) {
+			add_candidate(&cp, pfn, i);	/* the struct page itself */
+		}
+		vt_error_destroy(err);
+		err = NULL;
+	}
+	if (!cp.n)
+		return;
+	if ((err = vt_models_walk_tables(m, init_mm->pgd_paddr, false, 1u << 22, &ops, &cp))) {
+		vt_error_destroy(err);	/* the latent walk above said so already */
+		return;
+	}
+	for (size_t i = 0; i < cp.n; i++) {
+		const struct candidate *c = &cp.c[i];
+		struct vt_ptpage pp;
+		struct vt_evidence *e;
+		char regs[96], lmbs[96] = "";
+		uint64_t lo, hi;
+
+		if ((err = vt_ptpage_read(st->m, vt_models_symbols(m), c->pfn, &pp))) {
+			vt_error_destroy(err);
+			continue;
+		}
+		/* A table page: linked as one, or typed PageTable. */
+		if (!c->ntables && !(pp.type_known && pp.table))
+			continue;
+		named++;
+		vt_traces_reg_list(tr, c->regs, regs, sizeof(regs));
+		e = vt_result_evidence(res, "crash-table-page");
+		vt_evidence_add(e, "registers", "%s", regs);
+		vt_evidence_add(e, "taken_from", "%s", cr.from);
+		vt_evidence_add(e, "pfn", "0x%" PRIx64, pp.pfn);
+		vt_evidence_add(e, "page", "0x%" PRIx64, pp.page);
+		if (pp.frag_known)
+			vt_evidence_add(e, "pt_frag_refcount", "%d", pp.frag_refcount);
+		else
+			vt_evidence_add(e, "pt_frag_refcount", "unknown: %s", pp.frag_why);
+		vt_evidence_add(e, "reserved", "%s", pp.reserved ? "yes" : "no");
+		if (!c->ntables) {
+			vt_evidence_add(e, "linked", "no (PageTable, not in init_mm's tree)");
+			continue;
+		}
+		vt_evidence_add(e, "tables_in_page", "%u", c->ntables);
+		vt_traces_reg_list(tr, c->table_regs, regs, sizeof(regs));
+		vt_evidence_add(e, "table", "init_mm %s table 0x%" PRIx64 "%s%s%s", c->level,
+				c->table, *regs ? " (" : "", regs, *regs ? ")" : "");
+		vt_evidence_add(e, "maps", "0x%" PRIx64 "-0x%" PRIx64, c->va_lo, c->va_hi);
+		if (vt_models_linear_pfn(m, c->va_lo, &lo) && vt_models_linear_pfn(m, c->va_hi, &hi)) {
+			lo <<= st->g->page_shift;
+			hi = ((hi + 1) << st->g->page_shift) - 1;
+			vt_evidence_add(e, "memory", "0x%" PRIx64 "-0x%" PRIx64, lo, hi);
+			lmb_list(m, lo, hi, lmbs, sizeof(lmbs));
+		} else if (vt_models_vmemmap_pfn(m, c->va_lo, &lo) &&
+			   vt_models_vmemmap_pfn(m, c->va_hi, &hi)) {
+			vt_evidence_add(e, "struct_pages_of", "pfn 0x%" PRIx64 "-0x%" PRIx64, lo, hi);
+			lmb_list(m, lo << st->g->page_shift,
+				 ((hi + 1) << st->g->page_shift) - 1, lmbs, sizeof(lmbs));
+		}
+		if (*lmbs)
+			vt_evidence_add(e, "lmbs", "%s", lmbs);
+	}
+	if (!named)
+		vt_result_crash_regs_none(res, &cr, "table_page", "none of the registers points "
+					  "into a page-table page");
 }
 
 static int version_below(const char *release, int major, int minor)
@@ -183,8 +365,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	     vt_oops_mentions(oops, "radix__remove_section_mapping") ||
 	     vt_oops_mentions(oops, "vmemmap_free") ||
 	     vt_oops_mentions(oops, "arch_remove_memory")))
+	{
 		vt_result_set(res, VT_FIRED, "%s, NIP %s via the hot-unplug path",
 			      oops->headline, oops->ip);
+		crash_evidence(&st, init_mm, res);
+	}
 	free(st.pages);
 	return NULL;
 }

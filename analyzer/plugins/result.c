@@ -61,3 +61,25 @@ void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ..
 	va_end(ap);
 	e->nfields++;
 }
+
+bool vt_result_crash_regs(struct vt_result *res, struct vt_models *m, struct vt_crash_regs *cr)
+{
+	struct vt_error *err = vt_models_crash_regs(m, cr);
+
+	if (err) {
+		vt_evidence_add(vt_result_evidence(res, "crash-registers"), "unreadable", "%s",
+				err->message);
+		vt_error_destroy(err);
+		return false;
+	}
+	return true;
+}
+
+void vt_result_crash_regs_none(struct vt_result *res, const struct vt_crash_regs *cr,
+			       const char *what, const char *why)
+{
+	struct vt_evidence *e = vt_result_evidence(res, "crash-registers");
+
+	vt_evidence_add(e, "taken_from", "%s", cr->from);
+	vt_evidence_add(e, what, "%s", why);
+}

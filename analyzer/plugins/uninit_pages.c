@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "models/physmap.h"
+#include "models/traces.h"
 #include "plugins/plugin.h"
 #include "plugins/rules.h"
 
@@ -34,13 +35,11 @@ struct run_state {
 	struct vt_memmap *m;
 	const struct vt_node *nodes;
 	size_t nnodes;
+	bool device_zone;	/* some node has a Device zone with pages */
 	int reserved_bit;
 	const struct vt_map *e820;	/* NULL where unknown or the arch has none */
-	/* Per-page lookups made once: the Device zones' spans (no name
-	 * compares per page) and the section of the last page (a scan chunk
-	 * lies in one section: no search per page). */
-	struct span { uint64_t start, end; } *device;
-	size_t ndevice;
+	/* The section of the last page (a scan chunk lies in one section:
+	 * no search per page). */
 	const struct vt_section *sec;
 	uint64_t sec_nr;
 	/* the open range */
@@ -48,31 +47,6 @@ struct run_state {
 	uint64_t start, end, first_flags;
 	uint64_t poisoned, garbage, corrupt, unknown, ranges;
 };
-
-static bool in_device_zone(const struct run_state *st, uint64_t pfn)
-{
-	for (size_t i = 0; i < st->ndevice; i++)
-		if (pfn >= st->device[i].start && pfn < st->device[i].end)
-			return true;
-	return false;
-}
-
-/* The Device zones' spans, for in_device_zone(). */
-static struct vt_error *load_device_spans(struct run_state *st)
-{
-	st->device = calloc(st->nnodes ? st->nnodes : 1, sizeof(*st->device));
-	if (!st->device)
-		return &vt_enomem;
-	for (size_t n = 0; n < st->nnodes; n++)
-		for (int z = 0; z < st->nodes[n].nzones; z++) {
-			const struct vt_zone *zn = &st->nodes[n].zones[z];
-
-			if (zn->spanned && !strcmp(zn->name, "Device") && st->ndevice < st->nnodes)
-				st->device[st->ndevice++] = (struct span){
-					zn->start_pfn, zn->start_pfn + zn->spanned };
-		}
-	return NULL;
-}
 
 static const struct vt_section *section_of(struct run_state *st, uint64_t pfn)
 {
@@ -185,7 +159,7 @@ static enum kind classify(struct run_state *st, const struct vt_page *p)
 	/* The span lookups cost most: only for pages the cheap tests leave. */
 	if (in.section_online_or_early && !in.section_zone_device &&
 	    !(p->flags == ~0ull && p->compound_head == ~0ull)) {
-		in.in_device_zone = in_device_zone(st, p->pfn);
+		in.in_device_zone = st->device_zone && in_zone_span(st, p->pfn, "Device");
 		if ((unsigned)p->zone >= g->max_nr_zones)
 			in.in_any_zone = in_zone_span(st, p->pfn, NULL);
 	}
@@ -251,6 +225,93 @@ static bool poisoned_head_member(const char *fault_address, uint64_t *member)
 	return *member < 64;			/* within one struct page */
 }
 
+/* The poisoned-pages evidence item holding pfn, if any. */
+static const struct vt_evidence *range_of(const struct vt_result *res, uint64_t pfn)
+{
+	for (size_t i = 0; i < res->nevidence; i++) {
+		const struct vt_evidence *e = &res->evidence[i];
+		uint64_t start = UINT64_MAX, end = 0;
+
+		if (strcmp(e->kind, "poisoned-pages"))
+			continue;
+		for (size_t f = 0; f < e->nfields; f++) {
+			if (!strcmp(e->fields[f].key, "start_pfn"))
+				start = strtoull(e->fields[f].value, NULL, 16);
+			else if (!strcmp(e->fields[f].key, "end_pfn"))
+				end = strtoull(e->fields[f].value, NULL, 16);
+		}
+		if (pfn >= start && pfn < end)
+			return e;
+	}
+	return NULL;
+}
+
+/*
+ * Fired: the struct page stable_page_flags() was reading when it faulted.
+ * Its argument (and the copies the compiler keeps) is in the registers the
+ * fault saved; name each that holds the start of an all-ones struct page,
+ * its pfn and the poisoned range around it.
+ */
+static void crash_evidence(struct run_state *st, struct vt_result *res, const char *fault)
+{
+	struct vt_models *m = st->ctx->m;
+	struct vt_traces *tr = vt_models_traces(m);
+	struct vt_crash_regs cr;
+	struct vt_error *err;
+	struct crash_page { uint64_t pfn, addr, regs; } found[4];
+	size_t nfound = 0;
+	unsigned char raw[512];		/* one struct page */
+
+	if (!tr || vt_memmap_geometry(st->m)->page_struct_size > sizeof(raw))
+		return;
+	if (!vt_result_crash_regs(res, m, &cr))
+		return;
+	for (unsigned i = 0; i < VT_REGS_MAX; i++) {
+		uint64_t pfn, addr;
+		struct vt_page pg;
+		size_t k;
+
+		if (!vt_regs_has(&cr.regs, i))
+			continue;
+		if ((err = vt_memmap_pfn_of(st->m, cr.regs.r[i], &pfn)) ||
+		    (err = vt_memmap_page_addr(st->m, pfn, &addr)) || addr != cr.regs.r[i] ||
+		    (err = vt_memmap_read_page(st->m, pfn, &pg, raw)) ||
+		    pg.flags != UINT64_MAX || pg.compound_head != UINT64_MAX) {
+			vt_error_destroy(err);
+			continue;
+		}
+		for (k = 0; k < nfound && found[k].pfn != pfn; k++)
+			;
+		if (k == nfound) {
+			if (nfound == sizeof(found) / sizeof(found[0]))
+				continue;
+			found[nfound++] = (struct crash_page){ pfn, addr, 0 };
+		}
+		found[k].regs |= 1ull << i;
+	}
+	for (size_t k = 0; k < nfound; k++) {
+		const struct vt_evidence *range = range_of(res, found[k].pfn);
+		struct vt_evidence *e = vt_result_evidence(res, "crash-page");
+		char regs[96];
+
+		vt_traces_reg_list(tr, found[k].regs, regs, sizeof(regs));
+		vt_evidence_add(e, "registers", "%s", regs);
+		vt_evidence_add(e, "taken_from", "%s", cr.from);
+		vt_evidence_add(e, "pfn", "0x%" PRIx64, found[k].pfn);
+		vt_evidence_add(e, "struct_page", "0x%" PRIx64, found[k].addr);
+		vt_evidence_add(e, "flags", "0xffffffffffffffff");
+		vt_evidence_add(e, "compound_head", "0xffffffffffffffff");
+		if (*fault)
+			vt_evidence_add(e, "fault_address", "0x%s", fault);
+		if (range)
+			vt_evidence_add(e, "in_range", "%s-%s (start_pfn-end_pfn)",
+					range->fields[0].value, range->fields[1].value);
+	}
+	if (!nfound)
+		vt_result_crash_regs_none(res, &cr, "struct_page", "no register holds an "
+					  "all-ones struct page");
+}
+
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
 	struct vt_memmap_scan_ops ops = { visit, unknown, NULL };
@@ -272,12 +333,14 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	}
 	st.nnodes = vt_memmap_nodes(st.m, &st.nodes);
 	st.reserved_bit = vt_memmap_flag_bit(st.m, "reserved");
+	/* Most machines have none: no span search per page for it. */
+	for (size_t n = 0; n < st.nnodes; n++)
+		for (int z = 0; z < st.nodes[n].nzones; z++)
+			st.device_zone |= st.nodes[n].zones[z].spanned &&
+					  strcmp(st.nodes[n].zones[z].name, "Device") == 0;
 	st.e820 = vt_models_e820(ctx->m, &merr);
-	err = load_device_spans(&st);
-	if (!err)
-		err = vt_memmap_scan(st.m, &ops, &st);
+	err = vt_memmap_scan(st.m, &ops, &st);
 	close_range(&st);
-	free(st.device);
 	if (err) {
 		vt_result_set(res, VT_UNKNOWN, "memmap scan failed: %s", err->message);
 		vt_error_destroy(err);
@@ -309,17 +372,22 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	oops = vt_models_crash(ctx->m);
 	if ((vt_oops_ip_is(oops, "stable_page_flags") ||
 	     vt_oops_mentions(oops, "kpageflags_read")) &&
-	    poisoned_head_member(oops->fault_address, &member))
+	    poisoned_head_member(oops->fault_address, &member)) {
 		vt_result_set(res, VT_FIRED, "%s, IP %s: the uninitialized-struct-page oops "
 			      "(the fault is at +0x%" PRIx64 " of the all-ones compound_head - 1)",
 			      oops->headline, oops->ip, member);
+		crash_evidence(&st, res, oops->fault_address);
+	}
 	/* No log: the unwound trace shows a page fault that interrupted
 	 * stable_page_flags (the fault address is not in the registers). */
 	else if (oops->from_stack && vt_oops_ip_is(oops, "stable_page_flags") &&
 		 strcmp(oops->headline, "BUG: unable to handle page fault") == 0)
+	{
 		vt_result_set(res, VT_FIRED, "the unwound trace of the crashed task: a page "
 			      "fault in %s (the log has no oops): the uninitialized-struct-page "
 			      "oops", oops->ip);
+		crash_evidence(&st, res, "");
+	}
 	return NULL;
 }
 

@@ -22,6 +22,10 @@ struct btf_finder {
 	struct vt_strmap enumerators;	/* name -> index into values */
 	int64_t *enum_values;
 	bool enums_indexed;
+	/* Name lookups answered so far ("<kind>name" -> id + 1, 0 = none):
+	 * libbpf searches every type for a name, and the models ask the same
+	 * few types again and again. */
+	struct vt_strmap found;
 	struct vt_finder finder;
 };
 
@@ -240,10 +244,8 @@ static const int btf_kinds_for[] = {
 	[VT_TYPE_TYPEDEF] = BTF_KIND_TYPEDEF,
 };
 
-static struct vt_error *btf_type(void *arg, enum vt_type_kind kind,
-				 const char *name, struct vt_type **ret)
+static __s32 find_by_name(struct btf_finder *bf, enum vt_type_kind kind, const char *name)
 {
-	struct btf_finder *bf = arg;
 	__s32 id = -1;
 
 	if ((size_t)kind < sizeof(btf_kinds_for) / sizeof(btf_kinds_for[0]) &&
@@ -251,6 +253,32 @@ static struct vt_error *btf_type(void *arg, enum vt_type_kind kind,
 		id = btf__find_by_name_kind(bf->btf, name, btf_kinds_for[kind]);
 	if (id < 0 && kind == VT_TYPE_ENUM)
 		id = btf__find_by_name_kind(bf->btf, name, BTF_KIND_ENUM64);
+	return id;
+}
+
+static struct vt_error *btf_type(void *arg, enum vt_type_kind kind,
+				 const char *name, struct vt_type **ret)
+{
+	struct btf_finder *bf = arg;
+	size_t len = strlen(name);
+	char key[256], *kept;
+	uint64_t memo;
+	__s32 id;
+
+	if (len + 2 > sizeof(key)) {
+		id = find_by_name(bf, kind, name);
+	} else {
+		key[0] = (char)('A' + kind);
+		memcpy(key + 1, name, len + 1);
+		if (vt_strmap_get(&bf->found, key, &memo)) {
+			id = (__s32)memo - 1;
+		} else {
+			id = find_by_name(bf, kind, name);
+			if (!(kept = vt_arena_strdup(bf->arena, key)) ||
+			    !vt_strmap_add(&bf->found, kept, (uint64_t)(id > 0 ? id : 0) + 1))
+				return &vt_enomem;
+		}
+	}
 	if (id <= 0)
 		return &vt_not_found;
 	return convert(bf, (__u32)id, 0, ret);
@@ -330,6 +358,7 @@ static void btf_destroy(void *arg)
 	free(bf->cache);
 	free(bf->enum_values);
 	vt_strmap_deinit(&bf->enumerators);
+	vt_strmap_deinit(&bf->found);
 	free(bf);
 }
 
@@ -354,6 +383,7 @@ static struct vt_error *wrap(struct btf *btf, struct vt_arena *arena,
 	bf->arena = arena;
 	bf->ntypes = btf__type_cnt(btf);
 	vt_strmap_init(&bf->enumerators);
+	vt_strmap_init(&bf->found);
 	bf->finder.ops = &btf_ops;
 	bf->finder.arg = bf;
 	*ret = &bf->finder;

@@ -101,6 +101,7 @@ static void dwarf_destroy(void *arg)
 	for (int i = 0; i < NS_COUNT; i++)
 		vt_strmap_deinit(&df->names[i]);
 	free(df->cache);
+	free(df->lines_memo);
 	free(df->index_error);
 	free(df);
 }

@@ -39,6 +39,8 @@ struct dwarf_finder {
 	struct offmap_slot *cache;
 	size_t cache_cap, cache_count;
 	struct vt_type *void_type;
+	struct lines_memo *lines_memo;	/* dwarf_lines.c's answers, by address */
+	size_t lines_memo_count;
 	struct vt_finder finder;
 };
 

@@ -36,6 +36,10 @@ struct vt_vmlinux_id {
 };
 struct vt_error *vt_elf_vmlinux_id(const char *path, struct vt_vmlinux_id *ret);
 
+/* Whether a link-time address is above every addressable symbol of an ELF
+ * finder's symtab. */
+bool vt_elf_finder_above_all(struct vt_finder *f, uint64_t addr);
+
 /* kallsyms decoded from the dump's own tables (runtime addresses). */
 struct vt_error *vt_kallsyms_finder_create(struct vt_target *t,
 					   struct vt_arena *arena,

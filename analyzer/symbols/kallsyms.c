@@ -12,24 +12,101 @@
 
 #include "core/byteorder.h"
 #include "symbols/finders.h"
-#include "symbols/strmap.h"
 
 #define MAX_SYMS (4u << 20)
 #define MAX_NAMES_BYTES (64u << 20)
 #define NAMES_CHUNK (256u << 10)
+#define KSYM_NAME_MAX 512	/* KSYM_NAME_LEN since 6.1; names are shorter */
 
 struct ksym {
 	uint64_t addr;
-	uint32_t name;		/* offset into names */
+	uint32_t name;		/* offset of its entry in the names stream */
+	uint32_t decoded;	/* 1 + its index in decoded[], 0 = not yet */
 };
 
+/* A name's slot in by_name: the hash of its expanded name decides where. */
+struct name_slot {
+	uint32_t name;		/* offset of its entry in the names stream */
+	uint32_t check;		/* the hash's low half; 0 = empty (1 stands for 0) */
+	uint64_t value;		/* the index into syms while decoding, then the address */
+};
+
+/*
+ * The names are not expanded at open: a name lookup hashes the name asked,
+ * finds the slots of that hash and expands only their entries to compare;
+ * an address lookup expands the one name it answers (kept in the arena).
+ * Expanding all 87347 names of x86_64 6.1 into a string map cost more than
+ * reading them from a compressed dump.
+ */
 struct kallsyms_finder {
-	char *names;		/* "Tname\0Tname\0..." (type letter first) */
+	unsigned char *stream;	/* kallsyms_names as read */
+	size_t stream_len;
+	char *tokens;		/* 256 NUL-terminated strings */
+	uint16_t index[256];	/* each token's start in tokens */
 	struct ksym *syms;	/* sorted by address */
 	uint32_t nsyms;
-	struct vt_strmap by_name;	/* name -> index into syms */
+	struct name_slot *by_name;
+	size_t cap;		/* power of two */
+	const char **decoded;
+	uint32_t ndecoded, decoded_cap;
+	struct vt_arena *arena;
 	struct vt_finder finder;
 };
+
+/* The polynomial hash of a string: h = h * HASH_BASE + c for each byte, so a
+ * name's hash is also built token by token (h * BASE^len + the token's). */
+#define HASH_BASE 0x100000001b3ull
+
+static uint64_t hash_bytes(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = h * HASH_BASE + (unsigned char)s[i];
+	return h;
+}
+
+static uint32_t slot_check(uint64_t h)
+{
+	return (uint32_t)h ? (uint32_t)h : 1;
+}
+
+static size_t slot_home(uint64_t h, size_t cap)
+{
+	return (size_t)((h * 0x9e3779b97f4a7c15ull) >> 32) & (cap - 1);
+}
+
+/*
+ * The name of the entry at off in the names stream, without its type
+ * letter, into buf (cap bytes, NUL-terminated; longer names cut). False
+ * when the entry runs past the stream.
+ */
+static bool expand(const struct kallsyms_finder *kf, uint32_t off, char *buf, size_t cap)
+{
+	size_t len, n = 0;
+	bool first = true;
+
+	if (off >= kf->stream_len)
+		return false;
+	len = kf->stream[off++];
+	if (len & 0x80) {
+		if (off >= kf->stream_len)
+			return false;
+		len = (len & 0x7f) | ((size_t)kf->stream[off++] << 7);
+	}
+	if (len > kf->stream_len - off)
+		return false;
+	for (size_t j = 0; j < len; j++) {
+		const char *tok = kf->tokens + kf->index[kf->stream[off + j]];
+
+		if (first && *tok) {	/* the type letter */
+			tok++;
+			first = false;
+		}
+		for (; *tok && n + 1 < cap; tok++)
+			buf[n++] = *tok;
+	}
+	buf[n] = '\0';
+	return true;
+}
 
 static struct vt_error *vi_sym(struct vt_target *t, const char *name,
 			       uint64_t *ret)
@@ -77,51 +154,125 @@ static struct vt_error *read_tokens(struct vt_target *t, uint64_t table_va,
 	return NULL;
 }
 
-struct names_reader {
-	struct vt_target *t;
-	uint64_t va;
-	unsigned char buf[NAMES_CHUNK];
-	uint64_t buf_start;	/* offset of buf[0] in the stream */
-	size_t buf_len;
-};
-
-static struct vt_error *names_byte(struct names_reader *r, uint64_t off,
-				   unsigned char *ret)
+/*
+ * Append the names stream from off on to kf->stream, NAMES_CHUNK at a
+ * time; the stream may end just before a page that is not there.
+ */
+static struct vt_error *stream_more(struct kallsyms_finder *kf, struct vt_target *t,
+				    uint64_t va, size_t *cap)
 {
-	if (off < r->buf_start || off >= r->buf_start + r->buf_len) {
-		struct vt_error *err;
+	size_t want = NAMES_CHUNK;
+	unsigned char *p;
+	struct vt_error *err;
 
-		if (off >= MAX_NAMES_BYTES)
-			return vt_error_create(VT_ERR_FORMAT,
-					       "kallsyms_names longer than %u bytes",
-					       MAX_NAMES_BYTES);
-		r->buf_start = off;
-		r->buf_len = sizeof(r->buf);
-		err = vt_target_read_kv(r->t, r->va + off, r->buf, r->buf_len);
-		/* The stream may end just before a page that is not there. */
-		if (vt_error_catch(&err, VT_ERR_FAULT) || vt_error_catch(&err, VT_ERR_NODATA)) {
-			r->buf_len = 4096 - ((r->va + off) & 4095);
-			err = vt_target_read_kv(r->t, r->va + off, r->buf,
-						r->buf_len);
-		}
-		if (err) {
-			r->buf_len = 0;
-			return vt_error_prefix(err, "kallsyms_names");
-		}
+	if (kf->stream_len >= MAX_NAMES_BYTES)
+		return vt_error_create(VT_ERR_FORMAT, "kallsyms_names longer than %u bytes",
+				       MAX_NAMES_BYTES);
+	if (kf->stream_len + want > *cap) {
+		size_t ncap = *cap ? *cap * 2 : 4 * NAMES_CHUNK;
+
+		if (!(p = realloc(kf->stream, ncap)))
+			return &vt_enomem;
+		kf->stream = p;
+		*cap = ncap;
 	}
-	*ret = r->buf[off - r->buf_start];
+	err = vt_target_read_kv(t, va + kf->stream_len, kf->stream + kf->stream_len, want);
+	if (vt_error_catch(&err, VT_ERR_FAULT) || vt_error_catch(&err, VT_ERR_NODATA)) {
+		want = 4096 - ((va + kf->stream_len) & 4095);
+		err = vt_target_read_kv(t, va + kf->stream_len, kf->stream + kf->stream_len,
+					want);
+	}
+	if (err)
+		return vt_error_prefix(err, "kallsyms_names");
+	kf->stream_len += want;
+	return NULL;
+}
+
+/* Whether the entry at off (its length, one or two bytes, then that many
+ * token indexes) is all in the stream read so far. */
+static bool entry_whole(const struct kallsyms_finder *kf, size_t off)
+{
+	size_t len;
+
+	if (off >= kf->stream_len)
+		return false;
+	len = kf->stream[off];
+	if (len & 0x80) {
+		if (off + 1 >= kf->stream_len)
+			return false;
+		len = (len & 0x7f) | ((size_t)kf->stream[off + 1] << 7);
+		off++;
+	}
+	return len < kf->stream_len - off;
+}
+
+/* Each name's stream offset into syms[].name and its hash into by_name
+ * (value: its index); the stream is read as far as the names go. */
+static struct vt_error *index_names(struct kallsyms_finder *kf, struct vt_target *t,
+				    uint64_t names_va, uint32_t num)
+{
+	uint64_t tok_hash[256], tok_pow[256], first_hash[256], first_pow[256];
+	size_t off = 0, stream_cap = 0;
+	struct vt_error *err;
+
+	for (int i = 0; i < 256; i++) {
+		const char *tok = kf->tokens + kf->index[i];
+		size_t n = strlen(tok);
+		uint64_t pw = 1;
+
+		for (size_t k = 0; k < n; k++)
+			pw *= HASH_BASE;
+		tok_hash[i] = hash_bytes(0, tok, n);
+		tok_pow[i] = pw;
+		/* The first token of a name starts with the type letter. */
+		first_hash[i] = n ? hash_bytes(0, tok + 1, n - 1) : 0;
+		first_pow[i] = n ? pw / HASH_BASE : 1;
+	}
+	for (kf->cap = 64; kf->cap * 3 < (size_t)num * 4; kf->cap *= 2)
+		;
+	kf->by_name = calloc(kf->cap, sizeof(*kf->by_name));
+	if (!kf->by_name)
+		return &vt_enomem;
+	for (uint32_t i = 0; i < num; i++) {
+		size_t len, j = 0;
+		uint64_t h = 0;
+		bool first = true;
+		struct name_slot *slot;
+
+		while (!entry_whole(kf, off))
+			if ((err = stream_more(kf, t, names_va, &stream_cap)))
+				return err;
+		kf->syms[i].name = (uint32_t)off;
+		len = kf->stream[off++];
+		if (len & 0x80)
+			len = (len & 0x7f) | ((size_t)kf->stream[off++] << 7);
+		for (; j < len; j++) {
+			unsigned b = kf->stream[off + j];
+
+			if (first && *(kf->tokens + kf->index[b])) {
+				h = h * first_pow[b] + first_hash[b];
+				first = false;
+			} else {
+				h = h * tok_pow[b] + tok_hash[b];
+			}
+		}
+		off += len;
+		if (first)	/* an empty entry: no name to find */
+			continue;
+		/* Same-hash names keep index order along the probe: the first wins. */
+		for (slot = &kf->by_name[slot_home(h, kf->cap)]; slot->check;
+		     slot = slot + 1 == kf->by_name + kf->cap ? kf->by_name : slot + 1)
+			;
+		*slot = (struct name_slot){ kf->syms[i].name, slot_check(h), i };
+	}
 	return NULL;
 }
 
 static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 {
 	uint64_t names_va, num_va, table_va, index_va, offsets_va = 0, base_va = 0,
-		 addrs_va = 0, base = 0, off = 0;
-	uint16_t index[256];
-	uint8_t toklen[256];
-	char *tokens = NULL;
-	size_t tokens_len = 0, names_len = 0, names_cap = 0;
-	struct names_reader *r = NULL;
+		 addrs_va = 0, base = 0;
+	size_t tokens_len = 0;
 	bool be = vt_target_info(t)->big_endian;
 	bool abs_percpu = vt_target_info(t)->arch_ops->kallsyms_abs_percpu;
 	uint32_t num;
@@ -146,86 +297,13 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 				       "kallsyms_num_syms = %u is implausible", num);
 	if (base_va && (err = vt_target_read_u64(t, base_va, &base)))
 		return vt_error_prefix(err, "kallsyms_relative_base");
-	if ((err = read_tokens(t, table_va, index_va, &tokens, index, &tokens_len)))
+	if ((err = read_tokens(t, table_va, index_va, &kf->tokens, kf->index, &tokens_len)))
 		return err;
-	for (int i = 0; i < 256; i++) {
-		size_t n = strnlen(tokens + index[i], tokens_len - index[i]);
-
-		toklen[i] = n > 255 ? 255 : (uint8_t)n;
-	}
 	kf->syms = calloc(num, sizeof(*kf->syms));
-	r = malloc(sizeof(*r));
-	if (!kf->syms || !r) {
-		err = &vt_enomem;
-		goto out;
-	}
-	r->t = t;
-	r->va = names_va;
-	r->buf_len = 0;
-	r->buf_start = 0;
-	for (uint32_t i = 0; i < num; i++) {
-		unsigned char b;
-		unsigned len;
-
-		if ((err = names_byte(r, off++, &b)))
-			goto out;
-		len = b;
-		if (b & 0x80) {
-			if ((err = names_byte(r, off++, &b)))
-				goto out;
-			len = (len & 0x7f) | ((unsigned)b << 7);
-		}
-		kf->syms[i].name = names_len;
-		for (unsigned j = 0; j < len; j++) {
-			const char *tok;
-			size_t tlen;
-
-			/* The buffered bytes directly; names_byte() refills. */
-			if (off >= r->buf_start && off < r->buf_start + r->buf_len)
-				b = r->buf[off - r->buf_start];
-			else if ((err = names_byte(r, off, &b)))
-				goto out;
-			off++;
-			tok = tokens + index[b];
-			tlen = toklen[b];
-			/* Room for a whole 16-byte copy of a short token. */
-			if (names_len + (tlen > 16 ? tlen : 16) + 2 > names_cap) {
-				size_t ncap = names_cap ? names_cap * 2 : (1u << 20);
-				char *p;
-
-				if (ncap > MAX_NAMES_BYTES * 4u) {
-					err = vt_error_create(VT_ERR_FORMAT,
-							      "kallsyms names too long");
-					goto out;
-				}
-				p = realloc(kf->names, ncap);
-				if (!p) {
-					err = &vt_enomem;
-					goto out;
-				}
-				kf->names = p;
-				names_cap = ncap;
-			}
-			/* A short token: one fixed-size copy (the token table is
-			 * read 256 bytes past its last token's start). */
-			if (tlen <= 16)
-				memcpy(kf->names + names_len, tok, 16);
-			else
-				memcpy(kf->names + names_len, tok, tlen);
-			names_len += tlen;
-		}
-		if (names_len + 1 > names_cap) {	/* empty name at start */
-			char *p = realloc(kf->names, names_cap + 4096);
-
-			if (!p) {
-				err = &vt_enomem;
-				goto out;
-			}
-			kf->names = p;
-			names_cap += 4096;
-		}
-		kf->names[names_len++] = '\0';
-	}
+	if (!kf->syms)
+		return &vt_enomem;
+	if ((err = index_names(kf, t, names_va, num)))
+		return err;
 	/* Addresses: relative offsets (base-relative, maybe absolute per-cpu). */
 	for (uint32_t i = 0; i < num; i += 1024) {
 		unsigned char raw[8 * 1024];
@@ -233,7 +311,7 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 		uint64_t va = addrs_va ? addrs_va + 8ull * i : offsets_va + 4ull * i;
 
 		if ((err = vt_target_read_kv(t, va, raw, n * (addrs_va ? 8 : 4))))
-			goto out;
+			return err;
 		for (uint32_t j = 0; j < n; j++) {
 			uint64_t a;
 
@@ -253,24 +331,10 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 		}
 	}
 	kf->nsyms = num;
-	/* Names first (strmap keeps the first), then sort by address. */
-	if (!vt_strmap_reserve(&kf->by_name, num)) {
-		err = &vt_enomem;
-		goto out;
-	}
-	for (uint32_t i = 0; i < num; i++) {
-		const char *name = kf->names + kf->syms[i].name;
-
-		if (*name && !vt_strmap_add(&kf->by_name, name + 1, i)) {
-			err = &vt_enomem;
-			goto out;
-		}
-	}
 	/* The map holds pre-sort indexes; store addresses there instead. */
-	for (size_t s = 0; s < kf->by_name.cap; s++)
-		if (kf->by_name.slots[s].key)
-			kf->by_name.slots[s].value =
-				kf->syms[kf->by_name.slots[s].value].addr;
+	for (size_t s = 0; s < kf->cap; s++)
+		if (kf->by_name[s].check)
+			kf->by_name[s].value = kf->syms[kf->by_name[s].value].addr;
 	/* kallsyms is in address order already (scripts/kallsyms sorts it);
 	 * the stable sort only runs when it is not. */
 	for (uint32_t i = 1; i < num; i++)
@@ -278,17 +342,52 @@ static struct vt_error *decode(struct kallsyms_finder *kf, struct vt_target *t)
 			qsort(kf->syms, num, sizeof(*kf->syms), cmp_ksym);
 			break;
 		}
-out:
-	free(tokens);
-	free(r);
-	return err;
+	return NULL;
 }
 
 static struct vt_error *ks_symbol(void *arg, const char *name, uint64_t *ret)
 {
 	struct kallsyms_finder *kf = arg;
+	size_t len = strlen(name);
+	uint64_t h = hash_bytes(0, name, len);
+	uint32_t check = slot_check(h);
+	char buf[KSYM_NAME_MAX];
 
-	return vt_strmap_get(&kf->by_name, name, ret) ? NULL : &vt_not_found;
+	if (len >= sizeof(buf))
+		return &vt_not_found;
+	for (const struct name_slot *slot = &kf->by_name[slot_home(h, kf->cap)]; slot->check;
+	     slot = slot + 1 == kf->by_name + kf->cap ? kf->by_name : slot + 1)
+		if (slot->check == check && expand(kf, slot->name, buf, sizeof(buf)) &&
+		    strcmp(buf, name) == 0) {
+			*ret = slot->value;
+			return NULL;
+		}
+	return &vt_not_found;
+}
+
+/* Symbol i's name, expanded once into the arena. */
+static const char *ks_name(struct kallsyms_finder *kf, uint32_t i)
+{
+	char buf[KSYM_NAME_MAX];
+	struct ksym *k = &kf->syms[i];
+	const char *name;
+
+	if (k->decoded)
+		return kf->decoded[k->decoded - 1];
+	if (kf->ndecoded == kf->decoded_cap) {
+		uint32_t ncap = kf->decoded_cap ? 2 * kf->decoded_cap : 64;
+		const char **p = realloc(kf->decoded, ncap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		kf->decoded = p;
+		kf->decoded_cap = ncap;
+	}
+	if (!expand(kf, k->name, buf, sizeof(buf)) || !(name = vt_arena_strdup(kf->arena, buf)))
+		return NULL;
+	kf->decoded[kf->ndecoded++] = name;
+	k->decoded = kf->ndecoded;
+	return name;
 }
 
 static struct vt_error *ks_address(void *arg, uint64_t addr, const char **name,
@@ -309,7 +408,8 @@ static struct vt_error *ks_address(void *arg, uint64_t addr, const char **name,
 	if (lo == 0)
 		return &vt_not_found;
 	lo--;
-	*name = kf->names + kf->syms[lo].name + 1;
+	if (!(*name = ks_name(kf, lo)))
+		return &vt_enomem;
 	*start = kf->syms[lo].addr;
 	*size = 0;
 	for (uint32_t i = lo + 1; i < kf->nsyms; i++)
@@ -327,9 +427,11 @@ static void ks_destroy(void *arg)
 {
 	struct kallsyms_finder *kf = arg;
 
-	free(kf->names);
+	free(kf->stream);
+	free(kf->tokens);
 	free(kf->syms);
-	vt_strmap_deinit(&kf->by_name);
+	free(kf->by_name);
+	free(kf->decoded);
 	free(kf);
 }
 
@@ -347,10 +449,9 @@ struct vt_error *vt_kallsyms_finder_create(struct vt_target *t,
 	struct kallsyms_finder *kf = calloc(1, sizeof(*kf));
 	struct vt_error *err;
 
-	(void)arena;
 	if (!kf)
 		return &vt_enomem;
-	vt_strmap_init(&kf->by_name);
+	kf->arena = arena;
 	err = decode(kf, t);
 	if (err) {
 		ks_destroy(kf);

@@ -473,6 +473,17 @@ static const struct query_row {
 	[Q_CONSTANT]	= { ask_constant,	false },
 };
 
+/* kallsyms cannot name addr: below kernel space without absolute per-CPU
+ * entries (x86_64's), or above the same build's symtab (user, module pcs). */
+static bool kallsyms_silent(struct vt_symbols *s, uint64_t addr)
+{
+	const struct vt_arch_ops *arch = vt_target_info(s->target)->arch_ops;
+
+	return (!arch->kallsyms_abs_percpu && addr < arch->kernel_space_start) ||
+	       (s->vmlinux_same_build && s->finders[F_ELF] &&
+		vt_elf_finder_above_all(s->finders[F_ELF], addr - s->kaslr));
+}
+
 /*
  * The one walk of the chain: ask each finder in the query's order until
  * one answers or fails. Round 0 asks the symbol tables where the query
@@ -493,7 +504,8 @@ static struct vt_error *ask_chain(struct vt_symbols *s, enum query which,
 
 			/* kallsyms answers only symbols and addresses. */
 			if (i == F_KALLSYMS && s->kallsyms_pending && first == (round == 0) &&
-			    (which == Q_ADDRESS || (which == Q_SYMBOL && !s->vmlinux_same_build)))
+			    ((which == Q_ADDRESS && !kallsyms_silent(s, q->addr)) ||
+			     (which == Q_SYMBOL && !s->vmlinux_same_build)))
 				load_kallsyms(s);
 			f = s->finders[i];
 			if (!f || first != (round == 0))

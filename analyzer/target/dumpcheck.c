@@ -28,6 +28,7 @@
 #define DDH_BITMAP_BLOCKS (DDH_SUB_HDR_SIZE + 4)
 #define DDH_MAX_MAPNR (DDH_BITMAP_BLOCKS + 4)
 #define DDH_SIZE (DDH_MAX_MAPNR + 4)
+_Static_assert(DDH_SIZE == VT_DUMP_HEADER_BYTES, "disk_dump_header size");
 
 static uint64_t file_size(int fd)
 {
@@ -43,11 +44,31 @@ static struct vt_error *truncated(uint64_t need, uint64_t have, const char *what
 		what, need, have);
 }
 
-struct vt_error *vt_dumpcheck_elf(int fd)
+/* Add [start, end) to the missing ranges, merged with the last one when adjacent. */
+static void add_missing(struct vt_dump_cut *cut, uint64_t start, uint64_t end)
+{
+	struct vt_dump_range *last = cut->nmissing ? &cut->missing[cut->nmissing - 1] : NULL;
+
+	cut->cut = true;
+	if (last && last->end == start) {
+		last->end = end;
+		return;
+	}
+	if (cut->nmissing == VT_DUMPCHECK_MAX_MISSING) {
+		cut->missing_omitted++;
+		return;
+	}
+	cut->missing[cut->nmissing++] = (struct vt_dump_range){ start, end };
+}
+
+struct vt_error *vt_dumpcheck_elf(int fd, struct vt_dump_cut *cut)
 {
 	uint64_t size = file_size(fd);
 	Elf64_Ehdr eh;
 	bool be;
+
+	memset(cut, 0, sizeof(*cut));
+	cut->file_size = cut->need = size;
 
 	if (pread(fd, &eh, sizeof(eh), 0) != (ssize_t)sizeof(eh))
 		return truncated(sizeof(eh), size, "the ELF header");
@@ -78,6 +99,15 @@ struct vt_error *vt_dumpcheck_elf(int fd)
 		filesz = vt_load64(&ph.p_filesz, be);
 		if (type != PT_LOAD && type != PT_NOTE)
 			continue;
+		if (type == PT_LOAD && (off > size || filesz > size - off)) {
+			uint64_t paddr = vt_load64(&ph.p_paddr, be);
+			uint64_t have = off < size ? size - off : 0;
+
+			if (off + filesz > cut->need)
+				cut->need = off + filesz;
+			add_missing(cut, paddr + have, paddr + filesz);
+			continue;
+		}
 		if (off > size || filesz > size - off) {
 			char what[96];
 
@@ -90,7 +120,139 @@ struct vt_error *vt_dumpcheck_elf(int fd)
 	return NULL;
 }
 
-struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret)
+/* Descriptors read a chunk at a time while the bitmap is walked. */
+#define PD_CHUNK 4096
+
+/*
+ * The cut dump's missing pages: walk the dumped-pages bitmap in pfn order
+ * beside the page descriptors (dumped page i has descriptor i); a page is
+ * missing when its descriptor or its data lies past the end of the file. A
+ * range spans the pfns between missing pages that the dump never held, and
+ * those whose data is a copy stored earlier for several pages (makedumpfile
+ * writes each page's own data in pfn order: after the cut only such shared
+ * copies remain; reads of them are refused with the range, a small loss for
+ * one range per cut).
+ * Only run on a dump already known to be cut.
+ */
+static struct vt_error *scan_missing(int fd, bool be, uint32_t block_size,
+				     uint64_t bitmap2_off, uint64_t bitmap2_len,
+				     uint64_t pd_off, uint64_t ndumped, struct vt_dump_cut *cut)
+{
+	uint64_t size = cut->file_size, idx = 0, run_start = 0, run_end = 0;
+	uint64_t pd_have = size > pd_off ? (size - pd_off) / PAGE_DESC_SIZE : 0;
+	unsigned char *bm = malloc(1 << 16), *pd = malloc(PD_CHUNK * PAGE_DESC_SIZE);
+	uint64_t pd_first = UINT64_MAX;		/* descriptor index of pd[0] */
+	uint64_t data_end = 0;			/* the furthest page data read so far */
+	bool in_run = false, shared;
+
+	if (!bm || !pd) {
+		free(bm);
+		free(pd);
+		return &vt_enomem;
+	}
+	for (uint64_t done = 0; done < bitmap2_len && idx < ndumped;) {
+		size_t n = bitmap2_len - done < (1 << 16) ? bitmap2_len - done : (1 << 16);
+
+		if (pread(fd, bm, n, (off_t)(bitmap2_off + done)) != (ssize_t)n) {
+			free(bm);
+			free(pd);
+			return vt_error_create(VT_ERR_IO, "reading the kdump bitmap");
+		}
+		for (size_t byte = 0; byte < n; byte++) {
+			for (unsigned bit = 0; bm[byte] >> bit; bit++) {
+				uint64_t pfn = (done + byte) * 8 + bit;
+				bool missing = idx >= pd_have;
+
+				if (!(bm[byte] >> bit & 1))
+					continue;
+				shared = false;
+				if (!missing) {
+					if (idx - pd_first >= PD_CHUNK || pd_first == UINT64_MAX) {
+						uint64_t k = pd_have - idx < PD_CHUNK ? pd_have - idx :
+							     PD_CHUNK;
+
+						pd_first = idx;
+						if (pread(fd, pd, k * PAGE_DESC_SIZE,
+							  (off_t)(pd_off + idx * PAGE_DESC_SIZE)) !=
+						    (ssize_t)(k * PAGE_DESC_SIZE)) {
+							missing = true;
+							pd_first = UINT64_MAX;
+						}
+					}
+					if (!missing) {
+						const unsigned char *d = pd + (idx - pd_first) *
+									  PAGE_DESC_SIZE;
+						uint64_t off = vt_load64(d, be);
+						uint32_t len = vt_load32(d + 8, be);
+
+						missing = off > size || len > size - off;
+						/* Data behind what earlier pages used: a
+						 * copy pages share (the zero page's). */
+						shared = off + len <= data_end;
+						if (!missing && off + len > data_end)
+							data_end = off + len;
+					}
+				}
+				idx++;
+				/* A run of missing pages goes on over pfns the dump
+				 * never had (holes, filtered pages): one range. */
+				if (missing && in_run) {
+					run_end = pfn + 1;
+				} else if (missing) {
+					in_run = true;
+					run_start = pfn;
+					run_end = pfn + 1;
+				} else if (in_run && !shared) {
+					add_missing(cut, run_start * block_size, run_end * block_size);
+					in_run = false;
+				}
+			}
+		}
+		done += n;
+	}
+	if (in_run)
+		add_missing(cut, run_start * block_size, run_end * block_size);
+	free(bm);
+	free(pd);
+	return NULL;
+}
+
+/*
+ * kdump_sub_header (block 1) of a 64-bit dump: phys_base 0, dump_level 8,
+ * split 12 (version 2+), start_pfn 16 and end_pfn 24 (version 2+; the
+ * 64-bit start_pfn_64 80, end_pfn_64 88 and max_mapnr_64 96 from version 6).
+ */
+#define SUB_SPLIT 12
+#define SUB_START_PFN 16
+#define SUB_END_PFN 24
+#define SUB_START_PFN_64 80
+#define SUB_END_PFN_64 88
+#define SUB_MAX_MAPNR_64 96
+#define SUB_SIZE 104
+
+static void read_piece(int fd, const unsigned char *h, uint32_t version, bool be,
+		       uint32_t block_size, struct vt_dump_piece *piece)
+{
+	unsigned char sub[SUB_SIZE];
+	uint32_t v = be ? __builtin_bswap32(version) : version;	/* read little-endian */
+
+	memset(piece, 0, sizeof(*piece));
+	memcpy(piece->header, h, sizeof(piece->header));
+	piece->max_mapnr = vt_load32(h + DDH_MAX_MAPNR, be);
+	if (v < 2 || pread(fd, sub, sizeof(sub), block_size) != (ssize_t)sizeof(sub))
+		return;
+	piece->split = vt_load32(sub + SUB_SPLIT, be) != 0;
+	piece->start_pfn = vt_load64(sub + (v >= 6 ? SUB_START_PFN_64 : SUB_START_PFN), be);
+	piece->end_pfn = vt_load64(sub + (v >= 6 ? SUB_END_PFN_64 : SUB_END_PFN), be);
+	if (v >= 6)
+		piece->max_mapnr = vt_load64(sub + SUB_MAX_MAPNR_64, be);
+	if (piece->end_pfn < piece->start_pfn || piece->end_pfn > piece->max_mapnr ||
+	    piece->max_mapnr > UINT64_MAX / block_size)
+		piece->split = false;	/* nonsense: read it as one whole file */
+}
+
+struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret,
+				       struct vt_dump_cut *cut, struct vt_dump_piece *piece)
 {
 	uint64_t size = file_size(fd), bitmap_off, bitmap_len, pd_off, ndumped = 0;
 	unsigned char h[DDH_SIZE], pd[PAGE_DESC_SIZE];
@@ -98,6 +260,8 @@ struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret)
 	unsigned char *bm;
 	bool be;
 
+	memset(cut, 0, sizeof(*cut));
+	cut->file_size = cut->need = size;
 	if (pread(fd, h, sizeof(h), 0) != (ssize_t)sizeof(h))
 		return truncated(sizeof(h), size, "the kdump header");
 	/* The header is in the dumped machine's byte order; the version is small. */
@@ -111,6 +275,8 @@ struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret)
 				       block_size);
 	if (block_size_ret)
 		*block_size_ret = block_size;
+	if (piece)
+		read_piece(fd, h, version, be, block_size, piece);
 	bitmap_off = (1ull + sub_hdr) * block_size;
 	bitmap_len = (uint64_t)bitmap_blocks * block_size;
 	if (bitmap_len == 0 || bitmap_len > (1ull << 32) ||
@@ -127,25 +293,92 @@ struct vt_error *vt_dumpcheck_diskdump(int fd, uint32_t *block_size_ret)
 			free(bm);
 			return vt_error_create(VT_ERR_IO, "reading the kdump bitmap");
 		}
-		for (size_t i = 0; i < n; i++)
-			ndumped += __builtin_popcount(bm[i]);
+		for (size_t i = 0; i < n; i += 8) {	/* 8 bytes a count */
+			uint64_t w = 0;
+
+			memcpy(&w, bm + i, n - i < 8 ? n - i : 8);
+			ndumped += __builtin_popcountll(w);
+		}
 		done += n;
 	}
 	free(bm);
 	pd_off = bitmap_off + bitmap_len;
 	if (ndumped == 0)
 		return NULL;
-	if (pd_off + ndumped * PAGE_DESC_SIZE > size)
-		return truncated(pd_off + ndumped * PAGE_DESC_SIZE, size,
-				 "the kdump page descriptor table");
-	if (pread(fd, pd, sizeof(pd), (off_t)(pd_off + (ndumped - 1) * PAGE_DESC_SIZE)) !=
-	    (ssize_t)sizeof(pd))
-		return vt_error_create(VT_ERR_IO, "reading the last page descriptor");
-	uint64_t last_off = vt_load64(pd, be);
-	uint32_t last_size = vt_load32(pd + 8, be);
+	cut->need = pd_off + ndumped * PAGE_DESC_SIZE;
+	if (cut->need <= size) {
+		/*
+		 * The data ends where the last page's does; identical pages share
+		 * one copy (e.g. every zero page the first one's), so the end is
+		 * the furthest of the last descriptors, not the last one alone.
+		 */
+		for (uint64_t i = ndumped, k = 0; i > 0 && k < PD_CHUNK; i--, k++) {
+			if (pread(fd, pd, sizeof(pd), (off_t)(pd_off + (i - 1) * PAGE_DESC_SIZE)) !=
+			    (ssize_t)sizeof(pd))
+				return vt_error_create(VT_ERR_IO, "reading page descriptor %" PRIu64,
+						       i - 1);
+			uint64_t end = vt_load64(pd, be) + vt_load32(pd + 8, be);
 
-	/* Identical pages share one copy, so the last page need not be last. */
-	if (last_off > size || last_size > size - last_off)
-		return truncated(last_off + last_size, size, "the last dumped page");
-	return NULL;
+			if (end > cut->need)
+				cut->need = end;
+		}
+	}
+	if (cut->need <= size)
+		return NULL;
+	return scan_missing(fd, be, block_size, bitmap_off + bitmap_len / 2, bitmap_len / 2,
+			    pd_off, ndumped, cut);
+}
+
+static int by_start_pfn(const void *a, const void *b)
+{
+	const struct vt_dump_piece *x = a, *y = b;
+
+	return x->start_pfn < y->start_pfn ? -1 : x->start_pfn > y->start_pfn;
+}
+
+static void add_range(struct vt_dump_range *r, size_t *n, uint64_t *omitted,
+		      uint64_t start, uint64_t end)
+{
+	if (start >= end)
+		return;
+	if (*n && r[*n - 1].end >= start) {
+		if (end > r[*n - 1].end)
+			r[*n - 1].end = end;
+		return;
+	}
+	if (*n == VT_DUMPCHECK_MAX_MISSING) {
+		(*omitted)++;
+		return;
+	}
+	r[(*n)++] = (struct vt_dump_range){ start, end };
+}
+
+void vt_dump_split_ranges(const struct vt_dump_piece *pieces, size_t n, uint32_t block_size,
+			  struct vt_dump_split *ret)
+{
+	struct vt_dump_piece sorted[VT_DUMPCHECK_MAX_MISSING];
+	uint64_t covered = 0, bs = block_size;
+
+	memset(ret, 0, sizeof(*ret));
+	if (n > VT_DUMPCHECK_MAX_MISSING)
+		n = VT_DUMPCHECK_MAX_MISSING;
+	ret->npieces = (unsigned)n;
+	memcpy(sorted, pieces, n * sizeof(*pieces));
+	qsort(sorted, n, sizeof(*sorted), by_start_pfn);
+	for (size_t i = 0; i < n; i++)
+		if (sorted[i].max_mapnr > ret->max_mapnr)
+			ret->max_mapnr = sorted[i].max_mapnr;
+	if (!bs || ret->max_mapnr > UINT64_MAX / bs)
+		return;		/* not a real dump's size: nothing to say */
+	for (size_t i = 0; i < n; i++) {
+		add_range(ret->held, &ret->nheld, &ret->omitted, sorted[i].start_pfn * bs,
+			  sorted[i].end_pfn * bs);
+		if (sorted[i].start_pfn > covered)
+			add_range(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
+				  sorted[i].start_pfn * bs);
+		if (sorted[i].end_pfn > covered)
+			covered = sorted[i].end_pfn;
+	}
+	add_range(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
+		  ret->max_mapnr * bs);
 }

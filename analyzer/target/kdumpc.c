@@ -13,9 +13,14 @@
  * threads, not remove it. Reading the descriptors here and inflating
  * straight into the caller's buffer took 53 ms on one thread, 33 ms with
  * the read-ahead on a second: two threads take frames from one counter.
+ * zlib frames are inflated with libdeflate (inflate_frame): the same
+ * checks, 2.5x fewer instructions than zlib's inflate (a -d 31 report:
+ * 884 -> 590 M instructions under callgrind).
  *
- * Memory: a rank table of 8 bytes per 4096 frames, and per thread one
- * 512-byte bitmap block, 64 descriptors and one compressed frame.
+ * Memory: a rank table of 8 bytes per 4096 frames, per thread one 512-byte
+ * bitmap block, 64 descriptors and one compressed frame, 1 MiB of frames
+ * kept for small reads (16 frames at least), and the 1 MiB read-ahead
+ * buffer when asked for one.
  */
 #include "target/kdumpc.h"
 
@@ -26,8 +31,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <libdeflate.h>
 #include <lzo/lzo1x.h>
-#include <zlib.h>
 #include <zstd.h>
 
 #include "core/byteorder.h"
@@ -51,17 +56,18 @@
 #define RANK_BITS 4096		/* frames per rank entry and bitmap block */
 #define PD_CACHE 64		/* descriptors read at once */
 #define PARALLEL_MIN 16		/* frames worth handing a second thread */
+#define FRAME_CACHE (1u << 20)	/* bytes of frames small reads keep (16 frames at least) */
 
 /* One thread's reading state. */
 struct kdc_thr {
 	uint64_t bm_block;		/* cached bitmap block + 1; 0: none */
 	unsigned char bm[RANK_BITS / 8];
+	uint16_t wrank[RANK_BITS / 64];	/* dumped frames in bm before each word */
 	uint64_t pd_first;		/* descriptor index of pd[0] + 1; 0: none */
 	size_t pd_n;
 	unsigned char pd[PD_CACHE * PD_SIZE];
 	unsigned char *cbuf;
-	z_stream zs;
-	bool zs_ready;
+	struct libdeflate_decompressor *ld;
 	ZSTD_DCtx *zd;
 	unsigned char lzo_wrk[LZO1X_MEM_DECOMPRESS + 1];
 };
@@ -92,6 +98,11 @@ struct vt_kdc {
 	pthread_cond_t cond;
 	uint64_t gen, done_gen;
 	struct kdc_job *job;
+
+	/* small reads: frames kept decompressed (vt_kdc_read_part) */
+	uint64_t *cache_pfn;		/* per slot: frame + 1; 0: empty */
+	unsigned char *cache;		/* cache_slots frames, allocated on first use */
+	size_t cache_slots;		/* a frame's slot: its number mod this */
 
 	/* read-ahead: one job the second thread runs while the caller works */
 	struct kdc_job ra;
@@ -202,10 +213,14 @@ static bool load_rank(struct vt_kdc *k)
 			free(chunk);
 			return false;
 		}
-		for (size_t i = 0; i < n; i++) {
+		/* 8 bytes at a time (off and RANK_BITS / 8 are multiples of 8) */
+		for (size_t i = 0; i < n; i += 8) {
+			uint64_t w = 0;
+
 			if ((off + i) % (RANK_BITS / 8) == 0)
 				k->rank[(off + i) / (RANK_BITS / 8)] = count;
-			count += __builtin_popcount(chunk[i]);
+			memcpy(&w, chunk + i, n - i < 8 ? n - i : 8);
+			count += __builtin_popcountll(w);
 		}
 		off += n;
 	}
@@ -230,15 +245,17 @@ static bool find_desc(struct vt_kdc *k, struct kdc_thr *th, uint64_t pfn,
 		memset(th->bm, 0, sizeof(th->bm));
 		if (!pread_all(k->fd, th->bm, n, k->bm_off + k->bm_len + off))
 			return false;
+		for (unsigned w = 0, c = 0; w < RANK_BITS / 64; w++) {
+			th->wrank[w] = (uint16_t)c;
+			c += __builtin_popcountll(vt_le64(th->bm + 8 * w));
+		}
 		th->bm_block = blk + 1;
 	}
 	if (!(th->bm[bit / 8] >> (bit % 8) & 1))
 		return false;
-	idx = k->rank[blk];
-	for (uint64_t w = 0; w < bit / 64; w++)
-		idx += __builtin_popcountll(vt_le64(th->bm + 8 * w));
 	word = vt_le64(th->bm + 8 * (bit / 64));
-	idx += __builtin_popcountll(word & ((1ull << (bit % 64)) - 1));
+	idx = k->rank[blk] + th->wrank[bit / 64] +
+	      __builtin_popcountll(word & ((1ull << (bit % 64)) - 1));
 	if (idx >= k->ndumped)
 		return false;
 	if (!th->pd_first || idx + 1 < th->pd_first || idx + 1 >= th->pd_first + th->pd_n) {
@@ -256,22 +273,22 @@ static bool find_desc(struct vt_kdc *k, struct kdc_thr *th, uint64_t pfn,
 	return true;
 }
 
+/*
+ * A zlib frame (makedumpfile's compress2: RFC 1950 header, deflate data,
+ * Adler-32) into exactly block bytes. libdeflate, not zlib: on x86-hotplug's
+ * 262144 zlib frames it took 7.5 G instructions where zlib's inflate took 19
+ * (1.0 s against 1.6 s), and it checks the header and the Adler-32 the same.
+ * Bytes after the stream are ignored, as zlib's uncompress does.
+ */
 static bool inflate_frame(struct kdc_thr *th, const unsigned char *in, uint32_t len,
 			  unsigned char *out, uint32_t block)
 {
-	if (!th->zs_ready) {
-		memset(&th->zs, 0, sizeof(th->zs));
-		if (inflateInit(&th->zs) != Z_OK)
-			return false;
-		th->zs_ready = true;
-	} else if (inflateReset(&th->zs) != Z_OK) {
+	size_t used, got;
+
+	if (!th->ld && !(th->ld = libdeflate_alloc_decompressor()))
 		return false;
-	}
-	th->zs.next_in = (unsigned char *)in;
-	th->zs.avail_in = len;
-	th->zs.next_out = out;
-	th->zs.avail_out = block;
-	return inflate(&th->zs, Z_FINISH) == Z_STREAM_END && th->zs.avail_out == 0;
+	return libdeflate_zlib_decompress_ex(th->ld, in, len, out, block, &used, &got) ==
+	       LIBDEFLATE_SUCCESS && got == block;
 }
 
 /* Frame pfn into out; false leaves it to libkdumpfile. */
@@ -483,6 +500,39 @@ void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, b
 		read_now(k, hi, pfn + n - hi, buf + (hi - pfn) * k->block, ok + (hi - pfn));
 }
 
+bool vt_kdc_read_part(struct vt_kdc *k, uint64_t pfn, uint32_t off, size_t len,
+		      unsigned char *buf)
+{
+	unsigned char *frame;
+	size_t slot;
+
+	if (k->segs || off > k->block || len > k->block - off || !ensure_rank(k))
+		return false;
+	if (!k->cache) {
+		k->cache_slots = FRAME_CACHE / k->block > 16 ? FRAME_CACHE / k->block : 16;
+		k->cache_pfn = calloc(k->cache_slots, sizeof(*k->cache_pfn));
+		k->cache = malloc(k->cache_slots * k->block);
+		if (!k->cache_pfn || !k->cache) {
+			free(k->cache_pfn);
+			free(k->cache);
+			k->cache_pfn = NULL;
+			k->cache = NULL;
+			return false;
+		}
+	}
+	slot = pfn % k->cache_slots;
+	frame = k->cache + slot * k->block;
+	if (k->cache_pfn[slot] != pfn + 1) {
+		/* thr[0]: the caller's thread state, as in vt_kdc_read */
+		k->cache_pfn[slot] = 0;
+		if (!read_frame(k, &k->thr[0], pfn, frame))
+			return false;
+		k->cache_pfn[slot] = pfn + 1;
+	}
+	memcpy(buf, frame + off, len);
+	return true;
+}
+
 void vt_kdc_prefetch(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *dest)
 {
 	if (n > VT_KDC_READAHEAD / k->block)
@@ -526,12 +576,14 @@ void vt_kdc_destroy(struct vt_kdc *k)
 	pthread_mutex_destroy(&k->lock);
 	pthread_cond_destroy(&k->cond);
 	for (int i = 0; i < 2; i++) {
-		if (k->thr[i].zs_ready)
-			inflateEnd(&k->thr[i].zs);
+		if (k->thr[i].ld)
+			libdeflate_free_decompressor(k->thr[i].ld);
 		ZSTD_freeDCtx(k->thr[i].zd);
 		free(k->thr[i].cbuf);
 	}
 	free(k->ra_buf);
+	free(k->cache);
+	free(k->cache_pfn);
 	free(k->rank);
 	free(k);
 }

@@ -35,6 +35,15 @@ uint32_t vt_kdc_block_size(const struct vt_kdc *k);
  */
 void vt_kdc_read(struct vt_kdc *k, uint64_t pfn, size_t n, unsigned char *buf, bool *ok);
 
+/*
+ * Small reads: len bytes at off in frame pfn into buf, from a few frames
+ * kept decompressed (page tables, task structs, kallsyms are read a few
+ * bytes at a time, over and over). false: not read here (as vt_kdc_read's
+ * ok[]), or an ELF dump (pread is as cheap).
+ */
+bool vt_kdc_read_part(struct vt_kdc *k, uint64_t pfn, uint32_t off, size_t len,
+		      unsigned char *buf);
+
 /* Bytes of frames read ahead at most (one buffer). */
 #define VT_KDC_READAHEAD (1u << 20)
 

@@ -15,6 +15,7 @@
 #include "arch/arch.h"
 #include "core/error.h"
 #include "core/vmcoreinfo.h"
+#include "target/dumpcheck.h"
 
 struct vt_phys_range {
 	uint64_t start, end;	/* [start, end) */
@@ -40,6 +41,14 @@ struct vt_target_info {
 };
 
 struct vt_error *vt_target_open(const char *path, struct vt_target **ret);
+/*
+ * The pieces of one split kdump-compressed dump (makedumpfile --split), read
+ * as one dump; one path is vt_target_open. Each must be a piece of the same
+ * dump (same header); pieces not given are what vt_target_split says.
+ */
+#define VT_TARGET_MAX_PIECES 16
+struct vt_error *vt_target_open_pieces(const char *const *paths, size_t n,
+				       struct vt_target **ret);
 
 /*
  * A target whose physical memory comes from elsewhere: a running crash
@@ -65,6 +74,18 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 void vt_target_destroy(struct vt_target *t);
 
 const struct vt_target_info *vt_target_info(const struct vt_target *t);
+/*
+ * A dump file cut short (a full disk, an interrupted copy): what it lacks,
+ * as physical ranges; NULL when the file holds all its headers describe.
+ * Reads of those ranges fail with VT_ERR_NODATA, like filtered pages.
+ */
+const struct vt_dump_cut *vt_target_cut(const struct vt_target *t);
+/*
+ * A split dump: the pieces given, the physical ranges they hold and those
+ * only the pieces not given hold (reads there fail with VT_ERR_NODATA);
+ * NULL for a dump that is not split.
+ */
+const struct vt_dump_split *vt_target_split(const struct vt_target *t);
 const struct vt_vmcoreinfo *vt_target_vmcoreinfo(const struct vt_target *t);
 
 /* Physical read; VT_ERR_NODATA for filtered pages, VT_ERR_FAULT if absent. */

@@ -93,10 +93,16 @@ struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
 				uint64_t *paddr_ret, struct vt_xlat_path *path)
 {
 	struct tlb_entry *e = &t->tlb[(vaddr >> 12) % TLB_SIZE];
+	struct tlb_huge_entry *h = &t->tlb_huge[(vaddr >> 21) % TLB_HUGE_SIZE];
+	struct vt_xlat_path local;
 	struct vt_error *err;
 
 	if (!path && e->vpage == (vaddr >> 12) + 1) {
 		*paddr_ret = (e->ppage << 12) | (vaddr & 0xfff);
+		return NULL;
+	}
+	if (!path && h->vblock == (vaddr >> 21) + 1) {
+		*paddr_ret = vaddr + h->delta;
 		return NULL;
 	}
 	if ((err = xlat_setup(t)))
@@ -110,10 +116,17 @@ struct vt_error *vt_target_vtop(struct vt_target *t, uint64_t vaddr,
 		}
 		return NULL;
 	}
+	if (!path)
+		path = &local;
 	err = vt_target_vtop_pgd(t, t->mmu.kernel_pgd, vaddr, paddr_ret, path);
 	if (!err) {
 		e->vpage = (vaddr >> 12) + 1;
 		e->ppage = *paddr_ret >> 12;
+		/* linear over the whole (aligned, power-of-two) mapping */
+		if (path->page_size >= (1u << 21)) {
+			h->vblock = (vaddr >> 21) + 1;
+			h->delta = *paddr_ret - vaddr;
+		}
 	}
 	return err;
 }
