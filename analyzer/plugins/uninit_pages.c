@@ -33,6 +33,7 @@ struct run_state {
 	struct vt_plugin_ctx *ctx;
 	struct vt_result *res;
 	struct vt_memmap *m;
+	const struct vt_memmap_geometry *geo;	/* m's, looked up once */
 	const struct vt_node *nodes;
 	size_t nnodes;
 	bool device_zone;	/* some node has a Device zone with pages */
@@ -50,7 +51,7 @@ struct run_state {
 
 static const struct vt_section *section_of(struct run_state *st, uint64_t pfn)
 {
-	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
+	const struct vt_memmap_geometry *g = st->geo;
 	uint64_t nr = pfn >> (g->section_size_bits - g->page_shift);
 
 	if (!st->sec || st->sec_nr != nr) {
@@ -141,7 +142,7 @@ static void close_range(struct run_state *st)
 
 static enum kind classify(struct run_state *st, const struct vt_page *p)
 {
-	const struct vt_memmap_geometry *g = vt_memmap_geometry(st->m);
+	const struct vt_memmap_geometry *g = st->geo;
 	const struct vt_section *s = section_of(st, p->pfn);
 	const struct vt_node *nd = node_of(st, p->node);
 	struct vt_rule_e_page in = {
@@ -331,6 +332,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_UNKNOWN, "memmap unavailable: %s", merr->message);
 		return NULL;
 	}
+	st.geo = vt_memmap_geometry(st.m);
 	st.nnodes = vt_memmap_nodes(st.m, &st.nodes);
 	st.reserved_bit = vt_memmap_flag_bit(st.m, "reserved");
 	/* Most machines have none: no span search per page for it. */
