@@ -10,9 +10,9 @@ the entries of /proc/PID/fd are sampled every 0.2 s. It passes when
   - the parent's RSS does not grow with rounds: the peak during the last
     half of the run is within 25% (+ 4 MiB) of the peak during the first
     half (children are separate processes; their peaks are in the results);
-  - the parent's open fds (stdio, summary files, one pipe per running
-    child) are no more in the last half than in the first, and never over
-    3 + 4 x jobs;
+  - the parent's open fds (stdio, summary files, a pipe per running child)
+    never exceed 3 + 4 x jobs (one leaked per dump would pass that within
+    the first round);
   - every round's JSON for a dump equals round 1's (paths normalised);
   - every dump's status is the same in every round.
 
@@ -26,6 +26,7 @@ import fnmatch
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -130,9 +131,6 @@ def main():
                             f"{last} KiB in the second")
         if fd_counts and max(fd_counts) > fd_limit:
             failures.append(f"parent had {max(fd_counts)} fds open (limit {fd_limit})")
-        if fd_counts and max(fd_counts[half:]) > max(fd_counts[:half] or [0]):
-            failures.append(f"parent fds grew: at most {max(fd_counts[:half] or [0])} open "
-                            f"in the first half, {max(fd_counts[half:])} in the second")
 
         # Identical results in every round.
         jsonl = [json.loads(line) for line in open(os.path.join(out, "summary.jsonl"))]
@@ -163,6 +161,16 @@ def main():
         statuses = {}
         for rec in jsonl:
             statuses[rec["status"]] = statuses.get(rec["status"], 0) + 1
+            if rec["status"] not in ("ok", "findings"):
+                failures.append(f"{rec['path']}: {rec['status']} (signal {rec['signal']}, "
+                                f"exit {rec['exit']}): {rec['message'][:200]}")
+        if failures:
+            # Keep what the failed runs left (NAME.stderr, summary.jsonl).
+            kept = tempfile.mkdtemp(prefix="vmtriage-soak-failed-")
+            for name in os.listdir(out):
+                if name.endswith(".stderr") or name.startswith("summary"):
+                    shutil.copy(os.path.join(out, name), kept)
+            print(f"soak: the failed runs' stderr and summaries are in {kept}")
 
     figures = {"scenarios": len(scens), "dumps": ndumps, "rounds": a.rounds,
                "jobs": a.jobs, "reports": len(jsonl), "wall_s": round(wall, 1),
