@@ -343,40 +343,37 @@ struct vt_error *vt_target_finish_open(struct vt_target *t)
 }
 
 
-struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
-					struct vt_target **ret)
-{
-	struct vt_target *t = vt_target_alloc(b->name ? b->name : "(backend)");
-	struct vt_error *err;
+/*
+ * libkdumpfile 0.5.1 (Debian 12) reads freed memory in kdump_free() of a
+ * kdump-compressed dump: its diskdump cleanup runs after the attribute
+ * dictionary is freed (ptesarik/libkdumpfile#72, fixed upstream in 2023).
+ * Harmless while that memory stays mapped, a SIGSEGV when glibc had served
+ * it with mmap and returns it: `make soak` saw 4-13 of 5180 reports die
+ * so, at exit, in kdump_free. With that release, and not under
+ * AddressSanitizer (whose quarantine keeps freed memory mapped, and whose
+ * fuzzers open thousands of dumps), such a context is kept until the
+ * process exits instead: reachable from here, so no leak checker counts
+ * it; past the slots, freed anyway.
+ */
+#if KDUMPFILE_VER_MAJOR == 0 && KDUMPFILE_VER_MINOR == 5 && KDUMPFILE_VER_MICRO <= 1 && \
+	!defined(__SANITIZE_ADDRESS__)
+#define KDUMP_FREE_UNSAFE 1
+#endif
 
-	if (!t)
-		return &vt_enomem;
-	t->backend = *b;
-	snprintf(t->format, sizeof(t->format), "%s", "live session");
-	t->info.arch = b->arch;
-	t->info.arch_ops = vt_arch_ops(b->arch);
-	if (!t->info.arch_ops) {
-		vt_target_destroy(t);
-		return vt_error_create(VT_ERR_UNSUPPORTED, "architecture %d is not supported",
-				       (int)b->arch);
-	}
-	t->info.big_endian = b->big_endian;
-	t->info.page_size = b->page_size ? b->page_size : 4096;
-	t->info.ncpus = b->ncpus;
-	if (b->vmcoreinfo && b->vmcoreinfo_len) {
-		err = vt_vmcoreinfo_parse(b->vmcoreinfo, b->vmcoreinfo_len, &t->vmcoreinfo);
-		if (err) {
-			vt_target_destroy(t);
-			return vt_error_prefix(err, "VMCOREINFO");
+static void free_kdump(kdump_ctx_t *ctx, bool diskdump)
+{
+#ifdef KDUMP_FREE_UNSAFE
+	static kdump_ctx_t *kept[16];
+
+	for (size_t i = 0; diskdump && i < sizeof(kept) / sizeof(*kept); i++)
+		if (!kept[i]) {
+			kept[i] = ctx;
+			return;
 		}
-		t->info.has_vmcoreinfo = true;
-	}
-	snprintf(t->release, sizeof(t->release), "%s",
-		 vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE") ?
-		 vt_vmcoreinfo_get(&t->vmcoreinfo, "OSRELEASE") : "");
-	t->info.kaslr_offset = vt_vmcoreinfo_kernel_offset(&t->vmcoreinfo);
-	*ret = t;
-	return NULL;
+#else
+	(void)diskdump;
+#endif
+	kdump_free(ctx);
 }
 
 void vt_target_destroy(struct vt_target *t)
@@ -385,7 +382,7 @@ void vt_target_destroy(struct vt_target *t)
 		return;
 	vt_kdc_destroy(t->kdc);
 	if (t->kdump)
-		kdump_free(t->kdump);
+		free_kdump(t->kdump, strcmp(t->format, "diskdump") == 0);
 	if (t->fd >= 0)
 		close(t->fd);
 	for (size_t i = 0; i < t->npieces; i++)
