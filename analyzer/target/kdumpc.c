@@ -242,6 +242,7 @@ static bool find_desc(struct vt_kdc *k, struct kdc_thr *th, uint64_t pfn,
 		uint64_t off = blk * (RANK_BITS / 8);
 		size_t n = k->bm_len - off < sizeof(th->bm) ? k->bm_len - off : sizeof(th->bm);
 
+		th->bm_block = 0;	/* a failed read leaves bm half-written */
 		memset(th->bm, 0, sizeof(th->bm));
 		if (!pread_all(k->fd, th->bm, n, k->bm_off + k->bm_len + off))
 			return false;
@@ -264,6 +265,7 @@ static bool find_desc(struct vt_kdc *k, struct kdc_thr *th, uint64_t pfn,
 
 		if (off > k->file_size || n * PD_SIZE > k->file_size - off)
 			return false;
+		th->pd_first = 0;	/* a failed read leaves pd half-written */
 		if (!pread_all(k->fd, th->pd, n * PD_SIZE, off))
 			return false;
 		th->pd_first = idx + 1;
