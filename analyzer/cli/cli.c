@@ -444,6 +444,13 @@ int vt_command_run(const struct vt_command *cmd, int argc, char **argv)
 
 /* ------------------------------------------------------------------ helpers */
 
+/* " 0x1000-0x1fff, 0x3000-0x3fff" (end inclusive, as people read ranges). */
+static void print_ranges(const struct vt_dump_range *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", r[i].start, r[i].end - 1);
+}
+
 void vt_cli_print_cut(struct vt_target *t)
 {
 	const struct vt_dump_cut *cut = vt_target_cut(t);
@@ -453,9 +460,7 @@ void vt_cli_print_cut(struct vt_target *t)
 	printf("warning: the dump file is cut short (%" PRIu64 " of the %" PRIu64 " bytes its "
 	       "headers describe: a full disk or an interrupted copy); no data for physical",
 	       cut->file_size, cut->need);
-	for (size_t i = 0; i < cut->nmissing; i++)
-		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", cut->missing[i].start,
-		       cut->missing[i].end - 1);
+	print_ranges(cut->missing, cut->nmissing);
 	if (cut->missing_omitted)
 		printf(" and %" PRIu64 " more range(s)", cut->missing_omitted);
 	printf("; what needs it is unknown\n");
@@ -469,13 +474,9 @@ void vt_cli_print_split(struct vt_target *t)
 		return;
 	printf("warning: %u piece(s) of a split dump (makedumpfile --split), holding physical%s",
 	       sp->npieces, sp->nheld ? "" : " nothing");
-	for (size_t i = 0; i < sp->nheld; i++)
-		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", sp->held[i].start,
-		       sp->held[i].end - 1);
+	print_ranges(sp->held, sp->nheld);
 	printf("; the other pieces hold");
-	for (size_t i = 0; i < sp->nmissing; i++)
-		printf("%s 0x%" PRIx64 "-0x%" PRIx64, i ? "," : "", sp->missing[i].start,
-		       sp->missing[i].end - 1);
+	print_ranges(sp->missing, sp->nmissing);
 	printf(": give every piece (vmtriage COMMAND PIECE1 PIECE2 ... [VMLINUX]); what "
 	       "needs them is unknown\n");
 }

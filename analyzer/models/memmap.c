@@ -494,6 +494,19 @@ struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
 			       "0x%" PRIx64 " is not a struct page in any section's memmap", addr);
 }
 
+bool vt_memmap_is_page(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret)
+{
+	struct vt_error *err;
+	uint64_t pfn, start;
+
+	if ((err = vt_memmap_pfn_of(m, addr, &pfn)) || (err = vt_memmap_page_addr(m, pfn, &start))) {
+		vt_error_destroy(err);
+		return false;
+	}
+	*pfn_ret = pfn;
+	return start == addr;
+}
+
 struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 				     struct vt_page *ret, unsigned char *raw)
 {

@@ -104,6 +104,8 @@ struct vt_error *vt_memmap_page_addr(const struct vt_memmap *m, uint64_t pfn,
 /* The pfn whose struct page is at addr (inverse of vt_memmap_page_addr). */
 struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
 				  uint64_t *pfn_ret);
+/* Is addr the start of a struct page (a pointer to one, not into one)? */
+bool vt_memmap_is_page(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret);
 struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 				     struct vt_page *ret, unsigned char *raw);
 

@@ -200,7 +200,6 @@ static void crash_evidence(struct state *st, const struct vt_mm *init_mm,
 		return;
 	for (unsigned i = 0; i < VT_REGS_MAX; i++) {
 		uint64_t pfn;
-		struct vt_ptpage pp;
 
 		if (!vt_regs_has(&cr.regs, i))
 			continue;
@@ -209,13 +208,9 @@ static void crash_evidence(struct state *st, const struct vt_mm *init_mm,
 				   (cr.regs.r[i] & ((1ull << st->g->page_shift) - 1));
 			cp.linear |= 1ull << i;
 			add_candidate(&cp, pfn, i);
-		} else if (vt_models_vmemmap_pfn(m, cr.regs.r[i], &pfn) &&
-			   !(err = vt_ptpage_read(st->m, vt_models_symbols(m), pfn, &pp)) &&
-			   pp.page == cr.regs.r[i]) {
+		} else if (vt_memmap_is_page(st->m, cr.regs.r[i], &pfn)) {
 			add_candidate(&cp, pfn, i);	/* the struct page itself */
 		}
-		vt_error_destroy(err);
-		err = NULL;
 	}
 	if (!cp.n)
 		return;

@@ -47,6 +47,10 @@ struct run_state {
 	enum kind kind;
 	uint64_t start, end, first_flags;
 	uint64_t poisoned, garbage, corrupt, unknown, ranges;
+	/* the poisoned ranges closed (as many as the evidence lists), for
+	 * naming the one a fired crash's page is in */
+	struct { uint64_t start, end; } poisoned_ranges[VT_MAX_EVIDENCE];
+	size_t npoisoned_ranges;
 };
 
 static const struct vt_section *section_of(struct run_state *st, uint64_t pfn)
@@ -113,6 +117,10 @@ static void close_range(struct run_state *st)
 	if (st->kind == K_NONE)
 		return;
 	st->ranges++;
+	if (st->kind == K_POISONED && st->npoisoned_ranges < VT_MAX_EVIDENCE) {
+		st->poisoned_ranges[st->npoisoned_ranges].start = st->start;
+		st->poisoned_ranges[st->npoisoned_ranges++].end = st->end;
+	}
 	for (size_t i = 0; st->e820 && i < st->e820->n; i++)
 		if (addr >= st->e820->entries[i].start && addr < st->e820->entries[i].end)
 			e820 = vt_e820_type_name(st->e820->entries[i].type);
@@ -226,25 +234,13 @@ static bool poisoned_head_member(const char *fault_address, uint64_t *member)
 	return *member < 64;			/* within one struct page */
 }
 
-/* The poisoned-pages evidence item holding pfn, if any. */
-static const struct vt_evidence *range_of(const struct vt_result *res, uint64_t pfn)
+/* The poisoned range holding pfn (its index), or -1. */
+static long range_of(const struct run_state *st, uint64_t pfn)
 {
-	for (size_t i = 0; i < res->nevidence; i++) {
-		const struct vt_evidence *e = &res->evidence[i];
-		uint64_t start = UINT64_MAX, end = 0;
-
-		if (strcmp(e->kind, "poisoned-pages"))
-			continue;
-		for (size_t f = 0; f < e->nfields; f++) {
-			if (!strcmp(e->fields[f].key, "start_pfn"))
-				start = strtoull(e->fields[f].value, NULL, 16);
-			else if (!strcmp(e->fields[f].key, "end_pfn"))
-				end = strtoull(e->fields[f].value, NULL, 16);
-		}
-		if (pfn >= start && pfn < end)
-			return e;
-	}
-	return NULL;
+	for (size_t i = 0; i < st->npoisoned_ranges; i++)
+		if (pfn >= st->poisoned_ranges[i].start && pfn < st->poisoned_ranges[i].end)
+			return (long)i;
+	return -1;
 }
 
 /*
@@ -268,15 +264,13 @@ static void crash_evidence(struct run_state *st, struct vt_result *res, const ch
 	if (!vt_result_crash_regs(res, m, &cr))
 		return;
 	for (unsigned i = 0; i < VT_REGS_MAX; i++) {
-		uint64_t pfn, addr;
+		uint64_t pfn, addr = cr.regs.r[i];
 		struct vt_page pg;
 		size_t k;
 
-		if (!vt_regs_has(&cr.regs, i))
+		if (!vt_regs_has(&cr.regs, i) || !vt_memmap_is_page(st->m, addr, &pfn))
 			continue;
-		if ((err = vt_memmap_pfn_of(st->m, cr.regs.r[i], &pfn)) ||
-		    (err = vt_memmap_page_addr(st->m, pfn, &addr)) || addr != cr.regs.r[i] ||
-		    (err = vt_memmap_read_page(st->m, pfn, &pg, raw)) ||
+		if ((err = vt_memmap_read_page(st->m, pfn, &pg, raw)) ||
 		    pg.flags != UINT64_MAX || pg.compound_head != UINT64_MAX) {
 			vt_error_destroy(err);
 			continue;
@@ -291,7 +285,7 @@ static void crash_evidence(struct run_state *st, struct vt_result *res, const ch
 		found[k].regs |= 1ull << i;
 	}
 	for (size_t k = 0; k < nfound; k++) {
-		const struct vt_evidence *range = range_of(res, found[k].pfn);
+		long range = range_of(st, found[k].pfn);
 		struct vt_evidence *e = vt_result_evidence(res, "crash-page");
 		char regs[96];
 
@@ -304,9 +298,10 @@ static void crash_evidence(struct run_state *st, struct vt_result *res, const ch
 		vt_evidence_add(e, "compound_head", "0xffffffffffffffff");
 		if (*fault)
 			vt_evidence_add(e, "fault_address", "0x%s", fault);
-		if (range)
-			vt_evidence_add(e, "in_range", "%s-%s (start_pfn-end_pfn)",
-					range->fields[0].value, range->fields[1].value);
+		if (range >= 0)
+			vt_evidence_add(e, "in_range", "0x%" PRIx64 "-0x%" PRIx64
+					" (start_pfn-end_pfn)", st->poisoned_ranges[range].start,
+					st->poisoned_ranges[range].end);
 	}
 	if (!nfound)
 		vt_result_crash_regs_none(res, &cr, "struct_page", "no register holds an "

@@ -540,19 +540,28 @@ static struct vt_error *convert(struct dwarf_finder *df, Dwarf_Die *die,
 }
 
 /* The type at a DIE offset; 0 (a pointer without DW_AT_type) is void. */
+/*
+ * A type reference: *ret set when it is cached (or void), else its DIE in
+ * *die; an error when there is no DIE at ref.
+ */
+static struct vt_error *lookup_ref(struct dwarf_finder *df, uint64_t ref, struct vt_type **ret,
+				   Dwarf_Die *die)
+{
+	*ret = ref ? cache_get(df, ref) : df->void_type;
+	if (!*ret && !dwarf_offdie(df->dwarf, ref, die))
+		return vt_error_create(VT_ERR_FORMAT, "DWARF: no DIE at 0x%llx",
+				       (unsigned long long)ref);
+	return NULL;
+}
+
 struct vt_error *vt_dwarf_resolve(void *arg, uint64_t ref, struct vt_type **ret)
 {
 	struct dwarf_finder *df = arg;
-	struct vt_type *t = ref ? cache_get(df, ref) : df->void_type;
+	struct vt_error *err;
 	Dwarf_Die die;
 
-	if (t) {
-		*ret = t;
-		return NULL;
-	}
-	if (!dwarf_offdie(df->dwarf, ref, &die))
-		return vt_error_create(VT_ERR_FORMAT, "DWARF: no DIE at 0x%llx",
-				       (unsigned long long)ref);
+	if ((err = lookup_ref(df, ref, ret, &die)) || *ret)
+		return err;
 	return convert(df, &die, 0, ret);
 }
 
@@ -567,17 +576,13 @@ struct vt_error *vt_dwarf_resolve(void *arg, uint64_t ref, struct vt_type **ret)
 struct vt_error *vt_dwarf_resolve_name(void *arg, uint64_t ref, struct vt_type **ret)
 {
 	struct dwarf_finder *df = arg;
-	struct vt_type *t = ref ? cache_get(df, ref) : df->void_type;
+	struct vt_type *t;
+	struct vt_error *err;
 	Dwarf_Attribute a;
 	Dwarf_Die die;
 
-	if (t) {
-		*ret = t;
-		return NULL;
-	}
-	if (!dwarf_offdie(df->dwarf, ref, &die))
-		return vt_error_create(VT_ERR_FORMAT, "DWARF: no DIE at 0x%llx",
-				       (unsigned long long)ref);
+	if ((err = lookup_ref(df, ref, ret, &die)) || *ret)
+		return err;
 	for (int depth = 0; depth < MAX_DEPTH; depth++) {
 		int tag = dwarf_tag(&die);
 

@@ -44,21 +44,29 @@ static struct vt_error *truncated(uint64_t need, uint64_t have, const char *what
 		what, need, have);
 }
 
-/* Add [start, end) to the missing ranges, merged with the last one when adjacent. */
+void vt_dump_range_add(struct vt_dump_range *r, size_t *n, uint64_t *omitted,
+		       uint64_t start, uint64_t end)
+{
+	struct vt_dump_range *last = *n ? &r[*n - 1] : NULL;
+
+	if (start >= end)
+		return;
+	if (last && last->start <= start && start <= last->end) {
+		if (end > last->end)
+			last->end = end;
+		return;
+	}
+	if (*n == VT_DUMPCHECK_MAX_MISSING) {
+		(*omitted)++;
+		return;
+	}
+	r[(*n)++] = (struct vt_dump_range){ start, end };
+}
+
 static void add_missing(struct vt_dump_cut *cut, uint64_t start, uint64_t end)
 {
-	struct vt_dump_range *last = cut->nmissing ? &cut->missing[cut->nmissing - 1] : NULL;
-
 	cut->cut = true;
-	if (last && last->end == start) {
-		last->end = end;
-		return;
-	}
-	if (cut->nmissing == VT_DUMPCHECK_MAX_MISSING) {
-		cut->missing_omitted++;
-		return;
-	}
-	cut->missing[cut->nmissing++] = (struct vt_dump_range){ start, end };
+	vt_dump_range_add(cut->missing, &cut->nmissing, &cut->missing_omitted, start, end);
 }
 
 struct vt_error *vt_dumpcheck_elf(int fd, struct vt_dump_cut *cut)
@@ -336,23 +344,6 @@ static int by_start_pfn(const void *a, const void *b)
 	return x->start_pfn < y->start_pfn ? -1 : x->start_pfn > y->start_pfn;
 }
 
-static void add_range(struct vt_dump_range *r, size_t *n, uint64_t *omitted,
-		      uint64_t start, uint64_t end)
-{
-	if (start >= end)
-		return;
-	if (*n && r[*n - 1].end >= start) {
-		if (end > r[*n - 1].end)
-			r[*n - 1].end = end;
-		return;
-	}
-	if (*n == VT_DUMPCHECK_MAX_MISSING) {
-		(*omitted)++;
-		return;
-	}
-	r[(*n)++] = (struct vt_dump_range){ start, end };
-}
-
 void vt_dump_split_ranges(const struct vt_dump_piece *pieces, size_t n, uint32_t block_size,
 			  struct vt_dump_split *ret)
 {
@@ -371,14 +362,14 @@ void vt_dump_split_ranges(const struct vt_dump_piece *pieces, size_t n, uint32_t
 	if (!bs || ret->max_mapnr > UINT64_MAX / bs)
 		return;		/* not a real dump's size: nothing to say */
 	for (size_t i = 0; i < n; i++) {
-		add_range(ret->held, &ret->nheld, &ret->omitted, sorted[i].start_pfn * bs,
+		vt_dump_range_add(ret->held, &ret->nheld, &ret->omitted, sorted[i].start_pfn * bs,
 			  sorted[i].end_pfn * bs);
 		if (sorted[i].start_pfn > covered)
-			add_range(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
+			vt_dump_range_add(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
 				  sorted[i].start_pfn * bs);
 		if (sorted[i].end_pfn > covered)
 			covered = sorted[i].end_pfn;
 	}
-	add_range(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
+	vt_dump_range_add(ret->missing, &ret->nmissing, &ret->omitted, covered * bs,
 		  ret->max_mapnr * bs);
 }

@@ -23,6 +23,14 @@ struct vt_dump_range {
 	uint64_t start, end;		/* physical, [start, end) */
 };
 
+/*
+ * Append [start, end) to ranges r[*n] (at most VT_DUMPCHECK_MAX_MISSING;
+ * past that counted in *omitted), merged into the last when it starts
+ * inside or right after it. Empty ranges are ignored.
+ */
+void vt_dump_range_add(struct vt_dump_range *r, size_t *n, uint64_t *omitted,
+		       uint64_t start, uint64_t end);
+
 struct vt_dump_cut {
 	bool cut;			/* some page data is past the end of the file */
 	uint64_t file_size, need;	/* bytes present; bytes the headers describe */

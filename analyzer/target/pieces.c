@@ -54,13 +54,9 @@ struct vt_error *vt_target_open_pieces(const char *const *paths, size_t n,
 					      "header and size)", paths[0]);
 			goto fail;
 		}
-		for (size_t k = 0; k < cut.nmissing; k++) {
-			if (t->cut.nmissing == VT_DUMPCHECK_MAX_MISSING) {
-				t->cut.missing_omitted++;
-				continue;
-			}
-			t->cut.missing[t->cut.nmissing++] = cut.missing[k];
-		}
+		for (size_t k = 0; k < cut.nmissing; k++)
+			vt_dump_range_add(t->cut.missing, &t->cut.nmissing, &t->cut.missing_omitted,
+					  cut.missing[k].start, cut.missing[k].end);
 		t->cut.missing_omitted += cut.missing_omitted;
 		t->cut.cut |= cut.cut;
 		t->cut.file_size += cut.file_size;
@@ -69,12 +65,10 @@ struct vt_error *vt_target_open_pieces(const char *const *paths, size_t n,
 	t->fd = t->piece_fds[0];
 	t->piece_fds[0] = -1;
 	vt_dump_split_ranges(pieces, n, t->block_size, &t->split);
-	if (!(t->kdump = kdump_new())) {
+	if (!(t->kdump = vt_target_new_kdump())) {
 		err = &vt_enomem;
 		goto fail;
 	}
-	kdump_set_number_attr(t->kdump, KDUMP_ATTR_ZERO_EXCLUDED, 0);
-	kdump_set_number_attr(t->kdump, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
 	{
 		int fds[VT_TARGET_MAX_PIECES];
 

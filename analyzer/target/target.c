@@ -214,6 +214,23 @@ static struct vt_error *keep_block_size(struct vt_target *t)
 }
 
 /* A target with nothing open yet, named for messages; NULL on ENOMEM. */
+kdump_ctx_t *vt_target_new_kdump(void)
+{
+	kdump_ctx_t *ctx = kdump_new();
+
+	if (!ctx)
+		return NULL;
+	/* Let a missing-data read fail rather than return zeros. */
+	kdump_set_number_attr(ctx, KDUMP_ATTR_ZERO_EXCLUDED, 0);
+	/*
+	 * read(2), not mmap(2): a file shrinking under us must not SIGBUS, and
+	 * mapped dump pages would make the RSS grow with the dump. ELF dumps
+	 * are read with pread(2) directly (load_elf_segments), which is fast.
+	 */
+	kdump_set_number_attr(ctx, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
+	return ctx;
+}
+
 struct vt_target *vt_target_alloc(const char *name)
 {
 	struct vt_target *t = calloc(1, sizeof(*t));
@@ -287,19 +304,10 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 				goto fail;
 		}
 	}
-	t->kdump = kdump_new();
-	if (!t->kdump) {
+	if (!(t->kdump = vt_target_new_kdump())) {
 		err = &vt_enomem;
 		goto fail;
 	}
-	/* Let a missing-data read fail rather than return zeros. */
-	kdump_set_number_attr(t->kdump, KDUMP_ATTR_ZERO_EXCLUDED, 0);
-	/*
-	 * read(2), not mmap(2): a file shrinking under us must not SIGBUS, and
-	 * mapped dump pages would make the RSS grow with the dump. ELF dumps
-	 * are read with pread(2) directly (load_elf_segments), which is fast.
-	 */
-	kdump_set_number_attr(t->kdump, KDUMP_ATTR_FILE_MMAP_POLICY, KDUMP_MMAP_NEVER);
 	st = kdump_open_fd(t->kdump, t->flat_fd >= 0 ? t->flat_fd : t->fd);
 	if (st != KDUMP_OK) {
 		err = vt_error_create(VT_ERR_FORMAT, "not a dump libkdumpfile can read (%s)",
@@ -518,26 +526,33 @@ static struct vt_error *read_small(struct vt_target *t, uint64_t paddr, void *bu
 	return NULL;
 }
 
+/* Does [paddr, paddr + len) meet one of ranges r? *at: the first address it does. */
+static bool first_missing(const struct vt_dump_range *r, size_t n, uint64_t paddr, size_t len,
+			  uint64_t *at)
+{
+	for (size_t i = 0; i < n; i++)
+		if (paddr < r[i].end && paddr + len > r[i].start) {
+			*at = paddr > r[i].start ? paddr : r[i].start;
+			return true;
+		}
+	return false;
+}
+
 struct vt_error *vt_target_read_phys(struct vt_target *t, uint64_t paddr,
 				     void *buf, size_t len)
 {
+	uint64_t at;
+
 	if (t->backend.read_phys)
 		return t->backend.read_phys(t->backend.arg, paddr, buf, len);
-	for (size_t i = 0; i < t->split.nmissing; i++)
-		if (paddr < t->split.missing[i].end && paddr + len > t->split.missing[i].start)
-			return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical "
-					       "0x%" PRIx64 ": another piece of the split dump "
-					       "holds it (give every piece)",
-					       paddr > t->split.missing[i].start ? paddr :
-					       t->split.missing[i].start);
-	for (size_t i = 0; t->cut.cut && i < t->cut.nmissing; i++)
-		if (paddr < t->cut.missing[i].end && paddr + len > t->cut.missing[i].start)
-			return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical "
-					       "0x%" PRIx64 ": the file is cut short (%" PRIu64
-					       " of %" PRIu64 " bytes)",
-					       paddr > t->cut.missing[i].start ? paddr :
-					       t->cut.missing[i].start,
-					       t->cut.file_size, t->cut.need);
+	if (first_missing(t->split.missing, t->split.nmissing, paddr, len, &at))
+		return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical 0x%" PRIx64
+				       ": another piece of the split dump holds it (give every "
+				       "piece)", at);
+	if (first_missing(t->cut.missing, t->cut.nmissing, paddr, len, &at))
+		return vt_error_create(VT_ERR_NODATA, "no data in the dump at physical 0x%" PRIx64
+				       ": the file is cut short (%" PRIu64 " of %" PRIu64 " bytes)",
+				       at, t->cut.file_size, t->cut.need);
 	if (len >= 2 * 4096)
 		return read_kdc(t, paddr, buf, len);
 	return read_small(t, paddr, buf, len);

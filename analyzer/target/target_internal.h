@@ -76,6 +76,8 @@ struct vt_target {
 	bool ranges_ready;
 };
 
+/* A libkdumpfile context set up as every open wants it (target.c). */
+kdump_ctx_t *vt_target_new_kdump(void);
 /* A target with nothing open yet (target.c). */
 struct vt_target *vt_target_alloc(const char *name);
 /* After libkdumpfile opened the file(s): VMCOREINFO, arch, release (target.c). */
