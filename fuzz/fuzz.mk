@@ -14,6 +14,27 @@ BINS := $(HARNESSES:%=$(OUT)/fuzz_%)
 
 build: $(BINS)
 
+# The same harnesses with clang's source coverage and no sanitizer, for
+# `make fuzz-long`'s per-file coverage of the corpus (fuzz/fuzz_report.py).
+COV_OUT := fuzz/build-cov
+COV := -g -O1 -fprofile-instr-generate -fcoverage-mapping
+COV_OBJS := $(patsubst %.c,$(COV_OUT)/lib/%.o,$(filter %.c,$(SRCS)))
+cov-build: $(HARNESSES:%=$(COV_OUT)/fuzz_%)
+
+$(COV_OUT)/lib/%.o: $(top_srcdir)/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANGCOV $*.c"
+	@$(CLANG) $(COV) -fsanitize=fuzzer-no-link -MMD -MP $(CPPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+$(COV_OUT)/libvt-cov.a: $(COV_OBJS)
+	@rm -f $@
+	@ar rcs $@ $(COV_OBJS)
+
+$(COV_OUT)/fuzz_%: $(top_srcdir)/fuzz/fuzz_%.c $(top_srcdir)/fuzz/fuzz.h $(COV_OUT)/libvt-cov.a
+	@echo "  CLANGLD  cov fuzz_$*"
+	@$(CLANG) $(COV) -fsanitize=fuzzer $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< \
+		$(COV_OUT)/libvt-cov.a $(LIBS)
+
 # Coverage instrumentation for the library too (fuzzer-no-link), so
 # libFuzzer sees edges in the parsers, not only in the harness.
 $(OUT)/lib/%.o: $(top_srcdir)/%.c
@@ -31,7 +52,7 @@ $(OUT)/fuzz_%: $(top_srcdir)/fuzz/fuzz_%.c $(top_srcdir)/fuzz/fuzz.h $(OUT)/libv
 	@$(CLANG) $(SAN) -fsanitize=fuzzer $(CPPFLAGS) $(PKG_CFLAGS) -o $@ $< \
 		$(OUT)/libvt-fuzz.a $(LIBS)
 
--include $(LIB_OBJS:.o=.d)
+-include $(LIB_OBJS:.o=.d) $(COV_OBJS:.o=.d)
 
 # Seeds come from the real test dumps (fuzz/make-seeds.sh); without dumps
 # the fuzzers start from the saved regression inputs alone.
@@ -63,6 +84,7 @@ run-%: $(OUT)/fuzz_% fuzz/seeds/.done
 		exit 1; \
 	fi
 
-.PHONY: build run
+.PHONY: build cov-build run seeds
+seeds: fuzz/seeds/.done
 # Keep the objects (make deletes intermediate files of chained rules).
 .SECONDARY:

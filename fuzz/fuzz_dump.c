@@ -7,7 +7,7 @@
  * oops in it, every plugin (memmap, page tables, ...), and a memmap scan.
  *
  * Input (little-endian):
- *   u8  flags: bit 0 ppc64 (else x86_64), bit 1 big-endian ELF
+ *   u8  flags: bit 0 ppc64, bit 2 arm64 (neither: x86_64), bit 1 big-endian ELF
  *   u16 V, then V bytes of VMCOREINFO text
  *   u16 N (at most MAX_SEGS), then N x { u32 pfn (4 KiB frames), u32 length }
  *   segment data, in order; a segment is cut to the bytes that are left
@@ -52,7 +52,7 @@ static size_t build_core(const uint8_t *data, size_t size, uint8_t **ret)
 	const uint8_t *p = data;
 	size_t left = size, vlen, nsegs, notesz, off, total;
 	unsigned flags = (unsigned)fuzz_take(&p, &left, 1);
-	bool ppc = flags & 1, be = flags & 2;
+	bool ppc = flags & 1, be = flags & 2, arm64 = !ppc && (flags & 4);
 	const uint8_t *vi, *segdata;
 	struct { uint64_t paddr, len; } segs[MAX_SEGS];
 	uint8_t *b;
@@ -85,7 +85,7 @@ static size_t build_core(const uint8_t *data, size_t size, uint8_t **ret)
 	b[EI_DATA] = be ? ELFDATA2MSB : ELFDATA2LSB;
 	b[EI_VERSION] = EV_CURRENT;
 	put16(b + 16, ET_CORE, be);
-	put16(b + 18, ppc ? EM_PPC64 : EM_X86_64, be);
+	put16(b + 18, ppc ? EM_PPC64 : arm64 ? EM_AARCH64 : EM_X86_64, be);
 	put32(b + 20, EV_CURRENT, be);
 	put64(b + 32, sizeof(Elf64_Ehdr), be);		/* e_phoff */
 	put16(b + 52, sizeof(Elf64_Ehdr), be);		/* e_ehsize */

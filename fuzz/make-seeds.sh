@@ -1,6 +1,6 @@
 #!/bin/bash
 # Seed corpora for `make fuzz` from the real dumps of testdata/ (x86-basic,
-# ppc-hotplug): VMCOREINFO notes, the dump's .BTF, page-table pages, the boot
+# ppc-hotplug, arm64-deb12-hotplug when made): VMCOREINFO notes, the dump's .BTF, page-table pages, the boot
 # FDT, flattened and dump-format headers, and the pages a real report reads.
 #   fuzz/make-seeds.sh [OUTDIR]        (default fuzz/seeds; ignored by git)
 # Exit 77 when there are no dumps here (testdata/dumpdir says so).
@@ -13,8 +13,11 @@ rc=0; x86=$("$top/testdata/dumpdir" x86-basic) || rc=$?
 [ $rc -eq 0 ] || { echo "make-seeds: no x86-basic dumps (testdata/dumpdir exit $rc)" >&2; exit $rc; }
 ppc=$("$top/testdata/dumpdir" ppc-hotplug) || rc=$?
 [ $rc -eq 0 ] || { echo "make-seeds: no ppc-hotplug dumps (testdata/dumpdir exit $rc)" >&2; exit $rc; }
+# arm64 is optional (its seeds only): a machine without qemu-system-arm
+# still seeds the others.
+arm64=$("$top/testdata/dumpdir" arm64-deb12-hotplug 2>/dev/null) || arm64=
 rm -rf "$out.tmp"
-/usr/bin/python3 "$top/fuzz/make_seeds.py" "$out.tmp" "$vt" "$x86" "$ppc"
+/usr/bin/python3 "$top/fuzz/make_seeds.py" "$out.tmp" "$vt" "$x86" "$ppc" $arm64
 rm -rf "$out"
 mv "$out.tmp" "$out"
 touch "$out/.done"

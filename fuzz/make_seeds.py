@@ -2,7 +2,7 @@
 """Seed corpora for the fuzz harnesses, cut from the real test dumps.
 
 Run by fuzz/make-seeds.sh (which finds the dumps and vmtriage):
-    make_seeds.py OUTDIR VMTRIAGE X86_DUMPDIR PPC_DUMPDIR
+    make_seeds.py OUTDIR VMTRIAGE X86_DUMPDIR PPC_DUMPDIR [ARM64_DUMPDIR]
 Writes OUTDIR/<harness>/<name>; every seed is in the input format its
 harness documents at the top of fuzz/fuzz_<harness>.c.
 """
@@ -16,6 +16,7 @@ import sys
 import tempfile
 
 out, VT, X86, PPC = sys.argv[1:5]
+ARM64 = sys.argv[5] if len(sys.argv) > 5 else None
 PPC_VMLINUX = os.path.join(PPC, "vmlinux")
 
 
@@ -124,7 +125,7 @@ def pgtable_seed(name, dump, vaddr, mode, vmlinux=None):
     """Header (fuzz_pgtable.c) + each level's table at 64 KiB steps."""
     args = ["vtop", dump] + ([vmlinux] if vmlinux else []) + [hex(vaddr), "--json"]
     levels = json.loads(vt(*args))["levels"]
-    radix = mode >= 2
+    radix = mode in (2, 3)
     step = 0x10000 if radix else 0x1000
     bits = {"PGD": 13, "PUD": 9, "PMD": 9, "PTE": 5} if radix else {}
     image = bytearray()
@@ -148,6 +149,11 @@ pgtable_seed("x86-vmemmap", kd, 0xffffea0000000000, 0)
 pgtable_seed("x86-direct-map", kd, 0xffff888000100000, 0)
 pd = os.path.join(PPC, "vmcore.kdump-zlib")
 pgtable_seed("ppc-vmemmap", pd, 0xc00c000000000140, 2, PPC_VMLINUX)
+if ARM64:	# mode 5: 4K pages, 48-bit VA, descriptors laid out as x86's here
+    a64, a64_vmlinux = os.path.join(ARM64, "vmcore.elf"), os.path.join(ARM64, "vmlinux")
+    for sym in ("_text", "init_task"):
+        addr = int(json.loads(vt("sym", a64, a64_vmlinux, sym, "--json"))[0]["address"], 16)
+        pgtable_seed(f"arm64-{sym.strip('_')}", a64, addr, 5, a64_vmlinux)
 
 # --- drmem: the ppc64 boot FDT and its LMB properties ---
 ibp = int(json.loads(vt("sym", pd, PPC_VMLINUX, "initial_boot_params", "--json"))[0]["address"], 16)
@@ -224,7 +230,7 @@ def dump_seed(name, ppc, elf, cmd, budget=BUDGET, extra=()):
                 segs.append([pg, len(chunk)])
             data += chunk
     vi = vmcoreinfo(elf)
-    blob = struct.pack("<BH", 1 if ppc else 0, len(vi)) + vi + struct.pack("<H", len(segs))
+    blob = struct.pack("<BH", {True: 1, False: 0, "arm64": 4}[ppc], len(vi)) + vi + struct.pack("<H", len(segs))
     blob += b"".join(struct.pack("<II", pfn, ln) for pfn, ln in segs) + data
     save("dump", name, blob)
 
@@ -235,6 +241,8 @@ dump_seed("x86-basic-memmap", False, os.path.join(X86, "vmcore.elf"), "memmap")
 # Symbols from kallsyms and the dump's BTF need ~4 MiB more: one big seed.
 dump_seed("x86-basic-sym", False, os.path.join(X86, "vmcore.elf"), "type", 8 << 20, ("page",))
 dump_seed("ppc-hotplug-report", True, os.path.join(PPC, "vmcore.elf"), "report")
+if ARM64:
+    dump_seed("arm64-report", "arm64", os.path.join(ARM64, "vmcore.elf"), "report")
 for h in sorted(os.listdir(out)):
     if os.path.isdir(os.path.join(out, h)):
         print(f"make_seeds: {h}: {len(os.listdir(os.path.join(out, h)))} seed(s)")
