@@ -9,7 +9,14 @@ the dumps where a bug class really killed the kernel:
   * x86-e-fired, arm64-deb13-e-fired: the all-ones struct page
     stable_page_flags() faulted on: its pfn must be the first pfn the guest
     read from /proc/kpageflags (truth.json "fired"), its struct page the
-    one the module poisoned, inside the poisoned range.
+    one the module poisoned, inside the poisoned range;
+  * x86-b-conflict-fired: the pgd and slot sync_global_pgds() was
+    comparing when it hit BUG_ON: the pgd the module changed (its pfn, its
+    mm), the slot, and the two entries (the module's and init_top_pgt's);
+  * ppc-d-fired: the PTE fragment page pte_fragment_free() found with a
+    count <= 0: the page the module dropped the count of (pfn, struct
+    page), its count the injected one less the cached fragments the mm's
+    teardown subtracted.
 
 The registers each item names are checked against a second source, the
 register dump the oops printed to the console: every named register's
@@ -133,10 +140,64 @@ def class_e(name, d, rep):
     return e
 
 
-FIRED = [("ppc-a-fired", class_a), ("x86-e-fired", class_e),
-         ("arm64-deb13-e-fired", class_e)]
+def class_b(name, d, rep):
+    inj = vtlib.truth(d)["injection"]
+    verdict, items = evidence(rep, "pgd-desync", "crash-pgd")
+    c.equal(verdict, "fired", f"{name}: pgd-desync fired")
+    if not c.equal(len(items), 1, f"{name}: one crash-pgd item"):
+        return None
+    e = items[0]
+    pgd_pfn = int(inj["pgd_pa"], 16) >> 12
+    c.equal(int(e["pgd_pfn"], 16), pgd_pfn, f"{name}: the pgd's pfn (guest module)")
+    c.equal(e["mm"], inj["mm"], f"{name}: its mm (guest module)")
+    c.equal(int(e["slot"]), inj["index"], f"{name}: the slot (guest module)")
+    c.equal(int(e["pgd"], 16), int(inj["new"], 16), f"{name}: the pgd's entry (guest module)")
+    c.equal(int(e["init_top_pgt"], 16), int(inj["init_entry"], 16),
+            f"{name}: init_top_pgt's entry (guest module)")
+    # what a register may hold: the pgd's struct page (or its lru), a
+    # pointer into the pgd, either entry, or an address in the slot
+    page, entries = int(e["pgd_page"], 16), {int(inj["new"], 16), int(inj["init_entry"], 16)}
+    pgd_va = int(inj["pgd"], 16)
 
-for name, check in FIRED:
+    def ok(v):
+        return (v in (page, page + 8) or v in entries or pgd_va <= v < pgd_va + 4096
+                or (v >> 63 and (v >> 39) & 511 == inj["index"]))
+    check_registers(name, e, oops_registers(console(d)), ok)
+    c.check("the pgd's struct page" in e.get("register_roles", ""),
+            f"{name}: a register is named as the pgd's struct page ({e.get('register_roles')})")
+    return e
+
+
+def class_d(name, d, rep):
+    inj = vtlib.truth(d)["injection"]
+    verdict, items = evidence(rep, "ptfrag-count", "crash-table-page")
+    c.equal(verdict, "fired", f"{name}: ptfrag-count fired")
+    if not c.equal(len(items), 1, f"{name}: one crash-table-page item"):
+        return None
+    e = items[0]
+    c.equal(e["pfn"], inj["pfn"], f"{name}: fragment page pfn (guest module)")
+    c.equal(e["page"], inj["page"], f"{name}: its struct page (guest module)")
+    c.check(int(e["pt_frag_refcount"]) <= 0, f"{name}: a count the BUG_ON rejects "
+            f"({e['pt_frag_refcount']})")
+    if int(e.get("_refcount", "0")) > 0:   # the mm's teardown subtracted the cache first
+        c.equal(int(e["pt_frag_refcount"]), inj["pt_frag_refcount_after"] - inj["cached"],
+                f"{name}: the injected count less the cached fragments")
+    page, pfn = int(inj["page"], 16), int(inj["pfn"], 16)
+    page_size = 1 << inj["page_shift"]
+    linear = int(inj["page_va"], 16) - (pfn << inj["page_shift"])
+    check_registers(name, e, oops_registers(console(d)),
+                    lambda v: page <= v < page + 64 or (v - linear) // page_size == pfn)
+    return e
+
+
+# name, check, plugin and evidence kind
+FIRED = [("ppc-a-fired", class_a, "ptfrag-early", "crash-table-page"),
+         ("x86-e-fired", class_e, "uninit-pages", "crash-page"),
+         ("arm64-deb13-e-fired", class_e, "uninit-pages", "crash-page"),
+         ("x86-b-conflict-fired", class_b, "pgd-desync", "crash-pgd"),
+         ("ppc-d-fired", class_d, "ptfrag-count", "crash-table-page")]
+
+for name, check, plugin, kind in FIRED:
     d = vtlib.dumpdir(name)
     vmlinux = os.path.join(d, "vmlinux")
     for fmt in ("vmcore.elf", "vmcore.kdump-zlib"):
@@ -156,8 +217,6 @@ for name, check in FIRED:
                 continue
             rep2 = report(cut, vmlinux)
             if rep2:
-                plugin = "ptfrag-early" if check is class_a else "uninit-pages"
-                kind = "crash-table-page" if check is class_a else "crash-page"
                 _, items = evidence(rep2, plugin, kind)
                 same = [{k: v for k, v in i.items() if k != "fault_address"} for i in items]
                 c.equal(same, [{k: v for k, v in item.items() if k != "fault_address"}],

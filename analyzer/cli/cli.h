@@ -147,6 +147,15 @@ void vt_cli_json_xlat_steps(struct vt_json *j, const char *key,
  */
 void vt_cli_print_cut(struct vt_target *t);
 void vt_cli_json_cut(struct vt_json *j, struct vt_target *t);
+/*
+ * System RAM the dump holds no data for (an ELF from a capture kernel whose
+ * elfcorehdr predates a hot-add): a "warning:" line naming the ranges, and
+ * the JSON "ram_coverage" member (checked false, with why, where it
+ * cannot be told: not ELF, no iomem_resource).
+ */
+struct vt_models;
+void vt_cli_print_ram_coverage(struct vt_models *m);
+void vt_cli_json_ram_coverage(struct vt_json *j, struct vt_models *m);
 /* A split dump: which pieces' ranges are held and which are not (the JSON
  * "split" member, null when not split; the warning only when some are not). */
 void vt_cli_print_split(struct vt_target *t);

@@ -65,6 +65,7 @@ static void json_result(struct vt_json *j, const struct ran *r)
 /* What the report prints: the dump, its crash and the results, most severe first. */
 struct report {
 	struct vt_target *t;
+	struct vt_models *m;
 	const struct vt_oops *o;		/* the log's crash, else the stack's */
 	const struct vt_crash_sig *sig;
 	const struct vt_crash_trace *ct;	/* NULL: ct_error says why */
@@ -151,6 +152,7 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 	vt_json_hex(j, "kaslr_offset", ti->kaslr_offset);
 	vt_cli_json_cut(j, rep->t);
 	vt_cli_json_split(j, rep->t);
+	vt_cli_json_ram_coverage(j, rep->m);
 	vt_json_object_end(j);
 	if (o->present) {
 		vt_json_object_begin(j, "crash");
@@ -225,6 +227,7 @@ static struct vt_error *print_text(void *data)
 	       *ti->release ? ti->release : "release unknown");
 	vt_cli_print_cut(rep->t);
 	vt_cli_print_split(rep->t);
+	vt_cli_print_ram_coverage(rep->m);
 	if (o->present) {
 		if (*o->headline)
 			printf("crash:   %s\n", o->headline);
@@ -367,6 +370,7 @@ static int run_report(struct vt_cli *c)
 		rc = vt_cli_fail(c, err);
 		goto out;
 	}
+	rep.m = models;
 	rep.o = vt_models_crash(models);
 	rep.sig = vt_models_crash_sig(models);
 	{

@@ -459,8 +459,9 @@ struct vt_error *vt_memmap_page_addr(const struct vt_memmap *m, uint64_t pfn,
 	return NULL;
 }
 
-struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
-				  uint64_t *pfn_ret)
+/* The pfn whose struct page holds addr; its offset in it in *off. */
+static struct vt_error *pfn_within(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret,
+				   uint64_t *off)
 {
 	uint64_t span = m->geo.pages_per_section * m->geo.page_struct_size;
 	size_t i = 0;
@@ -483,15 +484,37 @@ struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
 	for (; i < m->nsections; i++) {
 		const struct vt_section *s = &m->sections[i];
 
-		if (addr >= s->mem_map && addr - s->mem_map < span &&
-		    (addr - s->mem_map) % m->geo.page_struct_size == 0) {
+		if (addr >= s->mem_map && addr - s->mem_map < span) {
 			*pfn_ret = s->nr * m->geo.pages_per_section +
 				   (addr - s->mem_map) / m->geo.page_struct_size;
+			*off = (addr - s->mem_map) % m->geo.page_struct_size;
 			return NULL;
 		}
 	}
 	return vt_error_create(VT_ERR_NOT_FOUND,
-			       "0x%" PRIx64 " is not a struct page in any section's memmap", addr);
+			       "0x%" PRIx64 " is not in any section's memmap", addr);
+}
+
+struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
+				  uint64_t *pfn_ret)
+{
+	uint64_t off;
+	struct vt_error *err = pfn_within(m, addr, pfn_ret, &off);
+
+	if (!err && off)
+		err = vt_error_create(VT_ERR_NOT_FOUND, "0x%" PRIx64 " is %" PRIu64 " bytes into "
+				      "the struct page of pfn 0x%" PRIx64 ", not at its start",
+				      addr, off, *pfn_ret);
+	return err;
+}
+
+bool vt_memmap_page_within(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret,
+			   uint64_t *off)
+{
+	struct vt_error *err = pfn_within(m, addr, pfn_ret, off);
+
+	vt_error_destroy(err);
+	return !err;
 }
 
 bool vt_memmap_is_page(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret)

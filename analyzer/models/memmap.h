@@ -106,6 +106,10 @@ struct vt_error *vt_memmap_pfn_of(const struct vt_memmap *m, uint64_t addr,
 				  uint64_t *pfn_ret);
 /* Is addr the start of a struct page (a pointer to one, not into one)? */
 bool vt_memmap_is_page(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret);
+/* Is addr inside a struct page (a pointer to a member)? Its pfn, and the
+ * offset of addr in the struct page. */
+bool vt_memmap_page_within(const struct vt_memmap *m, uint64_t addr, uint64_t *pfn_ret,
+			   uint64_t *off);
 struct vt_error *vt_memmap_read_page(struct vt_memmap *m, uint64_t pfn,
 				     struct vt_page *ret, unsigned char *raw);
 

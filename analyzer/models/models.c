@@ -17,7 +17,8 @@ struct vt_models {
 	struct vt_target *t;
 	struct vt_symbols *s;
 	struct lazy memmap_l, oops_l, kpgd_l, mms_l, init_mm_l, lmb_l, crash_l, e820_l;
-	struct lazy tasks_l, ctrace_l;
+	struct lazy tasks_l, ctrace_l, coverage_l;
+	struct vt_ram_coverage coverage;
 	struct vt_task_list tasks;
 	struct vt_traces *traces;
 	struct vt_crash_trace ctrace;
@@ -54,7 +55,7 @@ void vt_models_destroy(struct vt_models *m)
 {
 	struct lazy *all[] = { &m->memmap_l, &m->oops_l, &m->kpgd_l, &m->mms_l,
 			       &m->init_mm_l, &m->lmb_l, &m->crash_l, &m->e820_l,
-			       &m->tasks_l, &m->ctrace_l };
+			       &m->tasks_l, &m->ctrace_l, &m->coverage_l };
 
 	if (!m)
 		return;
@@ -154,6 +155,17 @@ const struct vt_lmb_check *vt_models_lmb_check(struct vt_models *m,
 	LAZY(m, lmb_l, vt_lmb_check_build(m->t, m->s, mm, &m->lmb));
 	*err = m->lmb_l.err;
 	return m->lmb_l.err ? NULL : &m->lmb;
+}
+
+const struct vt_ram_coverage *vt_models_ram_coverage(struct vt_models *m,
+						     const struct vt_error **err)
+{
+	const struct vt_error *merr;
+	struct vt_memmap *mm = vt_models_memmap(m, &merr);
+
+	LAZY(m, coverage_l, vt_ram_coverage_read(m->t, m->s, mm, &m->coverage));
+	*err = m->coverage_l.err;
+	return m->coverage_l.err ? NULL : &m->coverage;
 }
 
 const struct vt_crashimage *vt_models_crash_image(struct vt_models *m,

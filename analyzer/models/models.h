@@ -13,6 +13,7 @@
 
 #include "arch/arch.h"
 #include "core/error.h"
+#include "models/coverage.h"
 #include "models/crashimage.h"
 #include "models/crashsig.h"
 #include "models/lmbcheck.h"
@@ -54,6 +55,9 @@ const struct vt_lmb_check *vt_models_lmb_check(struct vt_models *m,
 					       const struct vt_error **err);
 const struct vt_crashimage *vt_models_crash_image(struct vt_models *m,
 						  const struct vt_error **err);
+/* The kernel's System RAM against the dump's data (ELF dumps; coverage.h). */
+const struct vt_ram_coverage *vt_models_ram_coverage(struct vt_models *m,
+						     const struct vt_error **err);
 /* The firmware map: x86's e820_table; NULL where the arch has none. */
 const struct vt_map *vt_models_e820(struct vt_models *m, const struct vt_error **err);
 

@@ -56,12 +56,31 @@ static const char *pfn_state(struct vt_plugin_ctx *ctx, uint64_t pfn)
 	return "in use";
 }
 
+/* What the fired evidence matches the crash's registers against. */
+struct seen_pgd {
+	uint64_t pfn, page, mm;
+	bool mm_known;
+};
+
+struct conflict {
+	size_t pgd;			/* index into walk.pgds */
+	unsigned slot;
+	uint64_t r, p;			/* init_top_pgt[slot], pgd[slot] */
+};
+
+#define MAX_CONFLICTS 256
+
 struct walk {
 	struct vt_plugin_ctx *ctx;
 	struct vt_result *res;
 	const struct vt_kernel_pgd *root;
 	unsigned ldt, shift;
 	uint64_t conflicts, latents, lazy, unreadable;
+	struct seen_pgd *pgds;
+	size_t npgds, cap;
+	struct conflict conf[MAX_CONFLICTS];
+	size_t nconf;
+	bool nomem;
 };
 
 static void on_unreadable(void *arg, uint64_t page, const char *why)
@@ -80,6 +99,18 @@ static int on_pgd(void *arg, const struct vt_pgd *pgd)
 	struct walk *w = arg;
 	uint64_t sme = w->root->sme_mask;
 
+	if (w->npgds == w->cap) {
+		size_t cap = w->cap ? 2 * w->cap : 64;
+		struct seen_pgd *n = realloc(w->pgds, cap * sizeof(*n));
+
+		if (!n) {
+			w->nomem = true;
+			return 1;
+		}
+		w->pgds = n;
+		w->cap = cap;
+	}
+	w->pgds[w->npgds++] = (struct seen_pgd){ pgd->pfn, pgd->page, pgd->mm, pgd->mm_known };
 	for (unsigned i = 256; i < 512; i++) {
 		uint64_t r = vt_le64(w->root->table + 8 * i), p = vt_le64(pgd->table + 8 * i);
 		enum vt_rule_b verdict = vt_rule_b_slot(r, p, i, w->ldt, sme);
@@ -104,12 +135,112 @@ static int on_pgd(void *arg, const struct vt_pgd *pgd)
 		vt_evidence_add(e, "pgd", "0x%016" PRIx64, p);
 		vt_evidence_add(e, "pgd_table_pfn", "0x%" PRIx64, entry_pfn(p, sme));
 		vt_evidence_add(e, "table_state", "%s", pfn_state(w->ctx, entry_pfn(p, sme)));
+		if (rp && w->nconf < MAX_CONFLICTS)
+			w->conf[w->nconf++] = (struct conflict){ w->npgds - 1, i, r, p };
 		if (rp)
 			w->conflicts++;
 		else
 			w->latents++;
 	}
 	return 0;
+}
+
+/* How a register relates to one conflicting (pgd, slot). */
+enum reg_role { ROLE_SLOT_PTR, ROLE_PGD_PTR, ROLE_PGD_PAGE, ROLE_ENTRY, ROLE_TABLE, ROLE_ADDR,
+		NROLES };
+static const char *const role_names[NROLES] = {
+	"pointer to the slot", "pointer into the pgd", "the pgd's struct page",
+	"an entry compared", "a table the slot names", "an address in the slot",
+};
+
+/*
+ * Fired: which pgd and slot sync_global_pgds() was comparing, from the
+ * registers the BUG trap saved. The loop holds the pgd's struct page (the
+ * pgd_list iterator), a pointer to its slot (p4d_offset), the two entries
+ * and the address being synced; each register is matched against every
+ * conflicting (pgd, slot) the walk listed.
+ */
+static void crash_evidence(struct walk *w)
+{
+	struct vt_models *m = w->ctx->m;
+	struct vt_traces *tr = vt_models_traces(m);
+	const struct vt_error *merr;
+	struct vt_memmap *mm = vt_models_memmap(m, &merr);
+	uint64_t sme = w->root->sme_mask, slot_span = 1ull << w->shift;
+	struct vt_crash_regs cr;
+	size_t named = 0;
+
+	if (!tr || !vt_result_crash_regs(w->res, m, &cr))
+		return;
+	for (size_t c = 0; c < w->nconf; c++) {
+		const struct conflict *k = &w->conf[c];
+		const struct seen_pgd *pg = &w->pgds[k->pgd];
+		uint64_t roles[NROLES] = { 0 }, any = 0;
+		struct vt_evidence *e;
+		char regs[96], rolebuf[240];
+
+		for (unsigned i = 0; i < VT_REGS_MAX; i++) {
+			uint64_t v, pfn;
+
+			if (!vt_regs_has(&cr.regs, i))
+				continue;
+			v = cr.regs.r[i];
+			if (vt_models_linear_pfn(m, v, &pfn)) {
+				if (pfn == pg->pfn && (v & 0xfff) == 8ull * k->slot)
+					roles[ROLE_SLOT_PTR] |= 1ull << i;
+				else if (pfn == pg->pfn)
+					roles[ROLE_PGD_PTR] |= 1ull << i;
+				else if (pfn == entry_pfn(k->r, sme) || pfn == entry_pfn(k->p, sme))
+					roles[ROLE_TABLE] |= 1ull << i;
+			}
+			if (mm && (v == pg->page || v == pg->page + 8) &&
+			    vt_memmap_is_page(mm, pg->page, &pfn))
+				roles[ROLE_PGD_PAGE] |= 1ull << i;
+			if (v && (v == k->r || v == k->p))
+				roles[ROLE_ENTRY] |= 1ull << i;
+		}
+		for (unsigned r = 0; r < NROLES; r++)
+			any |= roles[r];
+		/* The address being synced: a kernel address in the slot's span
+		 * that is nothing else (the pgd's struct page is in the vmemmap,
+		 * itself the slot of this class's usual conflict). */
+		for (unsigned i = 0; i < VT_REGS_MAX; i++) {
+			uint64_t v = cr.regs.r[i], pfn;
+
+			if (vt_regs_has(&cr.regs, i) && !(any >> i & 1) && (v >> 63) &&
+			    ((v >> w->shift) & 511) == k->slot && !vt_models_linear_pfn(m, v, &pfn))
+				roles[ROLE_ADDR] |= 1ull << i;
+		}
+		any |= roles[ROLE_ADDR];
+		/* the pgd itself must be named: an entry value or an address
+		 * alone fits every pgd with this conflict */
+		if (!(roles[ROLE_SLOT_PTR] | roles[ROLE_PGD_PTR] | roles[ROLE_PGD_PAGE]))
+			continue;
+		named++;
+		e = vt_result_evidence(w->res, "crash-pgd");
+		vt_traces_reg_list(tr, any, regs, sizeof(regs));
+		vt_evidence_add(e, "registers", "%s", regs);
+		*rolebuf = '\0';
+		for (unsigned r = 0; r < NROLES; r++)
+			vt_regs_role_add(tr, rolebuf, sizeof(rolebuf), roles[r], role_names[r]);
+		vt_evidence_add(e, "register_roles", "%s", rolebuf);
+		vt_evidence_add(e, "taken_from", "%s", cr.from);
+		vt_evidence_add(e, "pgd_pfn", "0x%" PRIx64, pg->pfn);
+		vt_evidence_add(e, "pgd_page", "0x%" PRIx64, pg->page);
+		if (pg->mm_known)
+			vt_evidence_add(e, "mm", "0x%" PRIx64, pg->mm);
+		vt_evidence_add(e, "slot", "%u", k->slot);
+		vt_evidence_add(e, "va", "0x%016" PRIx64 "-0x%016" PRIx64,
+				((uint64_t)k->slot << w->shift) | ~((slot_span << 9) - 1),
+				(((uint64_t)k->slot << w->shift) | ~((slot_span << 9) - 1)) +
+				slot_span - 1);
+		vt_evidence_add(e, "init_top_pgt", "0x%016" PRIx64, k->r);
+		vt_evidence_add(e, "pgd", "0x%016" PRIx64, k->p);
+	}
+	if (!named)
+		vt_result_crash_regs_none(w->res, &cr, "pgd", w->nconf ?
+					  "none of the registers names a conflicting pgd" :
+					  "no conflicting pgd slot to match them against");
 }
 
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
@@ -137,6 +268,7 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	if (err) {
 		vt_result_set(res, VT_UNKNOWN, "cannot read pgd_list: %s", err->message);
 		vt_error_destroy(err);
+		free(w.pgds);
 		return NULL;
 	}
 	if (w.conflicts || w.latents)
@@ -151,6 +283,8 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_CLEAN, "%" PRIu64 " pgd(s) agree with init_top_pgt on every "
 			      "kernel slot (%" PRIu64 " lazily unsynced slots, normal)", lw.npgds,
 			      w.lazy);
+	if (w.nomem)
+		vt_result_raise(res, VT_UNKNOWN, "out of memory listing the pgds");
 	if (lw.truncated)
 		vt_result_raise(res, VT_UNKNOWN, "pgd_list longer than %d: cyclic or corrupt",
 				MAX_PGDS);
@@ -161,9 +295,12 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	     (oops->from_stack && strcmp(oops->headline, "kernel BUG") == 0)) &&
 	    (vt_oops_ip_is(oops, "sync_global_pgds") ||
 	     vt_oops_ip_is(oops, "sync_global_pgds_l4") ||
-	     vt_oops_ip_is(oops, "sync_global_pgds_l5")))
+	     vt_oops_ip_is(oops, "sync_global_pgds_l5"))) {
 		vt_result_set(res, VT_FIRED, "%s, RIP %s: the kernel PGD desync BUG",
 			      oops->headline, oops->ip);
+		crash_evidence(&w);
+	}
+	free(w.pgds);
 	return NULL;
 }
 

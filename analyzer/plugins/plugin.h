@@ -105,5 +105,9 @@ void vt_result_crash_regs_none(struct vt_result *res, const struct vt_crash_regs
 			       const char *what, const char *why);
 void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* Append "r4 r31: role" (the registers mask sets) to a "; "-separated list
+ * in buf, for a fired item's register_roles; nothing when mask is 0. */
+void vt_regs_role_add(struct vt_traces *tr, char *buf, size_t len, uint64_t mask,
+		      const char *role);
 
 #endif

@@ -164,6 +164,118 @@ static struct vt_error *check_mm(struct vt_plugin_ctx *ctx, struct vt_memmap *m,
 	return err;
 }
 
+/*
+ * Fired: the fragment page pte_fragment_free()/pmd_fragment_free() found
+ * with a count <= 0, from the registers the BUG trap saved. The function
+ * holds the page's struct page (page = virt_to_page(table)), often a
+ * pointer to its pt_frag_refcount, and the fragment itself (a linear-map
+ * address in the page). By then the page may be free already (the count
+ * reached 0 on an earlier fragment), so it is not looked up in any mm's
+ * tree: the registers name it, and its count must satisfy the BUG_ON.
+ */
+#define MAX_CRASH_PAGES 8
+
+struct crash_page {
+	uint64_t pfn;
+	uint64_t page_regs, member_regs, frag_regs;
+	uint64_t member_off;
+};
+
+static struct crash_page *crash_page_of(struct crash_page *c, size_t *n, uint64_t pfn)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (c[i].pfn == pfn)
+			return &c[i];
+	if (*n == MAX_CRASH_PAGES)
+		return NULL;
+	c[*n] = (struct crash_page){ .pfn = pfn };
+	return &c[(*n)++];
+}
+
+static void crash_evidence(struct vt_plugin_ctx *ctx, struct vt_memmap *mm,
+			   struct vt_result *res)
+{
+	struct vt_models *m = ctx->m;
+	struct vt_symbols *s = vt_models_symbols(m);
+	struct vt_traces *tr = vt_models_traces(m);
+	struct crash_page c[MAX_CRASH_PAGES];
+	struct vt_crash_regs cr;
+	size_t n = 0, named = 0;
+	uint64_t frag_off = UINT64_MAX;
+	struct vt_error *err;
+
+	if (!tr || !vt_result_crash_regs(res, m, &cr))
+		return;
+	if ((err = vt_ptpage_member(s, "pt_frag_refcount", &frag_off)))
+		vt_error_destroy(err);
+	/* struct page pointers first (exact or to a member) */
+	for (unsigned i = 0; i < VT_REGS_MAX; i++) {
+		uint64_t pfn, off;
+		struct crash_page *cp;
+
+		if (!vt_regs_has(&cr.regs, i) ||
+		    !vt_memmap_page_within(mm, cr.regs.r[i], &pfn, &off) ||
+		    !(cp = crash_page_of(c, &n, pfn)))
+			continue;
+		if (!off) {
+			cp->page_regs |= 1ull << i;
+		} else {
+			cp->member_regs |= 1ull << i;
+			cp->member_off = off;
+		}
+	}
+	/* then pointers into those pages (the fragment being freed) */
+	for (unsigned i = 0; i < VT_REGS_MAX; i++) {
+		uint64_t pfn;
+
+		if (!vt_regs_has(&cr.regs, i) || !vt_models_linear_pfn(m, cr.regs.r[i], &pfn))
+			continue;
+		for (size_t k = 0; k < n; k++)
+			if (c[k].pfn == pfn)
+				c[k].frag_regs |= 1ull << i;
+	}
+	for (size_t k = 0; k < n; k++) {
+		struct vt_ptpage pp;
+		struct vt_evidence *e;
+		char regs[96], roles[240];
+
+		if ((err = vt_ptpage_read(mm, s, c[k].pfn, &pp))) {
+			vt_error_destroy(err);
+			continue;
+		}
+		/* the page the BUG_ON read has a count <= 0 */
+		if (!pp.frag_known || pp.frag_refcount > 0)
+			continue;
+		named++;
+		e = vt_result_evidence(res, "crash-table-page");
+		vt_traces_reg_list(tr, c[k].page_regs | c[k].member_regs | c[k].frag_regs, regs,
+				   sizeof(regs));
+		vt_evidence_add(e, "registers", "%s", regs);
+		*roles = '\0';
+		vt_regs_role_add(tr, roles, sizeof(roles), c[k].page_regs, "the struct page");
+		vt_regs_role_add(tr, roles, sizeof(roles), c[k].member_regs,
+				 c[k].member_off == frag_off ? "&pt_frag_refcount"
+							     : "a member of the struct page");
+		vt_regs_role_add(tr, roles, sizeof(roles), c[k].frag_regs,
+				 "an address in the page (the fragment)");
+		vt_evidence_add(e, "register_roles", "%s", roles);
+		vt_evidence_add(e, "taken_from", "%s", cr.from);
+		vt_evidence_add(e, "pfn", "0x%" PRIx64, pp.pfn);
+		vt_evidence_add(e, "page", "0x%" PRIx64, pp.page);
+		vt_evidence_add(e, pp.has_frag_refcount ? "pt_frag_refcount" : "_refcount", "%d",
+				pp.frag_refcount);
+		if (pp.has_frag_refcount)
+			vt_evidence_add(e, "_refcount", "%d", pp.refcount);
+		vt_evidence_add(e, "state", "%s", pp.buddy ? "free (PageBuddy)" :
+				pp.refcount == 0 ? "free (_refcount 0): freed by an earlier fragment's "
+						   "free while this fragment was still in use" :
+				pp.table ? "page table" : "in use");
+	}
+	if (!named)
+		vt_result_crash_regs_none(res, &cr, "table_page", "none of the registers names a "
+					  "fragment page whose count is <= 0");
+}
+
 static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
 	struct vt_symbols *s = vt_models_symbols(ctx->m);
@@ -241,9 +353,11 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	     vt_oops_ip_is(oops, "pmd_fragment_free")) &&
 	    (vt_oops_mentions(oops, "__tlb_remove_table") ||
 	     vt_oops_mentions(oops, "tlb_remove_table_rcu") ||
-	     vt_oops_mentions(oops, "free_pgtables")))
+	     vt_oops_mentions(oops, "free_pgtables"))) {
 		vt_result_set(res, VT_FIRED, "%s, NIP %s from the page-table free path",
 			      oops->headline, oops->ip);
+		crash_evidence(ctx, m, res);
+	}
 	if (strstr(oops->headline, "Bad page state") &&
 	    strstr(oops->headline, "count:-1"))
 		vt_result_set(res, VT_FIRED, "%s (pre-4.19 fragment count underflow)",

@@ -62,6 +62,18 @@ void vt_evidence_add(struct vt_evidence *e, const char *key, const char *fmt, ..
 	e->nfields++;
 }
 
+void vt_regs_role_add(struct vt_traces *tr, char *buf, size_t len, uint64_t mask,
+		      const char *role)
+{
+	char regs[96];
+	size_t used = strlen(buf);
+
+	if (!mask || used >= len)
+		return;
+	vt_traces_reg_list(tr, mask, regs, sizeof(regs));
+	snprintf(buf + used, len - used, "%s%s: %s", used ? "; " : "", regs, role);
+}
+
 bool vt_result_crash_regs(struct vt_result *res, struct vt_models *m, struct vt_crash_regs *cr)
 {
 	struct vt_error *err = vt_models_crash_regs(m, cr);

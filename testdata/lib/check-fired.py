@@ -22,6 +22,13 @@ Checks (truth.json "fired", recorded by lib/run_fired.py from the console):
     it, which is why it was being freed); truth.gva2gpa matches the dump's
     radix walk and the removed dimm's translations (gva2gpa_undone_by_fire)
     no longer resolve.
+  * class B (x86): the BUG is in arch/x86/mm/init_64.c with RIP in
+    sync_global_pgds, vmemmap_populate and add_memory_resource in the trace;
+    the two pgd entries it compared (the process's slot, init_top_pgt's)
+    are in the dump as injected;
+  * class D (ppc64): NIP in pte_fragment_free; the injected fragment page
+    has the count the BUG_ON read: the injected count minus the cached
+    fragments (the mm's teardown went first), or <= 0 on a freed page.
 --core defaults to the arch's drgn-readable dump (x86: vmcore.kdump-zlib,
 ppc64: vmcore.elf, arm64: a /proc/vmcore-style copy of vmcore.elf made by
 arm64/elf-for-drgn.py).  Run with Debian's /usr/bin/python3 (python3-drgn).
@@ -42,6 +49,7 @@ from dumpcheck import h, need, release  # noqa: E402
 import drgn  # noqa: E402
 from drgn.helpers.linux.pid import find_task  # noqa: E402
 from drgn.helpers.linux.printk import get_printk_records  # noqa: E402
+from drgn.helpers.linux.sched import idle_task  # noqa: E402
 
 STAMP = re.compile(r"^\[\s*[0-9.]+\]\s?")
 DEATH_KEYS = ("oops_line", "bug_line", "pc_line", "panic_line")
@@ -92,7 +100,8 @@ def check_common(s, prog, f):
     pc = pc.value_()
     s.check(pc == task["cpu"], f"panic_cpu {pc} == the console's CPU {task['cpu']}")
     s.check(t["panic_pid"] == task["pid"], f"truth.panic_pid {t['panic_pid']} == the console's PID {task['pid']}")
-    tk = find_task(prog, task["pid"])
+    # pid 0: the CPU's idle task (a death in a softirq on an idle CPU)
+    tk = idle_task(prog, task["cpu"]) if task["pid"] == 0 else find_task(prog, task["pid"])
     s.check(bool(tk) and tk.comm.string_().decode() == task["comm"],
             f"task {task['pid']} in the dump is {task['comm']}")
     return recs
@@ -153,6 +162,53 @@ def check_a(s, prog, f):
                                   f"are gone from the dump ({still[:2]})")
 
 
+def check_b(s, prog, f):
+    inj = s.truth["injection"]
+    s.check(bool(f["bug_line"]) and "kernel BUG at arch/x86/mm/init_64.c" in f["bug_line"],
+            f"B: kernel BUG in arch/x86/mm/init_64.c ({f['bug_line']!r})")
+    s.check("sync_global_pgds" in (f["pc_line"] or ""), f"B: RIP in sync_global_pgds ({f['pc_line']!r})")
+    # (arch_add_memory is inlined: add_pages, add_memory_resource name the hot-add)
+    s.check("vmemmap_populate" in f["trace"] and "add_memory_resource" in f["trace"],
+            f"B: vmemmap_populate and add_memory_resource in the trace {f['trace'][:8]}")
+    # the two entries the BUG_ON compared, still in the dump
+    slot = inj["index"]
+    pgd = prog.read_u64(prog["page_offset_base"].value_() + h(inj["pgd_pa"]) + 8 * slot)
+    ref = prog.read_u64(prog.symbol("init_top_pgt").address + 8 * slot)   # an asm symbol
+    s.check(pgd == h(inj["new"]), f"B: the pgd's slot {slot} is 0x{pgd:x} (injected {inj['new']})")
+    s.check(ref == h(inj["init_entry"]), f"B: init_top_pgt[{slot}] is 0x{ref:x} ({inj['init_entry']})")
+
+
+def check_d(s, prog, f):
+    inj = s.truth["injection"]
+    s.check(bool(f["bug_line"]) and re.search(r"kernel BUG at arch/powerpc/mm/", f["bug_line"]),
+            f"D: kernel BUG in arch/powerpc/mm ({f['bug_line']!r})")
+    s.check("pte_fragment_free" in (f["pc_line"] or ""), f"D: NIP in pte_fragment_free ({f['pc_line']!r})")
+    # the injected fragment page, as the BUG_ON read it: count <= 0.  Two
+    # orders lead there: the mm's teardown subtracted the cached fragments
+    # (destroy_pagetable_cache) before the RCU-deferred fragment frees ran,
+    # so the first of them reads after - cached; or those frees ran first,
+    # the count reached 0 on the used-th - 1 and freed the page (_refcount 0)
+    # (drgn cannot read the vmemmap of a QEMU ELF: ppc64/check-injection.py's
+    # radix reader translates it)
+    ck = load(os.path.join(TESTDATA, "ppc64", "check-injection.py"), "vt_ppc_check")
+    D = ck.Dump(s.path("vmcore.elf"), s.vmlinux, s.truth["layout"]["page_shift"])
+    D.kpgd = D.prog["init_mm"].pgd.value_() - ck.PAGE_OFFSET
+    page_t = prog.type("struct page")
+    try:
+        off_frag = page_t.member("pt_frag_refcount").offset
+    except LookupError:
+        off_frag = prog.type("struct ptdesc").member("pt_frag_refcount").offset
+    ppa = D.kpa(h(inj["page"]))
+    frag = struct.unpack("<i", D.phys(ppa + off_frag, 4))[0]
+    ref = struct.unpack("<i", D.phys(ppa + page_t.member("_refcount").offset, 4))[0]
+    cache_first = frag == inj["pt_frag_refcount_after"] - inj["cached"] and ref > 0
+    frees_first = ref == 0 and frag <= 0
+    s.check(cache_first or frees_first,
+            f"D: fragment page {inj['page']} (pfn {inj['pfn']}): pt_frag_refcount {frag}, _refcount {ref} "
+            f"(want {inj['pt_frag_refcount_after']} - {inj['cached']} cached with the page in use, "
+            "or <= 0 with the page freed)")
+
+
 def run(s):
     t = s.truth
     f = t.get("fired")
@@ -166,6 +222,10 @@ def run(s):
         check_e(s, f)
     elif cls == "A":
         check_a(s, prog, f)
+    elif cls == "B":
+        check_b(s, prog, f)
+    elif cls == "D":
+        check_d(s, prog, f)
     else:
         need(False, f"unknown fired_class {cls!r}")
     if not s.failures:
