@@ -42,7 +42,11 @@ expect "directory" 2 "is a directory" -- info "$tmp"
 expect "usage: no command" 2 "Usage" --
 expect "usage: unknown command" 2 "unknown command" -- frobnicate
 expect "usage: bad option" 2 "unknown option" -- info --bogus "$d/vmcore.elf"
-expect "usage: missing VMCORE" 2 "missing VMCORE" -- info
+expect "usage: missing VMCORE" 2 "missing VMCORE" -- rd
+# The running kernel (no VMCORE): a machine without /proc/kcore, and a
+# kcore that is not an ELF core (real_live.py runs the rest in guests).
+VMTRIAGE_KCORE=$tmp/no-kcore expect "live: no /proc/kcore" 2 "no-kcore: no such file: this kernel has no /proc/kcore \(CONFIG_PROC_KCORE=n\)" -- report
+VMTRIAGE_KCORE=$tmp/random expect "live: kcore not ELF" 2 "not a 64-bit ELF core" -- preflight
 
 # Truncated dumps whose headers are cut (ELF program headers, a flattened
 # stream mid-record): refused.

@@ -29,6 +29,14 @@ const struct vt_arch_ops *vt_arch_by_name(const char *name)
 	return NULL;
 }
 
+const struct vt_arch_ops *vt_arch_by_elf_machine(unsigned machine)
+{
+	for (size_t i = 0; i < NARCHES; i++)
+		if (arches[i]->elf_machine == machine)
+			return arches[i];
+	return NULL;
+}
+
 const struct vt_arch_ops *vt_arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi)
 {
 	for (size_t i = 0; i < NARCHES; i++)

@@ -38,6 +38,7 @@ struct vt_arch_ops {
 	enum vt_arch arch;
 	const char *name;		/* vmtriage's and crash's name */
 	const char *kdump_name;		/* libkdumpfile's arch.name */
+	unsigned elf_machine;		/* e_machine of its cores (EM_*) */
 	/* VMCOREINFO shows a kernel of this arch (QEMU's dumps name none). */
 	bool (*named_by)(const struct vt_vmcoreinfo *vi);
 	/* Set up the kernel translation; an error names the missing fact. */
@@ -74,6 +75,8 @@ extern const struct vt_unwinder vt_unwinder_x86_64;
 const struct vt_arch_ops *vt_arch_ops(enum vt_arch arch);
 /* By our name, libkdumpfile's or crash's (MACHINE_TYPE), in any case. */
 const struct vt_arch_ops *vt_arch_by_name(const char *name);
+/* By an ELF core's e_machine; NULL when no arch has it. */
+const struct vt_arch_ops *vt_arch_by_elf_machine(unsigned machine);
 const struct vt_arch_ops *vt_arch_from_vmcoreinfo(const struct vt_vmcoreinfo *vi);
 const char *vt_arch_name(enum vt_arch arch);
 /* "x86_64, ppc64, aarch64": the supported archs, for messages. */

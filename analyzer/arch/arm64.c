@@ -16,6 +16,7 @@
  */
 #include "arch/arch.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -227,6 +228,7 @@ const struct vt_arch_ops vt_arch_arm64 = {
 	.arch = VT_ARCH_ARM64,
 	.name = "arm64",
 	.kdump_name = "aarch64",
+	.elf_machine = EM_AARCH64,
 	.named_by = named_by,
 	.setup = setup,
 	.half = half,

@@ -8,6 +8,7 @@
  */
 #include "arch/arch.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -160,6 +161,7 @@ const struct vt_arch_ops vt_arch_ppc64 = {
 	.arch = VT_ARCH_PPC64,
 	.name = "ppc64",
 	.kdump_name = "ppc64",
+	.elf_machine = EM_PPC64,
 	.named_by = named_by,
 	.setup = setup,
 	.direct = direct,

@@ -4,6 +4,7 @@
  */
 #include "arch/arch.h"
 
+#include <elf.h>
 #include <inttypes.h>
 #include <stdio.h>
 
@@ -129,6 +130,7 @@ const struct vt_arch_ops vt_arch_x86_64 = {
 	.arch = VT_ARCH_X86_64,
 	.name = "x86_64",
 	.kdump_name = "x86_64",
+	.elf_machine = EM_X86_64,
 	.named_by = named_by,
 	.setup = setup,
 	.half = half,

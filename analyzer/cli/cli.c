@@ -151,12 +151,16 @@ void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
 		any |= in_synopsis(&refs[i]);
 	}
 	fprintf(fp, "Usage: vmtriage %s%s%s%s", cmd->name,
-		cmd->flags & VT_CMD_NO_DUMP ? "" : " VMCORE [VMLINUX]",
+		cmd->flags & VT_CMD_NO_DUMP ? "" : cmd->flags & VT_CMD_LIVE ?
+		" [VMCORE] [VMLINUX]" : " VMCORE [VMLINUX]",
 		cmd->args && *cmd->args ? " " : "", cmd->args ? cmd->args : "");
 	if (any)
 		fputc(' ', fp);
 	vt_cli_synopsis(cmd, fp);
 	fprintf(fp, "\n\n%s\n", cmd->summary);
+	if (cmd->flags & VT_CMD_LIVE)
+		fprintf(fp, "Without VMCORE (or with /proc/kcore): the running kernel, read "
+			"through /proc/kcore (as root).\n");
 	if ((cmd->help && *cmd->help) || own || cmd->notes) {
 		fprintf(fp, "\n%s", cmd->help ? cmd->help : "");
 		vt_cli_option_lines(cmd, false, fp);
@@ -272,6 +276,21 @@ static int parse(struct vt_cli *c, int argc, char **argv)
 			return rc;
 	}
 	if (!(cmd->flags & VT_CMD_NO_DUMP)) {
+		/* No VMCORE, or a vmlinux first: the running kernel (its kcore
+		 * is $VMTRIAGE_KCORE for tests, else /proc/kcore). */
+		if ((cmd->flags & VT_CMD_LIVE) && opener == vt_target_open &&
+		    (optind >= argc || vt_target_sniff(argv[optind]) == VT_FILE_ELF_EXEC)) {
+			const char *k = getenv("VMTRIAGE_KCORE");
+
+			c->live = true;
+			c->vmcore = k && *k ? k : "/proc/kcore";
+			c->pieces[c->npieces++] = c->vmcore;
+			if (optind < argc)
+				c->vmlinux = argv[optind++];
+			c->nargs = argc - optind;
+			c->args = argv + optind;
+			return VT_CLI_GO_ON;
+		}
 		if (optind >= argc)
 			return usage_error(cmd, "missing VMCORE");
 		c->vmcore = argv[optind++];
@@ -361,13 +380,30 @@ int vt_cli_failf(struct vt_cli *c, enum vt_error_code code, const char *fmt, ...
 
 /* ------------------------------------------------------------------ running */
 
+/*
+ * Types from BTF or DWARF? A dump without them still gives what VMCOREINFO
+ * allows (unknowns name the rest); the running kernel is only read for a
+ * pre-flight verdict, which needs them.
+ */
+static bool have_types(struct vt_symbols *s)
+{
+	const struct vt_symbols_finder_status *st;
+	size_t n = vt_symbols_finder_status(s, &st);
+
+	for (size_t i = 0; i < n; i++)
+		if (st[i].loaded && (!strcmp(st[i].name, "btf") || !strcmp(st[i].name, "dwarf")))
+			return true;
+	return false;
+}
+
 int vt_cli_session_open(struct vt_cli *c)
 {
 	struct vt_symbols_options opts = {
 		.vmlinux = c->vmlinux, .force = c->force, .no_btf = c->no_btf,
 	};
 	const struct vt_target_info *ti;
-	struct vt_error *err = c->npieces > 1 && opener == vt_target_open ?
+	struct vt_error *err = c->live ? vt_target_open_kcore(c->vmcore, &c->t) :
+			       c->npieces > 1 && opener == vt_target_open ?
 			       vt_target_open_pieces(c->pieces, c->npieces, &c->t) :
 			       opener(c->vmcore, &c->t);
 
@@ -388,6 +424,12 @@ int vt_cli_session_open(struct vt_cli *c)
 		c->s = NULL;
 		return vt_cli_fail(c, err);
 	}
+	if (ti->live && !have_types(c->s) && strcmp(c->cmd->name, "info") != 0)
+		return vt_cli_fail(c, vt_error_create(VT_ERR_UNSUPPORTED, "no types for the running "
+						      "kernel: no BTF (%s) and no vmlinux given; "
+						      "give its vmlinux (the -dbg package)",
+						      c->no_btf ? "--no-btf" :
+						      "none in its memory"));
 	return VT_CLI_GO_ON;
 }
 

@@ -54,6 +54,7 @@ struct vt_cli_option {
 enum {
 	VT_CMD_NO_DUMP = 1 << 0,	/* no VMCORE: --force, --no-btf, --verbose do not apply */
 	VT_CMD_NO_JSON = 1 << 1,	/* no --json */
+	VT_CMD_LIVE = 1 << 2,		/* VMCORE optional: the running kernel without it */
 };
 
 struct vt_cli;
@@ -87,6 +88,7 @@ struct vt_cli {
 	const char *pieces[VT_TARGET_MAX_PIECES];
 	size_t npieces;
 	const char *vmlinux;	/* the positional after VMCORE when it is an ELF kernel */
+	bool live;		/* no VMCORE given: the running kernel (vmcore: its kcore) */
 	int nargs;		/* the other positionals */
 	char **args;
 	bool want_symbols;	/* true unless check() says the command can do without */
@@ -167,6 +169,6 @@ struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
 	vt_cmd_rd, vt_cmd_memmap, vt_cmd_log, vt_cmd_report, vt_cmd_plugins,
 	vt_cmd_vtop, vt_cmd_pgtables, vt_cmd_dt, vt_cmd_lmbs, vt_cmd_crashimage,
-	vt_cmd_batch, vt_cmd_ps, vt_cmd_bt;
+	vt_cmd_batch, vt_cmd_ps, vt_cmd_bt, vt_cmd_preflight;
 
 #endif

@@ -310,6 +310,7 @@ static const struct vt_cli_option bt_options[] = {
 };
 
 const struct vt_command vt_cmd_bt = {
+	.flags = VT_CMD_LIVE,
 	.name = "bt",
 	.summary = "Stack traces unwound from the dump: the crashed task, one task, or all",
 	.help = "Without options: the task that crashed, the one running on the CPU in\n"

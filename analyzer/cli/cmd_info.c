@@ -151,6 +151,7 @@ static int run_info(struct vt_cli *c)
 }
 
 const struct vt_command vt_cmd_info = {
+	.flags = VT_CMD_LIVE,
 	.name = "info",
 	.summary = "Describe a dump: format, arch, release, KASLR, memory, finders",
 	.help = "Prints the dump's format, architecture and byte order, page size,\n"

@@ -214,6 +214,7 @@ static int run_lmbs(struct vt_cli *c)
 }
 
 const struct vt_command vt_cmd_lmbs = {
+	.flags = VT_CMD_LIVE,
 	.name = "lmbs",
 	.summary = "pseries LMBs: device tree vs drmem_info vs memory present",
 	.help = "For each LMB of /ibm,dynamic-reconfiguration-memory: its flags in the\n"

@@ -77,6 +77,7 @@ static int run_log(struct vt_cli *c)
 }
 
 const struct vt_command vt_cmd_log = {
+	.flags = VT_CMD_LIVE,
 	.name = "log",
 	.summary = "Print the kernel log (printk ring buffer) from the dump",
 	.help = "Reads the lockless printk_ringbuffer of kernels >= 5.10, oldest record\n"

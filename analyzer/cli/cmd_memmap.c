@@ -586,6 +586,7 @@ static const struct vt_cli_option memmap_options[] = {
 };
 
 const struct vt_command vt_cmd_memmap = {
+	.flags = VT_CMD_LIVE,
 	.name = "memmap",
 	.summary = "Sections, nodes, zones and a scan of every struct page",
 	.help = "Rebuilds SPARSEMEM sections (flags P present, M mem_map, O online,\n"

@@ -450,6 +450,7 @@ static const struct vt_cli_option pgtables_options[] = {
 };
 
 const struct vt_command vt_cmd_pgtables = {
+	.flags = VT_CMD_LIVE,
 	.name = "pgtables",
 	.summary = "Walk page tables: every process, one process, or the kernel",
 	.help = "Without --pid/--kernel: one line per address space (the tasks' mms)\n"

@@ -87,6 +87,7 @@ static int run_ps(struct vt_cli *c)
 }
 
 const struct vt_command vt_cmd_ps = {
+	.flags = VT_CMD_LIVE,
 	.name = "ps",
 	.summary = "Every task: pid, ppid, cpu, state, comm, task and mm, like crash's ps",
 	.help = "Lists every thread of the dump (init_task.tasks and each thread group's\n"

@@ -417,6 +417,7 @@ static const struct vt_cli_option report_options[] = {
 };
 
 const struct vt_command vt_cmd_report = {
+	.flags = VT_CMD_LIVE,
 	.name = "report",
 	.summary = "Triage: run the bug-class plugins, lead with fired and latent findings",
 	.help = "Each plugin says fired (the dump is the crash its class causes), latent\n"

@@ -12,6 +12,7 @@
 /* The subcommands, in --help order. */
 static const struct vt_command *const commands[] = {
 	&vt_cmd_report,
+	&vt_cmd_preflight,
 	&vt_cmd_batch,
 	&vt_cmd_plugins,
 	&vt_cmd_info,
@@ -47,8 +48,11 @@ static void usage(FILE *fp)
 		"\nCommon options: --json (machine-readable output), --force (use a\n"
 		"vmlinux that does not match the dump), -h/--help.\n"
 		"`vmtriage COMMAND --help` describes a command.\n"
-		"\nExit status: 0 success; 1 findings (report); 2 error (bad usage,\n"
-		"unreadable, truncated or invalid dump or vmlinux).\n");
+		"\nWithout VMCORE, report, preflight, info, memmap, pgtables, ps, bt, log\n"
+		"and lmbs read the running kernel through /proc/kcore (as root).\n"
+		"\nExit status: 0 success; 1 findings (report, preflight); 2 error (bad\n"
+		"usage, unreadable, truncated or invalid dump or vmlinux); 3 preflight\n"
+		"could not tell a class.\n");
 }
 
 int main(int argc, char **argv)

@@ -4,6 +4,8 @@
  * libkdumpfile: the arch, page size, CPUs and VMCOREINFO come with it.
  */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "target/target_internal.h"
 
@@ -13,8 +15,11 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 	struct vt_target *t = vt_target_alloc(b->name ? b->name : "(backend)");
 	struct vt_error *err;
 
-	if (!t)
+	if (!t) {
+		if (b->destroy)
+			b->destroy(b->arg);
 		return &vt_enomem;
+	}
 	t->backend = *b;
 	snprintf(t->format, sizeof(t->format), "%s", "live session");
 	t->info.arch = b->arch;
@@ -27,6 +32,20 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 	t->info.big_endian = b->big_endian;
 	t->info.page_size = b->page_size ? b->page_size : 4096;
 	t->info.ncpus = b->ncpus;
+	t->info.live = b->live;
+	if (b->nranges) {
+		size_t n = b->nranges < VT_MAX_PHYS_RANGES ? b->nranges : VT_MAX_PHYS_RANGES;
+
+		t->ranges = calloc(VT_MAX_PHYS_RANGES, sizeof(*t->ranges));
+		if (!t->ranges) {
+			vt_target_destroy(t);
+			return &vt_enomem;
+		}
+		memcpy(t->ranges, b->ranges, n * sizeof(*t->ranges));
+		t->nranges = n;
+		t->nranges_omitted = b->nranges - n;
+		t->ranges_ready = true;
+	}
 	if (b->vmcoreinfo && b->vmcoreinfo_len) {
 		err = vt_vmcoreinfo_parse(b->vmcoreinfo, b->vmcoreinfo_len, &t->vmcoreinfo);
 		if (err) {

@@ -258,6 +258,8 @@ struct vt_error *vt_target_open(const char *path, struct vt_target **ret)
 	struct stat sb;
 	ssize_t n;
 
+	if (vt_target_is_kcore(path))
+		return vt_target_open_kcore(path, ret);
 	t = vt_target_alloc(path);
 	if (!t)
 		return &vt_enomem;
@@ -389,6 +391,8 @@ void vt_target_destroy(struct vt_target *t)
 	if (!t)
 		return;
 	vt_kdc_destroy(t->kdc);
+	if (t->backend.destroy)
+		t->backend.destroy(t->backend.arg);
 	if (t->kdump)
 		free_kdump(t->kdump, strcmp(t->format, "diskdump") == 0);
 	if (t->fd >= 0)

@@ -38,9 +38,21 @@ struct vt_target_info {
 	const char *release;		/* OSRELEASE, or "" */
 	uint64_t kaslr_offset;		/* KERNELOFFSET */
 	unsigned ncpus;
+	bool live;			/* the running kernel: memory changes under the reads */
 };
 
+/*
+ * Open a dump file, or the running kernel when path is /proc/kcore (or a
+ * link to it): see vt_target_open_kcore.
+ */
 struct vt_error *vt_target_open(const char *path, struct vt_target **ret);
+/*
+ * The running kernel through /proc/kcore (kcore.c): needs root; a clear
+ * error (VT_ERR_IO or VT_ERR_UNSUPPORTED) when it is not there, not
+ * readable, or refused by lockdown.
+ */
+struct vt_error *vt_target_open_kcore(const char *path, struct vt_target **ret);
+bool vt_target_is_kcore(const char *path);
 /*
  * The pieces of one split kdump-compressed dump (makedumpfile --split), read
  * as one dump; one path is vt_target_open. Each must be a piece of the same
@@ -68,6 +80,13 @@ struct vt_target_backend {
 	/* CPU cpu's NT_PRSTATUS desc, as vt_target_prstatus; NULL: none. */
 	struct vt_error *(*prstatus)(void *arg, unsigned cpu, void *buf, size_t cap,
 				     size_t *len_ret);
+	/* Frees arg when the target is destroyed (or not opened); NULL: arg is
+	 * the caller's. */
+	void (*destroy)(void *arg);
+	bool live;			/* the running kernel (vt_target_info.live) */
+	/* The physical ranges it can read (copied); none: not known. */
+	const struct vt_phys_range *ranges;
+	size_t nranges;
 };
 struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 					struct vt_target **ret);

@@ -1,0 +1,201 @@
+#!/usr/bin/python3
+"""The running kernel (issue 15 items 1-2): vmtriage inside the test
+guests, on their own /proc/kcore, against QEMU's dump of the same guest
+taken right after.
+
+For each scenario below, the arch's guest (testdata/ARCH/guest.py, the same
+kernel, module and injection as the dump generators) boots an initramfs
+that also carries vmtriage-plain and the shared libraries ldd names. In
+the guest:
+  * before the injection, `vmtriage report` (no VMCORE: /proc/kcore) and
+    `vmtriage preflight`: every class clean or not-applicable, exit 0;
+  * after it, the same again: the injected class latent, preflight exit 1;
+then the VM is stopped (no panic) and dumped (QEMU dump-guest-memory, ELF).
+On the host, `vmtriage report` of that dump must give the same verdict for
+every plugin and the same evidence for the injected state as the guest's
+live report.
+
+Bad input, in the same guest: as a non-root user the commands exit 2
+saying root is needed; with --no-btf and no vmlinux the live report exits
+2 (no types to read a running kernel with); after `lockdown=confidentiality`
+is set at run time, /proc/kcore is refused and the commands exit 2 naming
+the lockdown. Each a one-line message, nothing on stdout.
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import vtlib  # noqa: E402
+
+TESTDATA = os.path.join(vtlib.TOP, "testdata")
+sys.path.insert(0, os.path.join(TESTDATA, "lib"))
+import run_guest  # noqa: E402
+
+c = vtlib.Checks("real_live")
+TMP = os.environ.get("TMPDIR") or "/var/tmp"
+# scenario, and the evidence kinds of its injected state
+SCENARIOS = [("x86-b-conflict", {"pgd-conflict"}), ("x86-deb13-e", {"poisoned-pages"})]
+PLAIN = os.environ.get("VMTRIAGE_PLAIN") or os.path.join(os.path.dirname(vtlib.VMTRIAGE), "vmtriage-plain")
+
+
+def libraries(binary):
+    """The binary's shared libraries and loader, as ldd resolves them."""
+    out = subprocess.run(["ldd", binary], check=True, capture_output=True, text=True).stdout
+    libs = []
+    for line in out.splitlines():
+        m = re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)", line)
+        if m:
+            libs.append(m.group(1))
+    return libs
+
+
+def family_and_kdir(scen):
+    arch = run_guest.arch_of(scen)
+    mod = run_guest.load_arch(arch)
+    probe = mod.Run.__new__(mod.Run)
+    probe.parse(scen)
+    kdir = subprocess.run([os.path.join(TESTDATA, "lib", "fetch.sh"), arch, probe.family],
+                          check=True, capture_output=True, text=True).stdout.strip()
+    ko = subprocess.run([os.path.join(TESTDATA, "lib", "build-module.sh"), arch, probe.family, kdir],
+                        check=True, capture_output=True, text=True).stdout.strip()
+    return arch, mod, kdir, ko
+
+
+def live_class(Base):
+    class Live(Base):
+        """The scenario's guest, with vmtriage in it; no panic."""
+        results = {}
+
+        def initramfs_spec(self):
+            busybox, moddir, modules, files = super().initramfs_spec()
+            extra = [f"{PLAIN}:/vt/vmtriage"] + [f"{lib}:{lib}" for lib in libraries(PLAIN)]
+            return busybox, moddir, modules, list(files) + extra
+
+        def vt(self, args, name):
+            """Run vmtriage in the guest; {rc, out, err}."""
+            g = self.g.run
+            g(f"/vt/vmtriage {args} > /tmp/{name}.out 2> /tmp/{name}.err; echo $? > /tmp/{name}.rc",
+              timeout=600, step=f"live: vmtriage {args}")
+            res = {"rc": int(g(f"cat /tmp/{name}.rc").strip()),
+                   "out": g(f"cat /tmp/{name}.out", timeout=120),
+                   "err": g(f"cat /tmp/{name}.err")}
+            self.results[name] = res
+            return res
+
+        def setup_inject(self, mode):
+            self.vt("info", "info")
+            self.vt("report --json", "report-before")
+            self.vt("preflight --json", "preflight-before")
+            super().setup_inject(mode)
+            self.vt("report --json", "report-after")
+            self.vt("preflight", "preflight-after")
+
+        def record(self):
+            pass    # the dump generators' records are not needed here
+
+        def panic_and_dump(self):
+            g = self.g.run
+            # bad input while the guest still runs (lockdown last: it stays)
+            g("mkdir -p /etc && echo 'nobody:x:65534:65534::/:/bin/sh' >> /etc/passwd")
+            for name, cmd in (("nonroot", "su nobody -s /bin/sh -c '/vt/vmtriage report' "
+                               "> /tmp/nonroot.out 2> /tmp/nonroot.err; echo $? > /tmp/nonroot.rc"),):
+                g(cmd, step="live: vmtriage as nobody")
+                self.results[name] = {"rc": int(g(f"cat /tmp/{name}.rc").strip()),
+                                      "out": g(f"cat /tmp/{name}.out"), "err": g(f"cat /tmp/{name}.err")}
+            self.vt("report --no-btf", "nobtf")
+            self.vm.qmp.cmd("stop", step="stop for the dump")
+            self.vm.dump(os.path.join(self.out, "vmcore.elf"), fmt="elf", paging=False)
+            self.vm.qmp.cmd("cont", step="cont after the dump")
+            g("mount -t securityfs securityfs /sys/kernel/security 2>/dev/null; "
+              "echo confidentiality > /sys/kernel/security/lockdown", check=False,
+              step="live: lockdown=confidentiality")
+            self.results["lockdown-mode"] = {"out": g("cat /sys/kernel/security/lockdown", check=False)}
+            self.vt("report", "lockdown")
+            self.vm.quit()
+    return Live
+
+
+def same_evidence(rep, plugin, kinds):
+    r = [x for x in rep["results"] if x["plugin"] == plugin][0]
+    return sorted(json.dumps(e, sort_keys=True) for e in r["evidence"] if e["kind"] in kinds)
+
+
+def check_scenario(scen, kinds):
+    arch, mod, kdir, ko = family_and_kdir(scen)
+    Live = live_class(mod.Run)
+    with tempfile.TemporaryDirectory(prefix="vt-live.", dir=TMP) as out:
+        a = argparse.Namespace(scenario=scen, kdir=kdir, out=out, module=ko, toolchain=None)
+        run = Live(a)
+        run.results = {}
+        try:
+            run.main()
+        except run_guest.StepError as e:
+            c.check(False, f"{scen}: guest run: {e}")
+            shutil.copy(os.path.join(out, "console.log"), os.path.join(TMP, f"real_live-{scen}.console.log"))
+            return
+        res = run.results
+        tr = run.truth
+        target = {"b-conflict": "pgd-desync", "b-latent": "pgd-desync", "e": "uninit-pages"}[tr["injection"]["mode"]]
+
+        info = res["info"]
+        if not c.equal(info["rc"], 0, f"{scen}: live info exits 0"):
+            print(info["out"], info["err"])
+        before = res["report-before"]
+        c.equal(before["rc"], 0, f"{scen}: live report before the injection exits 0 ({before['err'][-300:]})")
+        rep_b = json.loads(before["out"]) if before["out"].strip().startswith("{") else None
+        if c.check(rep_b is not None and "dump" in rep_b, f"{scen}: live report before: JSON"):
+            c.equal(rep_b["dump"]["format"], "kcore", f"{scen}: read through /proc/kcore")
+            for r in rep_b["results"]:
+                c.check(r["verdict"] in ("clean", "not-applicable"),
+                        f"{scen}: live, before: {r['plugin']} {r['verdict']} ({r['reason']})")
+        c.equal(res["preflight-before"]["rc"], 0, f"{scen}: preflight before exits 0")
+
+        after = res["report-after"]
+        c.equal(after["rc"], 1, f"{scen}: live report after the injection exits 1 ({after['err'][-300:]})")
+        rep_a = json.loads(after["out"]) if after["out"].strip().startswith("{") else None
+        pf = res["preflight-after"]
+        c.equal(pf["rc"], 1, f"{scen}: preflight after exits 1")
+        c.check(re.search(rf"^\w {target}\s+latent", pf["out"], re.M) and "status: bad-state" in pf["out"],
+                f"{scen}: preflight names {target} latent: {pf['out']!r}")
+
+        rc, out_d, err = vtlib.run("report", os.path.join(out, "vmcore.elf"),
+                                   os.path.join(kdir, "vmlinux"), "--json", check=False)
+        rep_d = json.loads(out_d) if out_d.strip().startswith("{") else None
+        if c.check(rep_a is not None and rep_d is not None, f"{scen}: both reports ({err[-300:]})"):
+            live = {r["plugin"]: r["verdict"] for r in rep_a["results"]}
+            dump = {r["plugin"]: r["verdict"] for r in rep_d["results"]}
+            c.equal(live, dump, f"{scen}: the same verdicts live and in the dump taken right after")
+            c.equal(live.get(target), "latent", f"{scen}: {target} latent live")
+            c.equal(same_evidence(rep_a, target, kinds), same_evidence(rep_d, target, kinds),
+                    f"{scen}: the same {sorted(kinds)} evidence live and in the dump")
+            c.check(same_evidence(rep_a, target, kinds), f"{scen}: live evidence of {sorted(kinds)}")
+
+        nr = res["nonroot"]
+        c.check(nr["rc"] == 2 and "needs root" in nr["err"] and not nr["out"].strip()
+                and len(nr["err"].strip().splitlines()) == 1,
+                f"{scen}: as nobody: exit 2, one line naming root: {nr}")
+        nb = res["nobtf"]
+        c.check(nb["rc"] == 2 and "no BTF" in nb["err"] and not nb["out"].strip(),
+                f"{scen}: --no-btf and no vmlinux live: exit 2, says why: {nb}")
+        ld = res["lockdown"]
+        if "[confidentiality]" in res["lockdown-mode"]["out"]:
+            c.check(ld["rc"] == 2 and "locked down" in ld["err"] and "confidentiality" in ld["err"]
+                    and not ld["out"].strip(), f"{scen}: under lockdown: exit 2 naming it: {ld}")
+        else:
+            c.check(False, f"{scen}: the guest kernel did not take lockdown=confidentiality: "
+                    f"{res['lockdown-mode']}")
+    print(f"{scen}: live checked")
+
+
+if not os.path.exists(PLAIN):
+    print(f"real_live: {PLAIN} not built (make vmtriage-plain)", file=sys.stderr)
+    sys.exit(99)
+for scen, kinds in SCENARIOS:
+    check_scenario(scen, kinds)
+c.done()
