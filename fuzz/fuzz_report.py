@@ -15,7 +15,9 @@
         and of the coverage
     fuzz_report.py findings DIR
         list the inputs in DIR/artifacts that are not kept yet as
-        regression tests (tests/fuzz-regressions/); exit 1 if any
+        regression tests (tests/fuzz-regressions/); exit 1 if any. Once a
+        finding is fixed and one input of it kept, move its other inputs
+        (duplicates of the same bug) to DIR/artifacts-fixed/
 """
 import glob
 import hashlib

@@ -18,12 +18,13 @@ set -euo pipefail
 #                     (lib/suite-root.sh, debootstrap below)
 #   cpio gzip         the initramfs
 #   xz-utils zstd     decompress the .ko.xz modules of 6.12+ kernels
+#   kexec-tools       kexec -p in the kdump scenarios' guests (lib/run_kdump.py)
 #   debian-archive-keyring   the private apt states (lib/apt-state.sh)
 #   (also used, always present on Debian: util-linux for flock, unshare and
 #   fallocate --dig-holes, dpkg-deb, apt-get download)
 X86_PKGS=(
 	qemu-system-x86 busybox-static makedumpfile python3 python3-drgn
-	gcc-12 make binutils libc6-dev cpio gzip xz-utils zstd debian-archive-keyring
+	gcc-12 make binutils libc6-dev cpio gzip xz-utils zstd kexec-tools debian-archive-keyring
 )
 
 # ppc64le generator (testdata/ppc64/):

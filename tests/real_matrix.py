@@ -76,6 +76,8 @@ def check_report(tag, dump, vmlinux, tr):
     inj = tr.get("injection") or {}
     mode = inj.get("mode")
     target = CLASS_OF_MODE.get(mode)
+    if (tr.get("kdump") or {}).get("removed"):
+        mode, target = "kdump-stale", "stale-lmb"   # the elfcorehdr over the removed dimm
     for plugin, r in got.items():
         if plugin == target:
             c.check(r["verdict"] in ("latent", "fired"),
@@ -179,7 +181,9 @@ def scenario(name):
     tr = vtlib.truth(d)
     vmlinux = os.path.join(d, "vmlinux")
     x86 = tr["arch"] == "x86_64"
-    dump = os.path.join(d, "vmcore.kdump-zlib" if x86 else "vmcore.elf")
+    # x86: QEMU's kdump-zlib (drgn reads it), or a kdump scenario's capture
+    dump = os.path.join(d, "vmcore.kdump-elf" if tr.get("kdump") else
+                        "vmcore.kdump-zlib" if x86 else "vmcore.elf")
     tag = f"{name} ({tr['kernel_release']})"
     with tempfile.TemporaryDirectory(prefix="vt-matrix.", dir=TMP) as tmp:
         prog = vtlib.drgn_scenario(d, dump, tr, tmp)

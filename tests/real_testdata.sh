@@ -3,10 +3,11 @@
 # from the cache), and its injected state (or its absence, for the clean
 # twins) reads back from the dump with drgn, independently of vmtriage:
 # testdata/{x86,ppc64,arm64}/check-injection.py; a fired scenario
-# (SCENARIO-fired, lib/gen-fired.sh) with testdata/lib/check-fired.py (the
+# (SCENARIO-fired, lib/gen-variant.sh) with testdata/lib/check-fired.py (the
 # death, in the console and in the dump), and with its arch's checker too
 # where the death leaves the injected state alone (ARCH/fired.py
-# ARCH_CHECK = "injection"). The scenarios tagged "ci"
+# ARCH_CHECK = "injection"); a kdump scenario (SCENARIO-kdump[-stale])
+# with testdata/lib/check-kdump.py (the capture). The scenarios tagged "ci"
 # in testdata/scenarios (every kernel x arch at least once), or all of them
 # with VT_MATRIX=all (make check-matrix).
 set -uo pipefail
@@ -29,6 +30,11 @@ while read -r scenario gen tag _; do
 		if out=$(/usr/bin/python3 "$top/testdata/lib/check-fired.py" "$d" 2>&1); then pass=$((pass+1))
 		else echo "FAIL: $scenario (fired): $out"; fail=$((fail+1)); fi
 		grep -qx 'ARCH_CHECK = "injection"' "$top/testdata/$arch/fired.py" || continue ;;
+	*-kdump|*-kdump-stale)
+		# the capture (lib/check-kdump.py); the state is the latent scenario's
+		if out=$(/usr/bin/python3 "$top/testdata/lib/check-kdump.py" "$d" 2>&1); then pass=$((pass+1))
+		else echo "FAIL: $scenario (kdump): $out"; fail=$((fail+1)); fi
+		continue ;;
 	esac
 	if [ -z "$cores" ]; then
 		if out=$(/usr/bin/python3 "$checker" "$d" 2>&1); then pass=$((pass+1))

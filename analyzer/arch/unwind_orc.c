@@ -117,7 +117,8 @@ bool vt_orc_table_find(const struct vt_unwind_env *env, struct vt_orc_reader *r,
 		else
 			hi = mid;
 	}
-	if (!(err = table_bytes(env, r, t->orc_va + (uint64_t)lo * VT_ORC_SIZE, r->entry,
+	if (!(err = table_ip(env, r, t, lo, &r->entry_ip)) &&
+	    !(err = table_bytes(env, r, t->orc_va + (uint64_t)lo * VT_ORC_SIZE, r->entry,
 				VT_ORC_SIZE)))
 		return true;
 	err = vt_error_prefix(err, "ORC entry %" PRIu32, lo);

@@ -26,6 +26,7 @@ struct vt_orc_reader {
 	struct vt_orc_page *pages;	/* allocated on the first read */
 	uint64_t tick;
 	uint8_t entry[VT_ORC_SIZE];	/* the entry vt_orc_table_find() found */
+	uint64_t entry_ip;		/* the first ip it covers */
 	char why[200];			/* why it found none, when a read failed */
 };
 

@@ -556,6 +556,53 @@ static unsigned entry_type(const struct x86_state *st, const uint8_t *orc)
 	return t <= 2 ? t + T_CALL : T_BAD;
 }
 
+/*
+ * A function objtool gave no ORC at all (STACK_FRAME_NON_STANDARD):
+ * __crash_kexec, where crash_setup_regs() saves a kdump vmcore's crashing
+ * CPU's registers, is one. From registers saved there, look up the stack
+ * (at most SCAN_WORDS words) for the return address of the call into the
+ * function: a kernel text address right after a `call rel32` whose target
+ * is at or below pc and within SCAN_FUNC bytes of it. Only for the first
+ * frame of saved registers; the frame above then unwinds by ORC.
+ */
+#define SCAN_WORDS 512
+#define SCAN_FUNC 0x4000
+
+static bool scan_for_caller(const struct vt_unwind_env *env, struct x86_state *st,
+			    struct vt_regs *regs)
+{
+	uint64_t pc = regs->r[RIP], sp = regs->r[RSP];
+
+	for (unsigned i = 0; i < SCAN_WORDS; i++) {
+		uint64_t w, code, target;
+		int32_t rel;
+		struct vt_error *err;
+
+		if ((err = vt_unwind_read_u64(env, sp + 8ull * i, &w))) {
+			vt_error_destroy(err);
+			return false;
+		}
+		if (!((w >= st->text_lo && w < st->text_hi) || (w >= st->init_lo && w < st->init_hi)))
+			continue;
+		if ((err = vt_unwind_read_u64(env, w - 8, &code))) {
+			vt_error_destroy(err);
+			continue;
+		}
+		/* bytes w-5..w-1 are e8 rel32 (little-endian) */
+		if (((code >> 24) & 0xff) != 0xe8)
+			continue;
+		rel = (int32_t)(uint32_t)(code >> 32);
+		target = w + (uint64_t)(int64_t)rel;
+		if (target > pc || pc - target >= SCAN_FUNC)
+			continue;
+		vt_regs_set(regs, RIP, w);
+		vt_regs_set(regs, RSP, sp + 8ull * i + 8);
+		regs->r[X86_STATE_SLOT] = ST_RETADDR | ST_NOT_FULL;
+		return true;
+	}
+	return false;
+}
+
 static struct vt_error *step(const struct vt_unwind_env *env, struct vt_regs *regs,
 			     struct vt_step_info *info)
 {
@@ -589,6 +636,11 @@ static struct vt_error *step(const struct vt_unwind_env *env, struct vt_regs *re
 	type = entry_type(st, orc);
 	if (type == T_END) {
 		info->end = true;
+		return NULL;
+	}
+	if (type == T_UNDEFINED && !(flags & (ST_RETADDR | ST_NOT_FULL)) &&
+	    scan_for_caller(env, st, regs)) {
+		info->method = "stack scan for the call into a function without ORC";
 		return NULL;
 	}
 	if (type == T_UNDEFINED || type == T_BAD)

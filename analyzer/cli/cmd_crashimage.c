@@ -50,7 +50,7 @@ static struct vt_error *print_text(void *data)
 			printf("elfcorehdr: %s\n", c->hdr_err);
 		} else {
 			printf("elfcorehdr (%s): %zu PT_LOAD, %zu PT_NOTE\n",
-			       c->hdr_seg == -2 ? "kimage->elf_headers" : "segment",
+			       vt_crashimage_hdr_source(c),
 			       c->hdr.nload, c->hdr.nnote);
 			for (size_t i = 0; i < c->hdr.nload; i++)
 				printf("  PT_LOAD paddr 0x%" PRIx64 "-0x%" PRIx64 " vaddr 0x%" PRIx64
@@ -109,6 +109,8 @@ static struct vt_error *print_json(struct vt_json *j, void *data)
 	if (c->loaded && !c->have_hdr) {
 		vt_json_string(j, "elfcorehdr_error", c->hdr_err);
 	} else if (c->loaded) {
+		vt_json_string(j, "elfcorehdr_source", c->hdr_seg == VT_HDR_FROM_DUMP ? "dump" :
+			       c->hdr_seg == -2 ? "kimage->elf_headers" : "segment");
 		vt_json_array_begin(j, "pt_load");
 		for (size_t i = 0; i < c->hdr.nload; i++) {
 			vt_json_object_begin(j, NULL);

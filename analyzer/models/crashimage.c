@@ -142,6 +142,49 @@ static void classify(struct vt_target *t, struct vt_crashimage *c, size_t i)
 	}
 }
 
+/*
+ * The segments are not in the dump: a kdump vmcore leaves out the crash
+ * kernel's own reservation. Such an ELF is the capture kernel's
+ * /proc/vmcore, made from that very elfcorehdr: its PT_LOADs are the
+ * elfcorehdr's (merged where adjacent). Only for an ELF dump that misses
+ * a segment; else nothing is claimed.
+ */
+static void hdr_from_dump(struct vt_target *t, struct vt_crashimage *c)
+{
+	const struct vt_phys_range *r;
+	size_t n, missing = 0;
+	uint64_t omitted;
+	struct vt_error *err;
+
+	for (size_t i = 0; i < c->nseg; i++)
+		missing += c->seg[i].kind == VT_SEG_UNREADABLE;
+	if (!missing || strcmp(vt_target_info(t)->format, "elf") != 0)
+		return;
+	if ((err = vt_target_phys_ranges(t, &r, &n, &omitted))) {
+		vt_error_destroy(err);
+		return;
+	}
+	if (!n || omitted || !(c->hdr.loads = calloc(n, sizeof(*c->hdr.loads))))
+		return;
+	for (size_t i = 0; i < n; i++)
+		c->hdr.loads[i] = (struct vt_elf_load){ .paddr = r[i].start,
+							.filesz = r[i].end - r[i].start,
+							.memsz = r[i].end - r[i].start };
+	c->hdr.nload = n;
+	c->hdr.big_endian = vt_target_info(t)->big_endian;
+	c->hdr_seg = VT_HDR_FROM_DUMP;
+	c->have_hdr = true;
+	c->hdr_err[0] = '\0';
+}
+
+const char *vt_crashimage_hdr_source(const struct vt_crashimage *c)
+{
+	return c->hdr_seg == -2 ? "kimage->elf_headers" :
+	       c->hdr_seg == VT_HDR_FROM_DUMP ? "this dump's own PT_LOADs: the segments (the "
+		       "crash kernel's reservation) are not in it, so it is the capture kernel's "
+		       "/proc/vmcore, made from that elfcorehdr" : "segment";
+}
+
 struct vt_error *vt_crashimage_read(struct vt_target *t, struct vt_symbols *s,
 				    struct vt_crashimage *ret)
 {
@@ -203,6 +246,8 @@ struct vt_error *vt_crashimage_read(struct vt_target *t, struct vt_symbols *s,
 			read_hdr(t, ret, eh, ehsz, false);
 		}
 	}
+	if (!ret->have_hdr)
+		hdr_from_dump(t, ret);
 	if (!ret->have_hdr && !ret->hdr_err[0])
 		snprintf(ret->hdr_err, sizeof(ret->hdr_err), "no elfcorehdr among %zu "
 			 "segment(s)", ret->nseg);

@@ -54,7 +54,8 @@ struct vt_crashimage {
 	uint64_t nr_segments;		/* as stored */
 	size_t nseg;
 	struct vt_kexec_segment seg[VT_KEXEC_SEGMENT_MAX];
-	int hdr_seg;			/* -1: none; -2: kimage->elf_headers */
+	int hdr_seg;			/* -1: none; -2: kimage->elf_headers;
+					 * VT_HDR_FROM_DUMP: the dump's own PT_LOADs */
 	bool have_hdr;
 	struct vt_elfcorehdr hdr;
 	char hdr_err[256];		/* why there is no hdr, if not */
@@ -68,5 +69,8 @@ struct vt_error *vt_crashimage_read(struct vt_target *t, struct vt_symbols *s,
 				    struct vt_crashimage *ret);
 void vt_crashimage_deinit(struct vt_crashimage *c);
 const char *vt_segment_kind_name(enum vt_segment_kind k);
+#define VT_HDR_FROM_DUMP (-3)
+/* Where the elfcorehdr came from, in words ("segment", ...). */
+const char *vt_crashimage_hdr_source(const struct vt_crashimage *c);
 
 #endif

@@ -112,6 +112,15 @@ static void bad_load_evidence(struct vt_result *res, const struct vt_phys_span *
 	}
 }
 
+static size_t segments_missing(const struct vt_crashimage *ci)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < ci->nseg; i++)
+		n += ci->seg[i].kind == VT_SEG_UNREADABLE;
+	return n;
+}
+
 /* x86_64 and other arches: no DT, but the elfcorehdr check applies. */
 static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
@@ -126,6 +135,13 @@ static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *r
 		vt_result_set(res, VT_NOT_APPLICABLE, "LMBs are pseries-only (this is %s); crash image "
 			      "unreadable (%s)", vt_models_arch(ctx->m)->name,
 			      err->message);
+		return NULL;
+	}
+	if (ci->loaded && !ci->have_hdr && segments_missing(ci)) {
+		vt_result_set(res, VT_UNKNOWN, "a crash kernel is loaded, but %zu of its %zu "
+			      "segments are not in the dump (a kdump-compressed vmcore leaves out the "
+			      "crash kernel's reservation): its elfcorehdr cannot be checked",
+			      segments_missing(ci), ci->nseg);
 		return NULL;
 	}
 	if (!ci->loaded || !ci->have_hdr) {

@@ -384,6 +384,17 @@ struct question {
  * the finder's addresses need; a finder without the operation does not
  * know the answer.
  */
+/*
+ * A per-CPU variable's symbol (x86_64's .data..percpu is linked at 0) is an
+ * offset into each CPU's area, below kernel space: KASLR does not move it.
+ * (Adding the offset made `runqueues` a wild address on every KASLR dump
+ * read with its vmlinux.)
+ */
+static bool percpu_offset(struct vt_symbols *s, uint64_t value)
+{
+	return value < vt_target_info(s->target)->arch_ops->kernel_space_start;
+}
+
 static struct vt_error *ask_symbol(struct vt_symbols *s, struct vt_finder *f,
 				   const struct question *q)
 {
@@ -392,7 +403,7 @@ static struct vt_error *ask_symbol(struct vt_symbols *s, struct vt_finder *f,
 	if (!f->ops->symbol)
 		return &vt_not_found;
 	err = f->ops->symbol(f->arg, q->name, q->u64_ret);
-	if (!err && !f->runtime_addresses)
+	if (!err && !f->runtime_addresses && !percpu_offset(s, *q->u64_ret))
 		*q->u64_ret += s->kaslr;
 	return err;
 }
@@ -405,7 +416,7 @@ static struct vt_error *ask_address(struct vt_symbols *s, struct vt_finder *f,
 
 	if (!f->ops->address)
 		return &vt_not_found;
-	if (!f->runtime_addresses)
+	if (!f->runtime_addresses && !percpu_offset(s, a))
 		a -= s->kaslr;
 	err = f->ops->address(f->arg, a, q->name_ret, &start, &size);
 	if (!err) {
@@ -768,33 +779,4 @@ struct vt_error *vt_symbols_constant(struct vt_symbols *s, const char *name,
 	if (vt_error_catch(&err, VT_ERR_NOT_FOUND))
 		return vt_error_create(VT_ERR_NOT_FOUND, "constant %s not found", name);
 	return err;
-}
-
-struct vt_error *vt_type_pointee_name(struct vt_type *ptr, struct vt_type **ret)
-{
-	struct vt_type *p = vt_type_unqualified(ptr);
-
-	if (p && p->kind == VT_TYPE_POINTER && !p->target && p->finder &&
-	    p->finder->ops->resolve_name)
-		return p->finder->ops->resolve_name(p->finder->arg, p->ref, ret);
-	return vt_type_pointee(ptr, ret);
-}
-
-struct vt_error *vt_type_pointee(struct vt_type *ptr, struct vt_type **ret)
-{
-	struct vt_error *err;
-
-	ptr = vt_type_unqualified(ptr);
-	if (!ptr || ptr->kind != VT_TYPE_POINTER)
-		return vt_error_create(VT_ERR_USAGE, "not a pointer type");
-	if (!ptr->target) {
-		if (!ptr->finder || !ptr->finder->ops->resolve)
-			return vt_error_create(VT_ERR_NOT_FOUND, "pointee unknown");
-		err = ptr->finder->ops->resolve(ptr->finder->arg, ptr->ref,
-						&ptr->target);
-		if (err)
-			return err;
-	}
-	*ret = ptr->target;
-	return NULL;
 }

@@ -31,6 +31,11 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 	}
 	t->info.big_endian = b->big_endian;
 	t->info.page_size = b->page_size ? b->page_size : 4096;
+	if (!vt_page_size_valid(t->info.page_size)) {
+		vt_target_destroy(t);
+		return vt_error_create(VT_ERR_FORMAT, "page size %u: not a power of two from "
+				       "4 KiB to 1 MiB", t->info.page_size);
+	}
 	t->info.ncpus = b->ncpus;
 	t->info.live = b->live;
 	if (b->nranges) {

@@ -69,6 +69,52 @@ static void add_missing(struct vt_dump_cut *cut, uint64_t start, uint64_t end)
 	vt_dump_range_add(cut->missing, &cut->nmissing, &cut->missing_omitted, start, end);
 }
 
+/*
+ * A VMCOREINFO line that starts with '.' makes libkdumpfile 0.5.1 crash
+ * while it opens the dump (found by fuzz_dump); the kernel never writes
+ * one (its lines are KEY=VALUE, keys OSRELEASE, SYMBOL(...), ...): such a
+ * note is corrupt, and the dump is refused before libkdumpfile reads it.
+ */
+static struct vt_error *check_vmcoreinfo_lines(const unsigned char *p, size_t len)
+{
+	unsigned line = 1;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((i == 0 || p[i - 1] == '\n') && p[i] == '.')
+			return vt_error_create(VT_ERR_FORMAT, "VMCOREINFO line %u starts with '.': "
+					       "not a kernel's (the note is corrupt)", line);
+		line += p[i] == '\n';
+	}
+	return NULL;
+}
+
+/* The VMCOREINFO notes of a PT_NOTE segment (at most 1 MiB is looked at). */
+static struct vt_error *check_notes(int fd, uint64_t off, uint64_t len, bool be)
+{
+	unsigned char *buf;
+	size_t at = 0, n = len < (1u << 20) ? (size_t)len : (1u << 20);
+	struct vt_error *err = NULL;
+
+	if (!n || !(buf = malloc(n)))
+		return NULL;
+	if (pread(fd, buf, n, (off_t)off) != (ssize_t)n) {
+		free(buf);
+		return NULL;	/* libkdumpfile reports an unreadable note */
+	}
+	while (!err && n - at >= 12) {
+		uint32_t namesz = vt_load32(buf + at, be), descsz = vt_load32(buf + at + 4, be);
+		size_t desc = at + 12 + ((namesz + 3ull) & ~3ull);
+
+		if (namesz > n || descsz > n || desc > n || descsz > n - desc)
+			break;
+		if (namesz >= 10 && memcmp(buf + at + 12, "VMCOREINFO", 10) == 0)
+			err = check_vmcoreinfo_lines(buf + desc, descsz);
+		at = desc + ((descsz + 3ull) & ~3ull);
+	}
+	free(buf);
+	return err;
+}
+
 struct vt_error *vt_dumpcheck_elf(int fd, struct vt_dump_cut *cut)
 {
 	uint64_t size = file_size(fd);
@@ -115,6 +161,12 @@ struct vt_error *vt_dumpcheck_elf(int fd, struct vt_dump_cut *cut)
 				cut->need = off + filesz;
 			add_missing(cut, paddr + have, paddr + filesz);
 			continue;
+		}
+		if (type == PT_NOTE && off <= size && filesz <= size - off) {
+			struct vt_error *err = check_notes(fd, off, filesz, be);
+
+			if (err)
+				return err;
 		}
 		if (off > size || filesz > size - off) {
 			char what[96];

@@ -376,6 +376,10 @@ struct vt_error *vt_target_open_kcore(const char *path, struct vt_target **ret)
 		const char *ps = vt_vmcoreinfo_get(&t->vmcoreinfo, "PAGESIZE");
 
 		t->info.page_size = ps ? (uint32_t)strtoul(ps, NULL, 10) : 4096;
+		if (!vt_page_size_valid(t->info.page_size)) {
+			vt_target_destroy(t);
+			return vt_error_create(VT_ERR_FORMAT, "%s: VMCOREINFO PAGESIZE=%s", path, ps);
+		}
 	}
 	snprintf(t->format, sizeof(t->format), "%s", "kcore");
 	*ret = t;

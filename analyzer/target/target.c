@@ -176,9 +176,12 @@ static struct vt_error *detect_arch(struct vt_target *t)
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_BYTE_ORDER, &num) == KDUMP_OK)
 		t->info.big_endian = num == KDUMP_BIG_ENDIAN;
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_PAGE_SIZE, &num) == KDUMP_OK)
-		t->info.page_size = (uint32_t)num;
+		t->info.page_size = num > 0 && num <= UINT32_MAX ? (uint32_t)num : 0;
 	else
 		t->info.page_size = 4096;
+	if (!vt_page_size_valid(t->info.page_size))
+		return vt_error_create(VT_ERR_FORMAT, "page size %" PRIu32 ": not a power of two "
+				       "from 4 KiB to 1 MiB", t->info.page_size);
 	if (kdump_get_number_attr(t->kdump, KDUMP_ATTR_NUM_CPUS, &num) == KDUMP_OK)
 		t->info.ncpus = (unsigned)num;
 	return NULL;

@@ -46,6 +46,12 @@ struct vt_target_info {
  * link to it): see vt_target_open_kcore.
  */
 struct vt_error *vt_target_open(const char *path, struct vt_target **ret);
+/* A page size a kernel can have: a power of two from 4 KiB to 1 MiB (every
+ * shift and mask taken from it relies on that). */
+static inline bool vt_page_size_valid(uint32_t size)
+{
+	return size >= 4096 && size <= (1u << 20) && !(size & (size - 1));
+}
 /*
  * The running kernel through /proc/kcore (kcore.c): needs root; a clear
  * error (VT_ERR_IO or VT_ERR_UNSUPPORTED) when it is not there, not

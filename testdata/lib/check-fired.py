@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Validity check of a fired scenario (lib/gen-fired.sh): the guest really
+"""Validity check of a fired scenario (lib/gen-variant.sh): the guest really
 died of its bug class, as the console showed, and the dump says so too.
 
 usage: check-fired.py DIR [--core FILE]

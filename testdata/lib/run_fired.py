@@ -5,7 +5,7 @@ then really kills the kernel.
 usage: run_fired.py SCENARIO-fired --kdir KDIR --out DIR [--module KO] [--toolchain TEXT]
 
 SCENARIO-fired is a scenario of testdata/scenarios (generator
-lib/gen-fired.sh) whose name is a latent scenario's (x86-e, ppc-a, ...)
+lib/gen-variant.sh) whose name is a latent scenario's (x86-e, ppc-a, ...)
 plus "-fired".  The guest is the latent scenario's: the arch's guest.py
 Run class boots it, makes the state and records the truth as for the
 latent scenario (ARCH/fired.py may override a step in its Mixin: arm64

@@ -67,6 +67,8 @@ import collections
 import json
 import sys
 
+import struct
+
 import drgn
 
 BITS_PER_LONG = 64
@@ -128,7 +130,16 @@ def kernel_vmcoreinfo(prog):
     try:
         text = prog["vmcoreinfo_data"].string_().decode()
     except (KeyError, drgn.FaultError):
-        text = prog["VMCOREINFO"].string_().decode()   # drgn's copy of the note
+        try:
+            text = prog["VMCOREINFO"].string_().decode()   # drgn's copy of the note
+        except KeyError:
+            # a kdump vmcore: with a crash kernel loaded, vmcoreinfo_data is
+            # the safe copy in its reservation, which the vmcore leaves out;
+            # the ELF note the kernel keeps (vmcoreinfo_note) is readable
+            note = prog["vmcoreinfo_note"].value_()
+            namesz, descsz = struct.unpack("<II", prog.read(note, 8))
+            off = 12 + ((namesz + 3) & ~3)
+            text = prog.read(note + off, descsz).decode(errors="replace")
     out = {}
     for line in text.splitlines():
         if "=" in line:
