@@ -3,7 +3,9 @@
 guests, on their own /proc/kcore, against QEMU's dump of the same guest
 taken right after.
 
-For each scenario below, the arch's guest (testdata/ARCH/guest.py, the same
+The scenarios cover Debian 11 (5.10: no kallsyms tables in VMCOREINFO, so
+symbols come from /proc/kallsyms), 12, 13 and sid; types come from the
+kernel's /sys/kernel/btf/vmlinux. For each scenario below, the arch's guest (testdata/ARCH/guest.py, the same
 kernel, module and injection as the dump generators) boots an initramfs
 that also carries vmtriage-plain and the shared libraries ldd names. In
 the guest:
@@ -40,7 +42,8 @@ import run_guest  # noqa: E402
 c = vtlib.Checks("real_live")
 TMP = os.environ.get("TMPDIR") or "/var/tmp"
 # scenario, and the evidence kinds of its injected state
-SCENARIOS = [("x86-b-conflict", {"pgd-conflict"}), ("x86-deb13-e", {"poisoned-pages"})]
+SCENARIOS = [("x86-b-conflict", {"pgd-conflict"}), ("x86-deb13-e", {"poisoned-pages"}),
+             ("x86-deb11-b-latent", {"pgd-stale"}), ("x86-sid-b-conflict", {"pgd-conflict"})]
 PLAIN = os.environ.get("VMTRIAGE_PLAIN") or os.path.join(os.path.dirname(vtlib.VMTRIAGE), "vmtriage-plain")
 
 
@@ -146,6 +149,8 @@ def check_scenario(scen, kinds):
         info = res["info"]
         if not c.equal(info["rc"], 0, f"{scen}: live info exits 0"):
             print(info["out"], info["err"])
+        c.check(re.search(r"btf\s+yes\s+/sys/kernel/btf/vmlinux", info["out"]),
+                f"{scen}: types from the kernel's /sys/kernel/btf/vmlinux")
         before = res["report-before"]
         c.equal(before["rc"], 0, f"{scen}: live report before the injection exits 0 ({before['err'][-300:]})")
         rep_b = json.loads(before["out"]) if before["out"].strip().startswith("{") else None

@@ -17,6 +17,13 @@ struct vt_error *vt_btf_finder_from_elf(const char *path,
 					struct vt_arena *arena,
 					struct vt_finder **ret);
 
+/* The running kernel's /proc/kallsyms (runtime addresses; modules left out),
+ * and its /sys/kernel/btf/vmlinux (live.c). */
+struct vt_error *vt_proc_kallsyms_finder_create(const char *path, struct vt_arena *arena,
+						struct vt_finder **ret);
+struct vt_error *vt_live_btf_finder_create(const char *path, struct vt_arena *arena,
+					   struct vt_finder **ret);
+
 /* DWARF via libdw from a vmlinux, indexed one CU at a time on demand. */
 struct vt_error *vt_dwarf_finder_create(const char *path,
 					struct vt_arena *arena,

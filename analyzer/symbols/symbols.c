@@ -185,6 +185,20 @@ static struct vt_error *btf_from_dump(struct vt_symbols *s)
 	return err;
 }
 
+/* The running kernel's BTF as the kernel exports it, else from its memory. */
+static struct vt_error *btf_live(struct vt_symbols *s)
+{
+	static const char path[] = "/sys/kernel/btf/vmlinux";
+	struct vt_error *err = vt_live_btf_finder_create(path, s->arena, &s->finders[F_BTF]);
+
+	if (!err) {
+		set_status(s, F_BTF, true, "%s", path);
+		return NULL;
+	}
+	vt_error_destroy(err);
+	return btf_from_dump(s);
+}
+
 static struct vt_error *check_vmlinux(struct vt_symbols *s, const char *path,
 				      bool force)
 {
@@ -239,17 +253,25 @@ static struct vt_error *check_kallsyms(struct vt_symbols *s)
 	return NULL;
 }
 
-/* Decode the dump's kallsyms; a failure is its status, not an error. */
+/* Decode the dump's kallsyms (the running kernel's: /proc/kallsyms when the
+ * tables cannot be decoded); a failure is its status, not an error. */
 static void load_kallsyms(struct vt_symbols *s)
 {
 	struct vt_error *err;
+	const char *from = "decoded from the dump";
 
 	s->kallsyms_pending = false;
 	err = vt_kallsyms_finder_create(s->target, s->arena, &s->finders[F_KALLSYMS]);
+	if (err && vt_target_info(s->target)->live) {
+		vt_error_destroy(err);
+		from = "/proc/kallsyms (no kallsyms tables in VMCOREINFO)";
+		err = vt_proc_kallsyms_finder_create("/proc/kallsyms", s->arena,
+						     &s->finders[F_KALLSYMS]);
+	}
 	if (!err)
 		err = check_kallsyms(s);
 	if (!err) {
-		set_status(s, F_KALLSYMS, true, "decoded from the dump");
+		set_status(s, F_KALLSYMS, true, "%s", from);
 	} else {
 		vt_finder_destroy(s->finders[F_KALLSYMS]);
 		s->finders[F_KALLSYMS] = NULL;
@@ -326,7 +348,7 @@ struct vt_error *vt_symbols_create(struct vt_target *t,
 	if (opts && opts->no_btf) {
 		set_status(s, F_BTF, false, "disabled by --no-btf");
 	} else if (!s->finders[F_BTF] && !vmlinux) {
-		err = btf_from_dump(s);
+		err = vt_target_info(t)->live ? btf_live(s) : btf_from_dump(s);
 		if (err) {
 			set_status(s, F_BTF, false, "%s", err->message);
 			vt_error_destroy(err);
@@ -631,78 +653,6 @@ static const char *bare_name(const char *spec)
 	const char *sp = strchr(spec, ' ');
 
 	return sp ? sp + 1 : spec;
-}
-
-/*
- * Corrupt type data (a fuzzed or damaged BTF) can make a struct its own
- * anonymous member: bound the descent rather than recurse until the stack
- * overflows, and the number of structs searched, since anonymous members
- * that share one type make the search tree exponential. Real kernels nest
- * anonymous members a few levels deep and search a few hundred members.
- */
-#define MAX_MEMBER_DEPTH 32
-#define MAX_MEMBER_VISITS 100000
-
-static struct vt_error *type_member(struct vt_type *t, const char *path,
-				    uint64_t *bit_offset_ret,
-				    struct vt_member **member_ret, int depth,
-				    unsigned *visits)
-{
-	char comp[256];
-	const char *dot = strchr(path, '.');
-	size_t len = dot ? (size_t)(dot - path) : strlen(path);
-
-	if (depth > MAX_MEMBER_DEPTH || ++*visits > MAX_MEMBER_VISITS)
-		return vt_error_create(VT_ERR_FORMAT,
-				       "%s: members nest deeper than %d or loop (corrupt types)",
-				       path, MAX_MEMBER_DEPTH);
-	t = vt_type_unqualified(t);
-	if (!t || (t->kind != VT_TYPE_STRUCT && t->kind != VT_TYPE_UNION))
-		return vt_error_create(VT_ERR_NOT_FOUND, "%s: not a struct or union", path);
-	if (len >= sizeof(comp))
-		return vt_error_create(VT_ERR_USAGE, "member name too long");
-	memcpy(comp, path, len);
-	comp[len] = '\0';
-	for (size_t i = 0; i < t->nmembers; i++) {
-		struct vt_member *m = &t->members[i];
-		uint64_t sub = 0;
-		struct vt_error *err;
-
-		if (*m->name && strcmp(m->name, comp) == 0) {
-			if (!dot) {
-				*bit_offset_ret = m->bit_offset;
-				if (member_ret)
-					*member_ret = m;
-				return NULL;
-			}
-			err = type_member(m->type, dot + 1, &sub, member_ret, depth + 1,
-					  visits);
-			if (!err)
-				*bit_offset_ret = m->bit_offset + sub;
-			return err;
-		}
-		if (!*m->name) {	/* anonymous struct/union: look inside */
-			err = type_member(m->type, path, &sub, member_ret, depth + 1,
-					  visits);
-			if (!err) {
-				*bit_offset_ret = m->bit_offset + sub;
-				return NULL;
-			}
-			if (!vt_error_catch(&err, VT_ERR_NOT_FOUND))
-				return err;
-		}
-	}
-	return vt_error_create(VT_ERR_NOT_FOUND, "no member %s in %s %s", comp,
-			       vt_type_kind_name(t->kind), t->name);
-}
-
-struct vt_error *vt_type_member(struct vt_type *t, const char *path,
-				uint64_t *bit_offset_ret,
-				struct vt_member **member_ret)
-{
-	unsigned visits = 0;
-
-	return type_member(t, path, bit_offset_ret, member_ret, 0, &visits);
 }
 
 struct vt_error *vt_symbols_offsetof(struct vt_symbols *s, const char *type,
