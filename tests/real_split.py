@@ -112,8 +112,28 @@ with tempfile.TemporaryDirectory(prefix="vt-split.", dir=TMP) as tmp:
     rc, _, err = vtlib.run("info", pieces[0], whole, check=False)
     c.check(rc == 2 and "not a piece of the same split dump" in err and "whole" in err,
             f"a whole dump given as a piece: exit {rc}: {err.strip()}")
-    other, _ = prepare("x86-basic", tmp, 2)
+    other, other_whole = prepare("x86-basic", tmp, 2)
     rc, _, err = vtlib.run("info", pieces[0], other[1], check=False)
     c.check(rc == 2 and "not a piece of the same split dump" in err,
             f"a piece of another dump: exit {rc}: {err.strip()}")
+    # batch over the folder: each split set is one dump, reported from all
+    # its pieces (the whole files stay dumps of their own)
+    out = os.path.join(tmp, "batch-out")
+    proc = subprocess.run([vtlib.VMTRIAGE, "batch", tmp, "--out", out, "--jobs", "2"],
+                          capture_output=True, text=True, timeout=900)
+    c.check(proc.returncode in (0, 1), f"batch over the pieces: exit {proc.returncode} "
+            f"{proc.stderr[-300:]}")
+    rows = [json.loads(x) for x in open(os.path.join(out, "summary.jsonl"))] \
+        if os.path.exists(os.path.join(out, "summary.jsonl")) else []
+    by = {os.path.basename(r["path"]): r for r in rows}
+    c.equal(sorted(by), sorted(os.path.basename(x) for x in (pieces[0], other[0], whole, other_whole)),
+            "batch: one entry per split set (its first piece) and per whole dump")
+    for first, rest, wh in ((pieces[0], pieces[1:], full), (other[0], other[1:], report(other_whole))):
+        r = by.get(os.path.basename(first), {})
+        c.equal(r.get("pieces"), rest, f"batch: {os.path.basename(first)} carries the set's other pieces")
+        rep = json.load(open(os.path.join(out, r["result"]))) if r.get("result") else None
+        if c.check(rep is not None, f"batch: the set's report of {os.path.basename(first)}"):
+            c.equal(rep["dump"]["split"]["pieces"], 1 + len(rest), "batch: report read every piece")
+            c.equal(rep["dump"]["split"]["missing"], [], "batch: nothing missing")
+            c.equal(rep["results"], wh["results"], "batch: the set's results are the whole dump's")
 c.done()

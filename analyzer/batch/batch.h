@@ -33,6 +33,9 @@ struct vt_batch_verdict {
 
 struct vt_batch_dump {
 	char *path;			/* as found (argument, or joined under a dir) */
+	char **pieces;			/* a split set's other pieces (makedumpfile --split),
+					 * given to report after path; npieces of them */
+	size_t npieces;
 	char *name;			/* result file name in --out, unique */
 	uint64_t size;
 	uint64_t mtime_ns;

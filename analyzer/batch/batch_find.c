@@ -18,6 +18,7 @@
 
 #include "symbols/finders.h"
 #include "symbols/symbols.h"
+#include "target/dumpcheck.h"
 #include "target/sniff.h"
 #include "target/target.h"
 
@@ -175,6 +176,66 @@ static void name_dumps(struct vt_batch_dumps *ds)
 	}
 }
 
+/* The piece info of a kdump-compressed file; false for anything else. */
+static bool read_piece(const char *path, struct vt_dump_piece *piece)
+{
+	struct vt_dump_cut cut;
+	struct vt_error *err;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	memset(piece, 0, sizeof(*piece));
+	err = vt_target_sniff(path) == VT_FILE_KDUMP ?
+	      vt_dumpcheck_diskdump(fd, NULL, &cut, piece) :
+	      vt_error_create(VT_ERR_FORMAT, "not kdump-compressed");
+	close(fd);
+	vt_error_destroy(err);
+	return !err && piece->split;
+}
+
+/*
+ * The pieces of one makedumpfile --split run (the same disk_dump_header:
+ * utsname, timestamp, sizes) are one dump: the first by path carries the
+ * others, which leave the list. Up to VT_TARGET_MAX_PIECES per set.
+ */
+static void group_pieces(struct vt_batch_dumps *ds)
+{
+	struct vt_dump_piece *pc = calloc(ds->n ? ds->n : 1, sizeof(*pc));
+	bool *is = calloc(ds->n ? ds->n : 1, sizeof(*is));
+
+	for (size_t i = 0; pc && is && i < ds->n; i++)
+		is[i] = ds->d[i].status == VT_BATCH_PENDING && read_piece(ds->d[i].path, &pc[i]);
+	for (size_t i = 0; pc && is && i < ds->n; i++) {
+		if (!is[i])
+			continue;
+		for (size_t j = i + 1; j < ds->n; j++) {
+			char **np;
+
+			if (!is[j] || memcmp(pc[i].header, pc[j].header, sizeof(pc[i].header)) ||
+			    ds->d[i].npieces + 1 >= VT_TARGET_MAX_PIECES ||
+			    !(np = realloc(ds->d[i].pieces, (ds->d[i].npieces + 1) * sizeof(*np))))
+				continue;
+			ds->d[i].pieces = np;
+			np[ds->d[i].npieces++] = ds->d[j].path;
+			ds->d[i].size += ds->d[j].size;
+			ds->d[j].path = NULL;	/* taken */
+			is[j] = false;
+		}
+	}
+	/* drop the entries whose path a set took */
+	for (size_t i = 0, w = 0; i <= ds->n; i++) {
+		if (i == ds->n) {
+			ds->n = w;
+			break;
+		}
+		if (ds->d[i].path)
+			ds->d[w++] = ds->d[i];
+	}
+	free(pc);
+	free(is);
+}
+
 bool vt_batch_find(char **paths, int npaths, struct vt_batch_dumps *ret)
 {
 	memset(ret, 0, sizeof(*ret));
@@ -210,6 +271,7 @@ bool vt_batch_find(char **paths, int npaths, struct vt_batch_dumps *ret)
 			i++;
 		}
 	}
+	group_pieces(ret);
 	name_dumps(ret);
 	for (size_t i = 0; i < ret->n; i++)
 		if (!ret->d[i].name)
@@ -219,6 +281,11 @@ bool vt_batch_find(char **paths, int npaths, struct vt_batch_dumps *ret)
 
 void vt_batch_dumps_deinit(struct vt_batch_dumps *ds)
 {
+	for (size_t i = 0; i < ds->n; i++) {
+		for (size_t k = 0; k < ds->d[i].npieces; k++)
+			free(ds->d[i].pieces[k]);
+		free(ds->d[i].pieces);
+	}
 	for (size_t i = 0; i < ds->n; i++) {
 		free(ds->d[i].path);
 		free(ds->d[i].name);

@@ -76,6 +76,10 @@ void vt_batch_jsonl_line(FILE *fp, const struct vt_batch_dump *d)
 		vt_json_null(&j, "signature_source");
 	}
 	vt_json_string_or_null(&j, "incomplete", d->incomplete);
+	vt_json_array_begin(&j, "pieces");	/* a split set's other pieces */
+	for (size_t i = 0; i < d->npieces; i++)
+		vt_json_string(&j, NULL, d->pieces[i]);
+	vt_json_array_end(&j);
 	vt_json_object_begin(&j, "verdicts");
 	for (size_t i = 0; i < d->nverdicts; i++)
 		vt_json_string(&j, d->verdicts[i].plugin, d->verdicts[i].verdict);

@@ -80,7 +80,7 @@ static void __attribute__((noreturn)) child(const struct batch_opts *o,
 					    const struct vt_batch_dump *d, int info_fd)
 {
 	char path[4096], vmlinux[1024];
-	char *argv[8];
+	char *argv[8 + VT_TARGET_MAX_PIECES];
 	int argc = 0, fd;
 
 	if (o->memory_mb && !asan_runtime()) {
@@ -113,6 +113,8 @@ static void __attribute__((noreturn)) child(const struct batch_opts *o,
 	argv[argc++] = (char *)"--json";
 	argv[argc++] = (char *)"--";	/* a dump named "-x" is still a dump */
 	argv[argc++] = d->path;
+	for (size_t k = 0; k < d->npieces; k++)
+		argv[argc++] = d->pieces[k];
 	if (*vmlinux)
 		argv[argc++] = vmlinux;
 	argv[argc] = NULL;
