@@ -62,6 +62,17 @@ static void on_bad(void *arg, const char *level, uint64_t table, unsigned index,
 
 static const struct vt_pgwalk_ops ops = { on_table, on_leaf, on_bad };
 
+/* A single-address walk's path must stay within its array whatever the
+ * tables say; its steps are looked at, so ASan sees bad ones. */
+static void look_at(const struct vt_xlat_path *path, struct vt_error *err)
+{
+	if (path->nsteps > VT_XLAT_MAX_STEPS)
+		__builtin_trap();
+	for (unsigned s = 0; s < path->nsteps; s++)
+		sink += path->steps[s].entry + strlen(path->steps[s].level);
+	vt_error_destroy(err);
+}
+
 /* arm64: the walks of one of Linux's geometries, both TTBR halves. */
 static int arm64_one(const uint8_t *p, size_t left, unsigned mode, bool big_endian)
 {
@@ -94,11 +105,7 @@ static int arm64_one(const uint8_t *p, size_t left, unsigned mode, bool big_endi
 		memset(&path, 0, sizeof(path));
 		err = vt_arm64_walk(read_image, &im, &geo, root,
 				    vaddr ^ ((uint64_t)k << geo.page_shift * k), &path);
-		if (path.nsteps > VT_XLAT_MAX_STEPS)
-			__builtin_trap();
-		for (unsigned s = 0; s < path.nsteps; s++)
-			sink += path.steps[s].entry + strlen(path.steps[s].level);
-		vt_error_destroy(err);
+		look_at(&path, err);
 	}
 	for (unsigned half = 0; half < 2; half++) {
 		memset(&lim, 0, sizeof(lim));
@@ -148,12 +155,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			err = vt_x86_64_walk(read_image, &im, root, mode == 1, sme, va, &path);
 		else
 			err = vt_radix_walk(read_image, &im, &geo, root, va, &path);
-		/* The path must stay within its array whatever the tables say. */
-		if (path.nsteps > VT_XLAT_MAX_STEPS)
-			__builtin_trap();
-		for (unsigned s = 0; s < path.nsteps; s++)
-			sink += path.steps[s].entry + strlen(path.steps[s].level);
-		vt_error_destroy(err);
+		look_at(&path, err);
 	}
 
 	/* Both halves, bounded like the analyzer's own walks. */

@@ -181,14 +181,13 @@ static bool read_piece(const char *path, struct vt_dump_piece *piece)
 {
 	struct vt_dump_cut cut;
 	struct vt_error *err;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd;
 
-	if (fd < 0)
+	if (vt_target_sniff(path) != VT_FILE_KDUMP ||
+	    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return false;
 	memset(piece, 0, sizeof(*piece));
-	err = vt_target_sniff(path) == VT_FILE_KDUMP ?
-	      vt_dumpcheck_diskdump(fd, NULL, &cut, piece) :
-	      vt_error_create(VT_ERR_FORMAT, "not kdump-compressed");
+	err = vt_dumpcheck_diskdump(fd, NULL, &cut, piece);
 	close(fd);
 	vt_error_destroy(err);
 	return !err && piece->split;

@@ -14,12 +14,8 @@ struct res_layout {
 	uint64_t start, end, name, flags, sibling, child, size;
 };
 
-struct ram_range {
-	uint64_t start, end;		/* [start, end) */
-};
-
 struct ram_list {
-	struct ram_range *r;
+	struct vt_phys_range *r;
 	size_t n, cap;
 };
 
@@ -40,38 +36,15 @@ static struct vt_error *push(struct ram_list *l, uint64_t start, uint64_t end)
 {
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? 2 * l->cap : 32;
-		struct ram_range *n = realloc(l->r, cap * sizeof(*n));
+		struct vt_phys_range *n = realloc(l->r, cap * sizeof(*n));
 
 		if (!n)
 			return &vt_enomem;
 		l->r = n;
 		l->cap = cap;
 	}
-	l->r[l->n++] = (struct ram_range){ start, end };
+	l->r[l->n++] = (struct vt_phys_range){ start, end };
 	return NULL;
-}
-
-static int by_start(const void *a, const void *b)
-{
-	const struct ram_range *x = a, *y = b;
-
-	return x->start < y->start ? -1 : x->start > y->start;
-}
-
-/* Adjacent or overlapping ranges as one (pseries: a resource per LMB). */
-static void merge(struct ram_list *l)
-{
-	size_t w = 0;
-
-	for (size_t i = 0; i < l->n; i++) {
-		if (w && l->r[i].start <= l->r[w - 1].end) {
-			if (l->r[i].end > l->r[w - 1].end)
-				l->r[w - 1].end = l->r[i].end;
-		} else {
-			l->r[w++] = l->r[i];
-		}
-	}
-	l->n = w;
 }
 
 /* One struct resource: its fields, and whether its name starts with prefix. */
@@ -217,8 +190,8 @@ struct vt_error *vt_ram_coverage_read(struct vt_target *t, struct vt_symbols *s,
 		free(ram.r);
 		return err;
 	}
-	qsort(ram.r, ram.n, sizeof(*ram.r), by_start);
-	merge(&ram);
+	/* pseries: a resource per LMB, adjacent ones are one range */
+	ram.n = vt_phys_ranges_merge(ram.r, ram.n);
 	/* Boot memory is always early on kernels that mark it (v5.3+). */
 	if (mm && ram.n) {
 		const struct vt_memmap_geometry *g = vt_memmap_geometry(mm);

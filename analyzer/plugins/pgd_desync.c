@@ -56,14 +56,11 @@ static const char *pfn_state(struct vt_plugin_ctx *ctx, uint64_t pfn)
 	return "in use";
 }
 
-/* What the fired evidence matches the crash's registers against. */
-struct seen_pgd {
-	uint64_t pfn, page, mm;
-	bool mm_known;
-};
-
+/* A conflicting (pgd, slot), kept for the fired evidence to match the
+ * crash's registers against. */
 struct conflict {
-	size_t pgd;			/* index into walk.pgds */
+	uint64_t pfn, page, mm;		/* the pgd's */
+	bool mm_known;
 	unsigned slot;
 	uint64_t r, p;			/* init_top_pgt[slot], pgd[slot] */
 };
@@ -76,11 +73,8 @@ struct walk {
 	const struct vt_kernel_pgd *root;
 	unsigned ldt, shift;
 	uint64_t conflicts, latents, lazy, unreadable;
-	struct seen_pgd *pgds;
-	size_t npgds, cap;
 	struct conflict conf[MAX_CONFLICTS];
 	size_t nconf;
-	bool nomem;
 };
 
 static void on_unreadable(void *arg, uint64_t page, const char *why)
@@ -99,18 +93,6 @@ static int on_pgd(void *arg, const struct vt_pgd *pgd)
 	struct walk *w = arg;
 	uint64_t sme = w->root->sme_mask;
 
-	if (w->npgds == w->cap) {
-		size_t cap = w->cap ? 2 * w->cap : 64;
-		struct seen_pgd *n = realloc(w->pgds, cap * sizeof(*n));
-
-		if (!n) {
-			w->nomem = true;
-			return 1;
-		}
-		w->pgds = n;
-		w->cap = cap;
-	}
-	w->pgds[w->npgds++] = (struct seen_pgd){ pgd->pfn, pgd->page, pgd->mm, pgd->mm_known };
 	for (unsigned i = 256; i < 512; i++) {
 		uint64_t r = vt_le64(w->root->table + 8 * i), p = vt_le64(pgd->table + 8 * i);
 		enum vt_rule_b verdict = vt_rule_b_slot(r, p, i, w->ldt, sme);
@@ -136,7 +118,8 @@ static int on_pgd(void *arg, const struct vt_pgd *pgd)
 		vt_evidence_add(e, "pgd_table_pfn", "0x%" PRIx64, entry_pfn(p, sme));
 		vt_evidence_add(e, "table_state", "%s", pfn_state(w->ctx, entry_pfn(p, sme)));
 		if (rp && w->nconf < MAX_CONFLICTS)
-			w->conf[w->nconf++] = (struct conflict){ w->npgds - 1, i, r, p };
+			w->conf[w->nconf++] = (struct conflict){ pgd->pfn, pgd->page, pgd->mm,
+								  pgd->mm_known, i, r, p };
 		if (rp)
 			w->conflicts++;
 		else
@@ -174,7 +157,6 @@ static void crash_evidence(struct walk *w)
 		return;
 	for (size_t c = 0; c < w->nconf; c++) {
 		const struct conflict *k = &w->conf[c];
-		const struct seen_pgd *pg = &w->pgds[k->pgd];
 		uint64_t roles[NROLES] = { 0 }, any = 0;
 		struct vt_evidence *e;
 		char regs[96], rolebuf[240];
@@ -186,15 +168,15 @@ static void crash_evidence(struct walk *w)
 				continue;
 			v = cr.regs.r[i];
 			if (vt_models_linear_pfn(m, v, &pfn)) {
-				if (pfn == pg->pfn && (v & 0xfff) == 8ull * k->slot)
+				if (pfn == k->pfn && (v & 0xfff) == 8ull * k->slot)
 					roles[ROLE_SLOT_PTR] |= 1ull << i;
-				else if (pfn == pg->pfn)
+				else if (pfn == k->pfn)
 					roles[ROLE_PGD_PTR] |= 1ull << i;
 				else if (pfn == entry_pfn(k->r, sme) || pfn == entry_pfn(k->p, sme))
 					roles[ROLE_TABLE] |= 1ull << i;
 			}
-			if (mm && (v == pg->page || v == pg->page + 8) &&
-			    vt_memmap_is_page(mm, pg->page, &pfn))
+			if (mm && (v == k->page || v == k->page + 8) &&
+			    vt_memmap_is_page(mm, k->page, &pfn))
 				roles[ROLE_PGD_PAGE] |= 1ull << i;
 			if (v && (v == k->r || v == k->p))
 				roles[ROLE_ENTRY] |= 1ull << i;
@@ -225,10 +207,10 @@ static void crash_evidence(struct walk *w)
 			vt_regs_role_add(tr, rolebuf, sizeof(rolebuf), roles[r], role_names[r]);
 		vt_evidence_add(e, "register_roles", "%s", rolebuf);
 		vt_evidence_add(e, "taken_from", "%s", cr.from);
-		vt_evidence_add(e, "pgd_pfn", "0x%" PRIx64, pg->pfn);
-		vt_evidence_add(e, "pgd_page", "0x%" PRIx64, pg->page);
-		if (pg->mm_known)
-			vt_evidence_add(e, "mm", "0x%" PRIx64, pg->mm);
+		vt_evidence_add(e, "pgd_pfn", "0x%" PRIx64, k->pfn);
+		vt_evidence_add(e, "pgd_page", "0x%" PRIx64, k->page);
+		if (k->mm_known)
+			vt_evidence_add(e, "mm", "0x%" PRIx64, k->mm);
 		vt_evidence_add(e, "slot", "%u", k->slot);
 		vt_evidence_add(e, "va", "0x%016" PRIx64 "-0x%016" PRIx64,
 				((uint64_t)k->slot << w->shift) | ~((slot_span << 9) - 1),
@@ -268,7 +250,6 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 	if (err) {
 		vt_result_set(res, VT_UNKNOWN, "cannot read pgd_list: %s", err->message);
 		vt_error_destroy(err);
-		free(w.pgds);
 		return NULL;
 	}
 	if (w.conflicts || w.latents)
@@ -283,8 +264,6 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 		vt_result_set(res, VT_CLEAN, "%" PRIu64 " pgd(s) agree with init_top_pgt on every "
 			      "kernel slot (%" PRIu64 " lazily unsynced slots, normal)", lw.npgds,
 			      w.lazy);
-	if (w.nomem)
-		vt_result_raise(res, VT_UNKNOWN, "out of memory listing the pgds");
 	if (lw.truncated)
 		vt_result_raise(res, VT_UNKNOWN, "pgd_list longer than %d: cyclic or corrupt",
 				MAX_PGDS);
@@ -300,7 +279,6 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      oops->headline, oops->ip);
 		crash_evidence(&w);
 	}
-	free(w.pgds);
 	return NULL;
 }
 

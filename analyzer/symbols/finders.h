@@ -17,6 +17,15 @@ struct vt_error *vt_btf_finder_from_elf(const char *path,
 					struct vt_arena *arena,
 					struct vt_finder **ret);
 
+/*
+ * In an address-sorted array of n entries of stride bytes, each starting
+ * with its uint64_t address: the last entry at or below addr (*i) and the
+ * distance to the next higher address (*size). False below the first, past
+ * the last, or 16 MiB or more into a gap (too wide to be that symbol's).
+ */
+bool vt_sym_floor(const void *base, size_t n, size_t stride, uint64_t addr, size_t *i,
+		  uint64_t *size);
+
 /* The running kernel's /proc/kallsyms (runtime addresses; modules left out),
  * and its /sys/kernel/btf/vmlinux (live.c). */
 struct vt_error *vt_proc_kallsyms_finder_create(const char *path, struct vt_arena *arena,

@@ -390,36 +390,57 @@ static const char *ks_name(struct kallsyms_finder *kf, uint32_t i)
 	return name;
 }
 
-static struct vt_error *ks_address(void *arg, uint64_t addr, const char **name,
-				   uint64_t *start, uint64_t *size)
+static uint64_t entry_addr(const unsigned char *b, size_t stride, size_t k)
 {
-	struct kallsyms_finder *kf = arg;
-	uint32_t lo = 0, hi = kf->nsyms;
+	uint64_t a;
 
-	/* Last symbol with address <= addr. */
+	memcpy(&a, b + k * stride, sizeof(a));
+	return a;
+}
+
+bool vt_sym_floor(const void *base, size_t n, size_t stride, uint64_t addr, size_t *i,
+		  uint64_t *size)
+{
+	const unsigned char *b = base;
+	size_t lo = 0, hi = n;
+	uint64_t start, next;
+
+#define ADDR(k) entry_addr(b, stride, (k))
+	/* Last entry with address <= addr. */
 	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
+		size_t mid = lo + (hi - lo) / 2;
 
-		if (kf->syms[mid].addr <= addr)
+		if (ADDR(mid) <= addr)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
 	if (lo == 0)
-		return &vt_not_found;
-	lo--;
-	if (!(*name = ks_name(kf, lo)))
-		return &vt_enomem;
-	*start = kf->syms[lo].addr;
+		return false;
+	*i = --lo;
+	start = ADDR(lo);
 	*size = 0;
-	for (uint32_t i = lo + 1; i < kf->nsyms; i++)
-		if (kf->syms[i].addr > kf->syms[lo].addr) {
-			*size = kf->syms[i].addr - kf->syms[lo].addr;
+	for (size_t k = lo + 1; k < n; k++)
+		if ((next = ADDR(k)) > start) {
+			*size = next - start;
 			break;
 		}
+#undef ADDR
 	/* Past the last symbol, or in a gap too wide to be this symbol's. */
-	if (*size == 0 || addr - *start >= (1u << 24))
+	return *size && addr - start < (1u << 24);
+}
+
+static struct vt_error *ks_address(void *arg, uint64_t addr, const char **name,
+				   uint64_t *start, uint64_t *size)
+{
+	struct kallsyms_finder *kf = arg;
+	size_t i;
+
+	if (!vt_sym_floor(kf->syms, kf->nsyms, sizeof(*kf->syms), addr, &i, size))
 		return &vt_not_found;
+	if (!(*name = ks_name(kf, (uint32_t)i)))
+		return &vt_enomem;
+	*start = kf->syms[i].addr;
 	return NULL;
 }
 

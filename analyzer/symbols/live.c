@@ -58,29 +58,12 @@ static struct vt_error *ps_address(void *arg, uint64_t addr, const char **name,
 				   uint64_t *start, uint64_t *size)
 {
 	struct proc_finder *pf = arg;
-	size_t lo = 0, hi = pf->n;
+	size_t i;
 
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-
-		if (pf->by_addr[mid].addr <= addr)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	if (lo == 0)
+	if (!vt_sym_floor(pf->by_addr, pf->n, sizeof(*pf->by_addr), addr, &i, size))
 		return &vt_not_found;
-	lo--;
-	*name = pf->by_addr[lo].name;
-	*start = pf->by_addr[lo].addr;
-	*size = 0;
-	for (size_t i = lo + 1; i < pf->n; i++)
-		if (pf->by_addr[i].addr > *start) {
-			*size = pf->by_addr[i].addr - *start;
-			break;
-		}
-	if (*size == 0 || addr - *start >= (1u << 24))
-		return &vt_not_found;
+	*name = pf->by_addr[i].name;
+	*start = pf->by_addr[i].addr;
 	return NULL;
 }
 

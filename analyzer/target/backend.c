@@ -47,7 +47,7 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 			return &vt_enomem;
 		}
 		memcpy(t->ranges, b->ranges, n * sizeof(*t->ranges));
-		t->nranges = n;
+		t->nranges = vt_phys_ranges_merge(t->ranges, n);
 		t->nranges_omitted = b->nranges - n;
 		t->ranges_ready = true;
 	}

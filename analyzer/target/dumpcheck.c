@@ -69,6 +69,27 @@ static void add_missing(struct vt_dump_cut *cut, uint64_t start, uint64_t end)
 	vt_dump_range_add(cut->missing, &cut->nmissing, &cut->missing_omitted, start, end);
 }
 
+bool vt_elf_note_next(const unsigned char *buf, size_t len, bool be, size_t *at,
+		      struct vt_elf_note *ret)
+{
+	size_t o = *at, desc;
+
+	if (o > len || len - o < 12)
+		return false;
+	ret->namesz = vt_load32(buf + o, be);
+	ret->descsz = vt_load32(buf + o + 4, be);
+	ret->type = vt_load32(buf + o + 8, be);
+	if (ret->namesz > len - o - 12)
+		return false;
+	desc = o + 12 + ((ret->namesz + 3ull) & ~3ull);
+	if (desc > len || ret->descsz > len - desc)
+		return false;
+	ret->name = buf + o + 12;
+	ret->desc = buf + desc;
+	*at = desc + ((ret->descsz + 3ull) & ~3ull);	/* past len: the next call ends */
+	return true;
+}
+
 /*
  * A VMCOREINFO line that starts with '.' makes libkdumpfile 0.5.1 crash
  * while it opens the dump (found by fuzz_dump); the kernel never writes
@@ -93,6 +114,7 @@ static struct vt_error *check_notes(int fd, uint64_t off, uint64_t len, bool be)
 {
 	unsigned char *buf;
 	size_t at = 0, n = len < (1u << 20) ? (size_t)len : (1u << 20);
+	struct vt_elf_note note;
 	struct vt_error *err = NULL;
 
 	if (!n || !(buf = malloc(n)))
@@ -101,16 +123,9 @@ static struct vt_error *check_notes(int fd, uint64_t off, uint64_t len, bool be)
 		free(buf);
 		return NULL;	/* libkdumpfile reports an unreadable note */
 	}
-	while (!err && n - at >= 12) {
-		uint32_t namesz = vt_load32(buf + at, be), descsz = vt_load32(buf + at + 4, be);
-		size_t desc = at + 12 + ((namesz + 3ull) & ~3ull);
-
-		if (namesz > n || descsz > n || desc > n || descsz > n - desc)
-			break;
-		if (namesz >= 10 && memcmp(buf + at + 12, "VMCOREINFO", 10) == 0)
-			err = check_vmcoreinfo_lines(buf + desc, descsz);
-		at = desc + ((descsz + 3ull) & ~3ull);
-	}
+	while (!err && vt_elf_note_next(buf, n, be, &at, &note))
+		if (note.namesz >= 10 && memcmp(note.name, "VMCOREINFO", 10) == 0)
+			err = check_vmcoreinfo_lines(note.desc, note.descsz);
 	free(buf);
 	return err;
 }

@@ -75,6 +75,16 @@ void vt_dump_split_ranges(const struct vt_dump_piece *pieces, size_t n, uint32_t
  * that end past it are the missing ranges in *cut.
  */
 struct vt_error *vt_dumpcheck_elf(int fd, struct vt_dump_cut *cut);
+
+/* One ELF note of a PT_NOTE's bytes (name not NUL-terminated: namesz). */
+struct vt_elf_note {
+	const unsigned char *name, *desc;
+	uint32_t namesz, descsz, type;
+};
+/* The note at *at of buf (then *at moves past it); false at the end or at
+ * a header whose sizes overrun buf. */
+bool vt_elf_note_next(const unsigned char *buf, size_t len, bool be, size_t *at,
+		      struct vt_elf_note *ret);
 /*
  * kdump-compressed ("KDUMP   " or "DISKDUMP"): header and bitmaps inside
  * the file; dumped pages whose descriptor or data is past its end are the

@@ -153,29 +153,19 @@ static struct vt_error *open_error(const char *path, int e)
 /* The VMCOREINFO note's text out of a PT_NOTE's bytes; NULL if none. */
 static char *find_vmcoreinfo(const unsigned char *p, size_t len, bool be, size_t *ret_len)
 {
-	size_t off = 0;
+	struct vt_elf_note note;
+	size_t at = 0;
+	char *text;
 
-	while (len - off >= 12) {
-		uint32_t namesz = vt_load32(p + off, be), descsz = vt_load32(p + off + 4, be);
-		size_t name_off = off + 12, desc_off, next;
-
-		if (namesz > len || descsz > len)
+	while (vt_elf_note_next(p, len, be, &at, &note)) {
+		if (note.namesz < 10 || memcmp(note.name, "VMCOREINFO", 10) != 0)
+			continue;
+		if (!(text = malloc((size_t)note.descsz + 1)))
 			return NULL;
-		desc_off = name_off + ((namesz + 3) & ~3u);
-		next = desc_off + ((descsz + 3) & ~(size_t)3);
-		if (desc_off > len || next > len + 3 || desc_off + descsz > len)
-			return NULL;
-		if (namesz >= 10 && memcmp(p + name_off, "VMCOREINFO", 10) == 0) {
-			char *text = malloc((size_t)descsz + 1);
-
-			if (!text)
-				return NULL;
-			memcpy(text, p + desc_off, descsz);
-			text[descsz] = '\0';
-			*ret_len = descsz;
-			return text;
-		}
-		off = next;
+		memcpy(text, note.desc, note.descsz);
+		text[note.descsz] = '\0';
+		*ret_len = note.descsz;
+		return text;
 	}
 	return NULL;
 }
@@ -276,25 +266,13 @@ static void destroy(void *arg)
 	kcore_free(arg);
 }
 
-/* The segments' physical ranges, merged (the text repeats the direct map). */
-static struct vt_phys_range *merged_ranges(const struct kcore *k, size_t *n)
+/* The segments' physical ranges (the backend merges them). */
+static struct vt_phys_range *seg_ranges(const struct kcore *k)
 {
 	struct vt_phys_range *r = calloc(k->nsegs, sizeof(*r));
-	size_t w = 0;
 
-	if (!r)
-		return NULL;
-	for (size_t i = 0; i < k->nsegs; i++) {
-		uint64_t start = k->segs[i].paddr, end = start + k->segs[i].size;
-
-		if (w && start <= r[w - 1].end) {
-			if (end > r[w - 1].end)
-				r[w - 1].end = end;
-		} else {
-			r[w++] = (struct vt_phys_range){ start, end };
-		}
-	}
-	*n = w;
+	for (size_t i = 0; r && i < k->nsegs; i++)
+		r[i] = (struct vt_phys_range){ k->segs[i].paddr, k->segs[i].paddr + k->segs[i].size };
 	return r;
 }
 
@@ -355,7 +333,8 @@ struct vt_error *vt_target_open_kcore(const char *path, struct vt_target **ret)
 	b.arch = arch->arch;
 	b.live = true;
 	b.destroy = destroy;
-	b.ranges = ranges = merged_ranges(k, &b.nranges);
+	b.ranges = ranges = seg_ranges(k);
+	b.nranges = k->nsegs;
 	if (!ranges) {
 		free(vmcoreinfo);
 		kcore_free(k);

@@ -655,20 +655,20 @@ static void add_range(struct vt_target *t, uint64_t start, uint64_t end)
 }
 
 /* Sort and merge overlapping or touching ranges in place. */
-static void merge_ranges(struct vt_target *t)
+size_t vt_phys_ranges_merge(struct vt_phys_range *r, size_t n)
 {
 	size_t out = 0;
 
-	qsort(t->ranges, t->nranges, sizeof(*t->ranges), cmp_range);
-	for (size_t i = 0; i < t->nranges; i++) {
-		if (out && t->ranges[i].start <= t->ranges[out - 1].end) {
-			if (t->ranges[i].end > t->ranges[out - 1].end)
-				t->ranges[out - 1].end = t->ranges[i].end;
+	qsort(r, n, sizeof(*r), cmp_range);
+	for (size_t i = 0; i < n; i++) {
+		if (out && r[i].start <= r[out - 1].end) {
+			if (r[i].end > r[out - 1].end)
+				r[out - 1].end = r[i].end;
 		} else {
-			t->ranges[out++] = t->ranges[i];
+			r[out++] = r[i];
 		}
 	}
-	t->nranges = out;
+	return out;
 }
 
 /*
@@ -758,7 +758,7 @@ struct vt_error *vt_target_phys_ranges(struct vt_target *t,
 		}
 		if (err)
 			return err;
-		merge_ranges(t);
+		t->nranges = vt_phys_ranges_merge(t->ranges, t->nranges);
 		t->ranges_ready = true;
 	}
 	*ranges = t->ranges;

@@ -90,7 +90,7 @@ struct vt_target_backend {
 	 * the caller's. */
 	void (*destroy)(void *arg);
 	bool live;			/* the running kernel (vt_target_info.live) */
-	/* The physical ranges it can read (copied); none: not known. */
+	/* The physical ranges it can read (copied, then merged); none: not known. */
 	const struct vt_phys_range *ranges;
 	size_t nranges;
 };
@@ -162,6 +162,9 @@ struct vt_error *vt_target_walk_tables(struct vt_target *t, uint64_t pgd_paddr,
 
 /* Describe how the kernel translation is done (for `info`). */
 const char *vt_target_xlat_method(struct vt_target *t);
+
+/* Sort ranges by start and merge the adjacent or overlapping: the count left. */
+size_t vt_phys_ranges_merge(struct vt_phys_range *r, size_t n);
 
 /* Physical ranges the dump holds data for (filtered pages excluded). */
 struct vt_error *vt_target_phys_ranges(struct vt_target *t,
