@@ -9,7 +9,9 @@
 #
 # Environment:
 #   FUZZ_LONG_SECONDS  per harness (default 3600)
-#   FUZZ_LONG_JOBS     harnesses run at once (default 1: the other core stays free)
+#   FUZZ_LONG_JOBS     harnesses run at once (default 1: the other core stays free;
+#                      runs are niced, and each records the CPU time it got,
+#                      so a busy machine shows as fewer CPU-hours, not more)
 #   VMTRIAGE_FUZZ_DIR  corpus, findings and run records
 #                      (default ${XDG_CACHE_HOME:-~/.cache}/vmtriage/fuzz)
 #   FUZZ_LONG_NO_RUN=1 only coverage and the report of what the corpus has
@@ -45,7 +47,8 @@ run_one() {
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	nice -n 10 "$build/fuzz/build/fuzz_$h" -fork=1 -ignore_crashes=1 \
+	nice -n 10 /usr/bin/time -f '%U %S' -o "$log.cpu" \
+		"$build/fuzz/build/fuzz_$h" -fork=1 -ignore_crashes=1 \
 		-ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" -timeout=25 \
 		-rss_limit_mb=2560 -artifact_prefix="$art/" "$dir/corpus/$h" \
 		$(for d in "$build/fuzz/seeds/$h" "$build/fuzz/corpus/$h" \
@@ -54,7 +57,7 @@ run_one() {
 	local after
 	after=$(find "$art" -type f | wc -l)
 	/usr/bin/python3 "$top/fuzz/fuzz_report.py" record "$dir" "$h" "$log" "$start" \
-		"$secs" "$rev" "$rc" $((after - before))
+		"$secs" "$rev" "$rc" $((after - before)) "$log.cpu"
 }
 
 if [ -z "${FUZZ_LONG_NO_RUN:-}" ]; then

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """The records and figures of `make fuzz-long` (fuzz/fuzz-long.sh).
 
-    fuzz_report.py record DIR HARNESS LOG START SECONDS REV RC NEW_FINDINGS
+    fuzz_report.py record DIR HARNESS LOG START SECONDS REV RC NEW_FINDINGS [CPUFILE]
         append one run's figures, read from libFuzzer's fork-mode log, to
         DIR/runs.jsonl
     fuzz_report.py coverage DIR BUILDDIR HARNESS...
@@ -37,7 +37,7 @@ FORK_RE = re.compile(r"^#(\d+): cov: (\d+) ft: (\d+) corp: (\d+) exec/s:? (\d+) 
                      r"oom/timeout/crash: (\d+)/(\d+)/(\d+) time: (\d+)s")
 
 
-def record(d, harness, log, start, secs, rev, rc, new_findings):
+def record(d, harness, log, start, secs, rev, rc, new_findings, cpufile=None):
     last = None
     for line in open(log, errors="replace"):
         m = FORK_RE.match(line)
@@ -51,6 +51,13 @@ def record(d, harness, log, start, secs, rev, rc, new_findings):
                    crash=g[7], seconds=g[8])
     else:
         rec["error"] = "no fork-mode status line in " + log
+    # user+system time of the fuzzer and its fork-mode children (time(1)):
+    # what the run really got when it shared the machine
+    try:
+        u, s = open(cpufile).read().split()[-2:]
+        rec["cpu_seconds"] = int(float(u) + float(s))
+    except (TypeError, OSError, ValueError):
+        pass
     with open(os.path.join(d, "runs.jsonl"), "a") as f:
         f.write(json.dumps(rec) + "\n")
     print("fuzz-long: " + json.dumps(rec))
@@ -133,10 +140,12 @@ def markdown(d, doc):
         if os.path.exists(os.path.join(d, "coverage.json")) else {"harnesses": {}, "all": {}}
     per = {}
     for r in runs:
-        p = per.setdefault(r["harness"], {"runs": 0, "seconds": 0, "execs": 0, "findings": 0,
+        p = per.setdefault(r["harness"], {"runs": 0, "seconds": 0, "cpu": 0, "execs": 0, "findings": 0,
                                           "crash": 0, "timeout": 0, "oom": 0, "last": r})
         p["runs"] += 1
         p["seconds"] += r.get("seconds", 0)
+        # older records have no CPU time: they ran alone on a core
+        p["cpu"] += r.get("cpu_seconds", r.get("seconds", 0))
         p["execs"] += r.get("execs", 0)
         p["findings"] += r.get("new_findings", 0)
         for k in ("crash", "timeout", "oom"):
@@ -156,7 +165,7 @@ def markdown(d, doc):
         lc = [sum(x[0] for x in reached), sum(x[1] for x in reached)]
         if p:
             last = p["last"]
-            lines.append(f"| {h} | {p['runs']} | {p['seconds'] / 3600:.2f} | {p['execs']:,} | "
+            lines.append(f"| {h} | {p['runs']} | {p['cpu'] / 3600:.2f} | {p['execs']:,} | "
                          f"{p['execs'] // max(p['seconds'], 1):,} | {last.get('corpus', '-')} | "
                          f"{p['crash']} / {p['timeout']} / {p['oom']} | {p['findings']} | "
                          f"{pct(lc)} of {lc[1]:,} | {last['start'][:10]} at {last['rev']} |")
