@@ -11,6 +11,8 @@ static struct vt_error *fake_read(void *arg, uint64_t pa, void *buf, size_t len)
 	struct fake *f = arg;
 
 	f->reads++;
+	if (f->on_read)
+		f->on_read(f, pa);
 	if (pa >= FAKE_MEM_SIZE || len > FAKE_MEM_SIZE - pa)
 		return vt_error_create(VT_ERR_FAULT, "0x%llx outside the fake memory",
 				       (unsigned long long)pa);
@@ -116,7 +118,7 @@ struct vt_error *fake_open(struct fake *f)
 	struct vt_target_backend b = {
 		.read_phys = fake_read, .arg = f, .name = "fake", .arch = VT_ARCH_PPC64,
 		.page_size = f->page_size, .ncpus = 1, .vmcoreinfo = f->vmcoreinfo,
-		.vmcoreinfo_len = f->vi_len,
+		.vmcoreinfo_len = f->vi_len, .live = f->live,
 	};
 	struct vt_error *err;
 

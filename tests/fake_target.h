@@ -9,6 +9,7 @@
 #ifndef VT_TESTS_FAKE_TARGET_H
 #define VT_TESTS_FAKE_TARGET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,11 @@ struct fake {
 	unsigned nfiltered;
 	uint64_t filtered[FAKE_MAX_FILTERED][2];	/* [start, end) */
 	uint64_t reads;				/* read_phys calls */
+	/* a running kernel's target (vt_target_info.live); on_read, when set,
+	 * is called before each read: the test changes memory under a walk */
+	bool live;
+	void (*on_read)(struct fake *f, uint64_t pa);
+	unsigned hook_count;			/* for on_read's own use */
 	/* the pre-5.10 printk ring (fake_log_*) */
 	uint64_t log_buf, log_ctl;
 	uint32_t log_len, log_next;

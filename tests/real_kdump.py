@@ -12,10 +12,11 @@ before the panic (vmcore.elf).
     bufsz) as `kexec -p -d` printed them in the guest, on QEMU's dump and on
     the kdump-made ELF (there the segments are not in the dump: the
     reservation is left out; their table still reads);
-  * x86-hotplug-kdump-stale (the dimm removed after the load): class C is
-    latent on both, naming the elfcorehdr PT_LOAD over the removed range,
-    which the guest recorded; on the kdump ELF the dump's own PT_LOADs are
-    that elfcorehdr;
+  * the -stale scenarios (the dimm removed after the load, x86 ACPI and
+    pseries DLPAR): class C is latent on both, naming the elfcorehdr PT_LOAD
+    over the removed range, which the guest recorded; on the kdump ELF the
+    dump's own PT_LOADs are that elfcorehdr; on pseries QEMU's dump also
+    names the removed dimm's LMBs, still assigned in the crash kernel's FDT;
   * the crashed task's trace, unwound from the capture kernel's saved
     registers (crash_setup_regs in __crash_kexec, a function without ORC),
     goes through panic to sysrq_handle_crash, as the console printed it.
@@ -29,7 +30,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import vtlib  # noqa: E402
 
 c = vtlib.Checks("real_kdump")
-SCENARIOS = ["x86-basic-kdump", "x86-hotplug-kdump-stale"]
+SCENARIOS = ["x86-basic-kdump", "x86-hotplug-kdump-stale", "ppc-hotplug-kdump",
+             "ppc-hotplug-kdump-stale"]
 
 
 def report(dump, vmlinux):
@@ -87,6 +89,15 @@ for name in SCENARIOS:
         else:
             c.check(r.get("verdict") in ("clean", "not-applicable") and not ev,
                     f"{name}/{tag}: no stale capture: {r.get('verdict')} {r.get('reason')}")
+        # pseries: the crash kernel's FDT (a segment: in QEMU's dump only)
+        # still hands over the LMBs of the removed dimm
+        lmbs = [int(x["drc_index"], 16) for x in tr["hotplug"]["present"].get("lmbs", [])] \
+            if removed else []
+        fdt = sorted(int(e["drc_index"], 16) for e in r.get("evidence", [])
+                     if e["kind"] == "crash-fdt-absent")
+        if tr["arch"] == "ppc64le" and tag == "QEMU's dump":
+            c.equal(fdt, sorted(lmbs), f"{name}/{tag}: the crash FDT's assigned LMBs that are gone "
+                    "are the removed dimm's")
 
     bt = vtlib.run_json("bt", os.path.join(d, "vmcore.kdump-elf"), vmlinux)
     crashed = [t for t in bt["tasks"] if t.get("crashed")]

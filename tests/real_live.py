@@ -3,12 +3,16 @@
 guests, on their own /proc/kcore, against QEMU's dump of the same guest
 taken right after.
 
-The scenarios cover Debian 11 (5.10: no kallsyms tables in VMCOREINFO, so
-symbols come from /proc/kallsyms), 12, 13 and sid; types come from the
-kernel's /sys/kernel/btf/vmlinux. For each scenario below, the arch's guest (testdata/ARCH/guest.py, the same
-kernel, module and injection as the dump generators) boots an initramfs
-that also carries vmtriage-plain and the shared libraries ldd names. In
-the guest:
+The scenarios cover x86_64 Debian 11 (5.10: no kallsyms tables in
+VMCOREINFO, so symbols come from /proc/kallsyms), 12, 13 and sid, ppc64le
+pseries 13 (4K and 64K pages) and arm64 13; types come from the kernel's
+/sys/kernel/btf/vmlinux. For each scenario below, the arch's guest
+(testdata/ARCH/guest.py, the same kernel, module and injection as the dump
+generators) boots an initramfs that also carries vmtriage-plain and its
+shared libraries: on x86_64 the tree's build and what ldd names; on ppc64le
+and arm64 a cross build of the tree (testdata/lib/cross-vmtriage.sh:
+bookworm's -dev packages of that arch in a sysroot) with its loader and
+DT_NEEDED closure from that sysroot. In the guest:
   * before the injection, `vmtriage report` (no VMCORE: /proc/kcore) and
     `vmtriage preflight`: every class clean or not-applicable, exit 0;
   * after it, the same again: the injected class latent, preflight exit 1;
@@ -38,13 +42,35 @@ import vtlib  # noqa: E402
 TESTDATA = os.path.join(vtlib.TOP, "testdata")
 sys.path.insert(0, os.path.join(TESTDATA, "lib"))
 import run_guest  # noqa: E402
+import run_kdump  # noqa: E402  (cross_libs: another arch's ldd)
 
 c = vtlib.Checks("real_live")
 TMP = os.environ.get("TMPDIR") or "/var/tmp"
 # scenario, and the evidence kinds of its injected state
 SCENARIOS = [("x86-b-conflict", {"pgd-conflict"}), ("x86-deb13-e", {"poisoned-pages"}),
-             ("x86-deb11-b-latent", {"pgd-stale"}), ("x86-sid-b-conflict", {"pgd-conflict"})]
+             ("x86-deb11-b-latent", {"pgd-stale"}), ("x86-sid-b-conflict", {"pgd-conflict"}),
+             ("ppc-deb13-c", {"stale-lmb"}), ("ppc-deb13k64-a", {"table-page"}),
+             ("arm64-deb13-e", {"poisoned-pages"})]
 PLAIN = os.environ.get("VMTRIAGE_PLAIN") or os.path.join(os.path.dirname(vtlib.VMTRIAGE), "vmtriage-plain")
+# the plugin of each injection mode
+TARGET = {"b-conflict": "pgd-desync", "b-latent": "pgd-desync", "e": "uninit-pages",
+          "a": "ptfrag-early", "c": "stale-lmb", "d": "ptfrag-count"}
+DEBARCH = {"ppc64": "ppc64el", "arm64": "arm64"}
+
+
+def guest_binary(arch):
+    """(vmtriage-plain for the guest's arch, [(file, path in the guest)] of
+    its loader and libraries); None where it cannot be built here (skip)."""
+    if arch == "x86":
+        return PLAIN, [(lib, lib) for lib in libraries(PLAIN)]
+    p = subprocess.run([os.path.join(TESTDATA, "lib", "cross-vmtriage.sh"), DEBARCH[arch]],
+                       stdout=subprocess.PIPE, text=True)
+    if p.returncode == 77:
+        return None
+    if p.returncode:
+        raise SystemExit(f"real_live: cross-vmtriage.sh {DEBARCH[arch]} failed")
+    binary, sysroot = p.stdout.split()
+    return binary, run_kdump.cross_libs(binary, [sysroot])
 
 
 def libraries(binary):
@@ -61,23 +87,27 @@ def libraries(binary):
 def family_and_kdir(scen):
     arch = run_guest.arch_of(scen)
     mod = run_guest.load_arch(arch)
-    probe = mod.Run.__new__(mod.Run)
-    probe.parse(scen)
-    kdir = subprocess.run([os.path.join(TESTDATA, "lib", "fetch.sh"), arch, probe.family],
+    if hasattr(mod, "parse_scenario"):      # ppc64: parse() reads the kernel dir
+        family = mod.parse_scenario(scen)[0]
+    else:
+        probe = mod.Run.__new__(mod.Run)
+        probe.parse(scen)
+        family = probe.family
+    kdir = subprocess.run([os.path.join(TESTDATA, "lib", "fetch.sh"), arch, family],
                           check=True, capture_output=True, text=True).stdout.strip()
-    ko = subprocess.run([os.path.join(TESTDATA, "lib", "build-module.sh"), arch, probe.family, kdir],
+    ko = subprocess.run([os.path.join(TESTDATA, "lib", "build-module.sh"), arch, family, kdir],
                         check=True, capture_output=True, text=True).stdout.strip()
     return arch, mod, kdir, ko
 
 
-def live_class(Base):
+def live_class(Base, binary, libs):
     class Live(Base):
         """The scenario's guest, with vmtriage in it; no panic."""
         results = {}
 
         def initramfs_spec(self):
             busybox, moddir, modules, files = super().initramfs_spec()
-            extra = [f"{PLAIN}:/vt/vmtriage"] + [f"{lib}:{lib}" for lib in libraries(PLAIN)]
+            extra = [f"{binary}:/vt/vmtriage"] + [f"{src}:{dst}" for src, dst in libs]
             return busybox, moddir, modules, list(files) + extra
 
         def vt(self, args, name):
@@ -91,11 +121,11 @@ def live_class(Base):
             self.results[name] = res
             return res
 
-        def setup_inject(self, mode):
+        def setup_inject(self, *mode):     # arm64's takes no mode (class E only)
             self.vt("info", "info")
             self.vt("report --json", "report-before")
             self.vt("preflight --json", "preflight-before")
-            super().setup_inject(mode)
+            super().setup_inject(*mode)
             self.vt("report --json", "report-after")
             self.vt("preflight", "preflight-after")
 
@@ -112,8 +142,11 @@ def live_class(Base):
                 self.results[name] = {"rc": int(g(f"cat /tmp/{name}.rc").strip()),
                                       "out": g(f"cat /tmp/{name}.out"), "err": g(f"cat /tmp/{name}.err")}
             self.vt("report --no-btf", "nobtf")
+            # where the VMCOREINFO note is (ppc64: QEMU's dump has none, fix-elf.py adds it)
+            self.vmcoreinfo = g("cat /sys/kernel/vmcoreinfo").split()
             self.vm.qmp.cmd("stop", step="stop for the dump")
-            self.vm.dump(os.path.join(self.out, "vmcore.elf"), fmt="elf", paging=False)
+            # the arch's own QEMU dump (ppc64: vmcore.raw, fixed below)
+            self.vm.dump(os.path.join(self.out, self.DUMPS[0][0]), fmt="elf", paging=False)
             self.vm.qmp.cmd("cont", step="cont after the dump")
             g("mount -t securityfs securityfs /sys/kernel/security 2>/dev/null; "
               "echo confidentiality > /sys/kernel/security/lockdown", check=False,
@@ -131,7 +164,11 @@ def same_evidence(rep, plugin, kinds):
 
 def check_scenario(scen, kinds):
     arch, mod, kdir, ko = family_and_kdir(scen)
-    Live = live_class(mod.Run)
+    built = guest_binary(arch)
+    if not built:
+        print(f"{scen}: skipped (no cross compiler for {arch})")
+        return
+    Live = live_class(mod.Run, *built)
     with tempfile.TemporaryDirectory(prefix="vt-live.", dir=TMP) as out:
         a = argparse.Namespace(scenario=scen, kdir=kdir, out=out, module=ko, toolchain=None)
         run = Live(a)
@@ -142,9 +179,16 @@ def check_scenario(scen, kinds):
             c.check(False, f"{scen}: guest run: {e}")
             shutil.copy(os.path.join(out, "console.log"), os.path.join(TMP, f"real_live-{scen}.console.log"))
             return
+        if run.DUMPS[0][0] == "vmcore.raw":
+            fix = subprocess.run([sys.executable, os.path.join(TESTDATA, "ppc64", "fix-elf.py"),
+                                  os.path.join(out, "vmcore.raw"), os.path.join(out, "vmcore.elf"),
+                                  "--vmcoreinfo", ":".join(run.vmcoreinfo[:2])],
+                                 capture_output=True, text=True)
+            if not c.equal(fix.returncode, 0, f"{scen}: fix-elf.py of QEMU's dump ({fix.stderr[-300:]})"):
+                return
         res = run.results
         tr = run.truth
-        target = {"b-conflict": "pgd-desync", "b-latent": "pgd-desync", "e": "uninit-pages"}[tr["injection"]["mode"]]
+        target = TARGET[tr["injection"]["mode"]]
 
         info = res["info"]
         if not c.equal(info["rc"], 0, f"{scen}: live info exits 0"):
@@ -201,6 +245,8 @@ def check_scenario(scen, kinds):
 if not os.path.exists(PLAIN):
     print(f"real_live: {PLAIN} not built (make vmtriage-plain)", file=sys.stderr)
     sys.exit(99)
+only = os.environ.get("VT_LIVE_ONLY", "").split()      # a subset, while debugging
 for scen, kinds in SCENARIOS:
-    check_scenario(scen, kinds)
+    if not only or scen in only:
+        check_scenario(scen, kinds)
 c.done()

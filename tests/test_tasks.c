@@ -5,12 +5,14 @@
  * letter from the raw __state/exit_state the kernel sets; each present
  * CPU's idle task from runqueues + __per_cpu_offset and the running mark
  * (runqueues.curr -> active); a cycle in a thread list (bounded, reported),
- * garbage pointers (an entry with an error, not a crash) and missing layout
+ * garbage pointers (an entry with an error, not a crash), a live target's
+ * list changing under the walk (walked again, bounded) and missing layout
  * facts (named).
  */
 #include <string.h>
 
 #include "fake_target.h"
+#include "models/models.h"
 #include "models/tasks.h"
 #include "unit.h"
 
@@ -441,6 +443,73 @@ static void test_damaged(void)
 	fake_free(&f);
 }
 
+/* A link out of the fake memory: the read faults, as kcore does for an
+ * address a task that exited left behind. */
+#define GONE (FAKE_MEM_SIZE + 0x1000u)
+#define LINK (TASK(1) + T_TASKS)	/* the link that goes wrong */
+
+/* Counts the reads of LINK; from the second on (the walk after the failed
+ * one), the kernel has finished unlinking: TASK(1)'s next is TASK(2). */
+static void mend_on_second(struct fake *f, uint64_t pa)
+{
+	if (pa == LINK && ++f->hook_count == 2)
+		fake_put64(f, LINK, KV(TASK(2) + T_TASKS));
+}
+
+static void count_link(struct fake *f, uint64_t pa)
+{
+	f->hook_count += pa == LINK;
+}
+
+/* The fake with LINK broken, live or not, hook on its reads; its models. */
+static struct vt_models *broken_link(struct fake *f, bool live,
+				     void (*hook)(struct fake *, uint64_t))
+{
+	struct vt_models *m = NULL;
+
+	build(f, true, "6.1.0-test");
+	fake_put64(f, LINK, KV(GONE));
+	f->live = live;
+	f->on_read = hook;
+	CHECK_OK(fake_open(f));
+	CHECK_OK(vt_models_create(f->t, f->s, &m));
+	return m;
+}
+
+/* Live: a leader's link changes under the walk (models.c walks again). */
+static void test_live_race(void)
+{
+	struct fake f;
+	struct vt_models *m;
+	const struct vt_task_list *l;
+	const struct vt_error *err;
+
+	/* Broken for the first walk only: the second one sees every task. */
+	m = broken_link(&f, true, mend_on_second);
+	l = vt_models_tasks(m, &err);
+	CHECK(l && l->n == 9 && find(l, TASK(5)));
+	CHECK(f.hook_count == 2);
+	vt_models_destroy(m);
+	fake_free(&f);
+
+	/* Broken for good: 1 + VT_LIVE_RETRIES walks, then the model is unknown
+	 * with the race named, nothing salvaged as if it were the kernel's state. */
+	m = broken_link(&f, true, count_link);
+	l = vt_models_tasks(m, &err);
+	CHECK(!l && err && strstr(err->message, "reads of the running kernel all failed") &&
+	      strstr(err->message, "init_task.tasks"));
+	CHECK(f.hook_count == 1 + VT_LIVE_RETRIES);
+	vt_models_destroy(m);
+	fake_free(&f);
+
+	/* The same in a dump: read once, salvaged (walked back to the break). */
+	m = broken_link(&f, false, count_link);
+	l = vt_models_tasks(m, &err);
+	CHECK(l && find(l, TASK(1)) && find(l, TASK(5)) && f.hook_count == 1);
+	vt_models_destroy(m);
+	fake_free(&f);
+}
+
 static void test_missing(void)
 {
 	static const struct {
@@ -482,6 +551,7 @@ int main(void)
 	test_states();
 	test_cpus();
 	test_damaged();
+	test_live_race();
 	test_missing();
 	return unit_done("test_tasks");
 }

@@ -142,6 +142,15 @@ static void classify(struct vt_target *t, struct vt_crashimage *c, size_t i)
 	}
 }
 
+size_t vt_crashimage_segments_missing(const struct vt_crashimage *c)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < c->nseg; i++)
+		n += c->seg[i].kind == VT_SEG_UNREADABLE;
+	return n;
+}
+
 /*
  * The segments are not in the dump: a kdump vmcore leaves out the crash
  * kernel's own reservation. Such an ELF is the capture kernel's
@@ -152,13 +161,11 @@ static void classify(struct vt_target *t, struct vt_crashimage *c, size_t i)
 static void hdr_from_dump(struct vt_target *t, struct vt_crashimage *c)
 {
 	const struct vt_phys_range *r;
-	size_t n, missing = 0;
+	size_t n;
 	uint64_t omitted;
 	struct vt_error *err;
 
-	for (size_t i = 0; i < c->nseg; i++)
-		missing += c->seg[i].kind == VT_SEG_UNREADABLE;
-	if (!missing || strcmp(vt_target_info(t)->format, "elf") != 0)
+	if (!vt_crashimage_segments_missing(c) || strcmp(vt_target_info(t)->format, "elf") != 0)
 		return;
 	if ((err = vt_target_phys_ranges(t, &r, &n, &omitted))) {
 		vt_error_destroy(err);
@@ -182,7 +189,7 @@ const char *vt_crashimage_hdr_source(const struct vt_crashimage *c)
 	return c->hdr_seg == -2 ? "kimage->elf_headers" :
 	       c->hdr_seg == VT_HDR_FROM_DUMP ? "this dump's own PT_LOADs: the segments (the "
 		       "crash kernel's reservation) are not in it, so it is the capture kernel's "
-		       "/proc/vmcore, made from that elfcorehdr" : "segment";
+		       "/proc/vmcore, made from that elfcorehdr (adjacent PT_LOADs merged)" : "segment";
 }
 
 struct vt_error *vt_crashimage_read(struct vt_target *t, struct vt_symbols *s,
@@ -251,8 +258,15 @@ struct vt_error *vt_crashimage_read(struct vt_target *t, struct vt_symbols *s,
 	if (!ret->have_hdr && !ret->hdr_err[0])
 		snprintf(ret->hdr_err, sizeof(ret->hdr_err), "no elfcorehdr among %zu "
 			 "segment(s)", ret->nseg);
-	if (ret->fdt_seg < 0 && !ret->fdt_err[0])
-		snprintf(ret->fdt_err, sizeof(ret->fdt_err), "no FDT segment");
+	if (ret->fdt_seg < 0 && !ret->fdt_err[0]) {
+		size_t missing = vt_crashimage_segments_missing(ret);
+
+		if (missing)
+			snprintf(ret->fdt_err, sizeof(ret->fdt_err), "unknown: %zu of %zu "
+				 "segment(s) are not in the dump", missing, ret->nseg);
+		else
+			snprintf(ret->fdt_err, sizeof(ret->fdt_err), "no FDT segment");
+	}
 	return NULL;
 }
 

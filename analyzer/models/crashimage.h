@@ -72,5 +72,8 @@ const char *vt_segment_kind_name(enum vt_segment_kind k);
 #define VT_HDR_FROM_DUMP (-3)
 /* Where the elfcorehdr came from, in words ("segment", ...). */
 const char *vt_crashimage_hdr_source(const struct vt_crashimage *c);
+/* How many segments the dump does not hold (a kdump vmcore leaves out the
+ * crash kernel's reservation). */
+size_t vt_crashimage_segments_missing(const struct vt_crashimage *c);
 
 #endif

@@ -88,13 +88,43 @@ struct vt_symbols *vt_models_symbols(const struct vt_models *m)
 	return m->s;
 }
 
-/* Run build once; afterwards answer with what it gave. */
-#define LAZY(m, l, build)				\
-	do {						\
-		if (!(m)->l.tried) {			\
-			(m)->l.tried = true;		\
-			(m)->l.err = (build);		\
-		}					\
+/*
+ * A running kernel's lists change under a walk: a task exits and its links
+ * point anywhere, so the walk meets garbage, a cycle or an unmapped
+ * address. On a live target such a failure is not the kernel's state but
+ * the race: the build is redone, at most VT_LIVE_RETRIES more times, and
+ * then its error (said to be the race's) stands: the model is unknown.
+ */
+static bool raced(const struct vt_models *m, const struct vt_error *err)
+{
+	return err && vt_target_info(m->t)->live &&
+	       (err->code == VT_ERR_FORMAT || err->code == VT_ERR_FAULT);
+}
+
+static struct vt_error *after_retries(struct vt_models *m, struct vt_error *err, unsigned tries)
+{
+	if (!raced(m, err))
+		return err;
+	return vt_error_prefix(err, "%u reads of the running kernel all failed (a list "
+			       "changing under the walk?)", tries);
+}
+
+/* Run build once (a live target: until it does not race, bounded);
+ * afterwards answer with what it gave. */
+#define LAZY(m, l, build)						\
+	do {								\
+		if (!(m)->l.tried) {					\
+			unsigned tries_ = 1;				\
+									\
+			(m)->l.tried = true;				\
+			(m)->l.err = (build);				\
+			while (raced(m, (m)->l.err) && tries_ <= VT_LIVE_RETRIES) { \
+				vt_error_destroy((m)->l.err);		\
+				(m)->l.err = (build);			\
+				tries_++;				\
+			}						\
+			(m)->l.err = after_retries(m, (m)->l.err, tries_); \
+		}							\
 	} while (0)
 
 struct vt_memmap *vt_models_memmap(struct vt_models *m, const struct vt_error **err)

@@ -29,6 +29,10 @@
 struct vt_target;
 struct vt_models;
 
+/* On a live target, how many more times a model whose walk met garbage or
+ * an unmapped link (the kernel changed under it) is rebuilt. */
+#define VT_LIVE_RETRIES 3u
+
 /* t and s are borrowed: they must outlive the models. */
 struct vt_error *vt_models_create(struct vt_target *t, struct vt_symbols *s,
 				  struct vt_models **ret);

@@ -41,6 +41,7 @@ struct vt_error *vt_tasks_walk_leaders(struct vt_target *t, struct vt_symbols *s
 	uint64_t init_task, tasks, head, pos, next, brk = 0, link_off[2];
 	struct vt_error *err;
 	unsigned n = 0;
+	bool live = vt_target_info(t)->live;
 
 	if ((err = vt_symbols_lookup(s, "init_task", &init_task)) ||
 	    (err = vt_symbols_offsetof(s, "struct task_struct", "tasks", &tasks)) ||
@@ -64,6 +65,11 @@ struct vt_error *vt_tasks_walk_leaders(struct vt_target *t, struct vt_symbols *s
 			 * the walk in this direction ends there. */
 			lerr = vt_target_read_u64(t, pos + link_off[dir], &next);
 			stop = fn(arg, pos - tasks);
+			if (lerr && live && lerr->code != VT_ERR_NOMEM)
+				/* A running kernel: the task left under us; the
+				 * caller walks again (models.c) rather than salvage. */
+				return vt_error_prefix(lerr, "init_task.tasks: link of 0x%" PRIx64,
+						       pos);
 			if (lerr) {
 				bool nomem = lerr->code == VT_ERR_NOMEM;
 

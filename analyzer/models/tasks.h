@@ -23,7 +23,9 @@
  * links can be read, then backward from the head up to the break, so a
  * task whose link cannot be read hides only the stretch behind it. fn gets
  * every task address the links give, readable or not. Fails for a missing
- * layout, an unreadable head, a cycle or a list longer than VT_MAX_TASKS.
+ * layout, an unreadable head, a cycle or a list longer than VT_MAX_TASKS;
+ * on a live target also for an unreadable link (a task that exited under
+ * the walk: the models walk again instead of salvaging, models.c).
  */
 typedef int (*vt_task_visit_fn)(void *arg, uint64_t task);
 struct vt_error *vt_tasks_walk_leaders(struct vt_target *t, struct vt_symbols *s,

@@ -112,15 +112,6 @@ static void bad_load_evidence(struct vt_result *res, const struct vt_phys_span *
 	}
 }
 
-static size_t segments_missing(const struct vt_crashimage *ci)
-{
-	size_t n = 0;
-
-	for (size_t i = 0; i < ci->nseg; i++)
-		n += ci->seg[i].kind == VT_SEG_UNREADABLE;
-	return n;
-}
-
 /* x86_64 and other arches: no DT, but the elfcorehdr check applies. */
 static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *res)
 {
@@ -137,11 +128,11 @@ static struct vt_error *run_no_dt(struct vt_plugin_ctx *ctx, struct vt_result *r
 			      err->message);
 		return NULL;
 	}
-	if (ci->loaded && !ci->have_hdr && segments_missing(ci)) {
+	if (ci->loaded && !ci->have_hdr && vt_crashimage_segments_missing(ci)) {
 		vt_result_set(res, VT_UNKNOWN, "a crash kernel is loaded, but %zu of its %zu "
 			      "segments are not in the dump (a kdump-compressed vmcore leaves out the "
 			      "crash kernel's reservation): its elfcorehdr cannot be checked",
-			      segments_missing(ci), ci->nseg);
+			      vt_crashimage_segments_missing(ci), ci->nseg);
 		return NULL;
 	}
 	if (!ci->loaded || !ci->have_hdr) {
@@ -219,6 +210,12 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			removed += r->dt >= 0 && (r->dt & VT_DRCONF_MEM_ASSIGNED);
 		} else if (r->state == VT_LMB_MISMATCH) {
 			lmb_evidence(res, c, r, "lmb-mismatch");
+		} else if (r->state == VT_LMB_OK && r->crash_fdt >= 0 &&
+			   (r->crash_fdt & VT_DRCONF_MEM_ASSIGNED) && !r->present) {
+			/* The tree is right, but the capture kernel was set up
+			 * before this LMB left: its FDT still hands it over. */
+			lmb_evidence(res, c, r, "crash-fdt-absent");
+			escalate++;
 		}
 	}
 	bad_load_evidence(res, c->bad_loads, c->nbad_loads);
@@ -241,9 +238,17 @@ static struct vt_error *run(struct vt_plugin_ctx *ctx, struct vt_result *res)
 			      "lmb-mismatch evidence for other disagreements)" : "");
 	if (escalate || c->nbad_loads)
 		vt_result_raise(res, VT_LATENT, "capture will fault: the loaded crash kernel's "
-				"%s memory that is gone (%zu stale LMB(s) in it, %zu absent "
-				"PT_LOAD range(s))", c->nbad_loads ? "elfcorehdr covers" :
+				"%s memory that is gone (%zu LMB(s) gone but assigned in its FDT, "
+				"%zu absent PT_LOAD range(s))", c->nbad_loads ? "elfcorehdr covers" :
 				"FDT marks assigned", escalate, c->nbad_loads);
+	else if (res->verdict == VT_CLEAN && c->have_crash && c->crash.loaded &&
+		 !c->crash.have_hdr && vt_crashimage_segments_missing(&c->crash))
+		/* The tree agrees, but the loaded capture setup may still be stale
+		 * (loaded before a removal): not clean while it cannot be read. */
+		vt_result_set(res, VT_UNKNOWN, "%zu LMB(s) agree, but a crash kernel is loaded "
+			      "and %zu of its %zu segments are not in the dump (a kdump-compressed "
+			      "vmcore leaves out the crash kernel's reservation): its elfcorehdr "
+			      "cannot be checked", c->n, vt_crashimage_segments_missing(&c->crash), c->crash.nseg);
 	if (capture_signature(oops))
 		vt_result_set(res, VT_FIRED, "the log shows a failed capture (%s)",
 			      oops->headline[0] ? oops->headline : oops->panic);

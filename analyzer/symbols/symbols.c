@@ -188,8 +188,12 @@ static struct vt_error *btf_from_dump(struct vt_symbols *s)
 /* The running kernel's BTF as the kernel exports it, else from its memory. */
 static struct vt_error *btf_live(struct vt_symbols *s)
 {
-	static const char path[] = "/sys/kernel/btf/vmlinux";
-	struct vt_error *err = vt_live_btf_finder_create(path, s->arena, &s->finders[F_BTF]);
+	const char *path = vt_target_info(s->target)->live_btf;
+	struct vt_error *err;
+
+	if (!path)
+		return btf_from_dump(s);
+	err = vt_live_btf_finder_create(path, s->arena, &s->finders[F_BTF]);
 
 	if (!err) {
 		set_status(s, F_BTF, true, "%s", path);
@@ -262,11 +266,12 @@ static void load_kallsyms(struct vt_symbols *s)
 
 	s->kallsyms_pending = false;
 	err = vt_kallsyms_finder_create(s->target, s->arena, &s->finders[F_KALLSYMS]);
-	if (err && vt_target_info(s->target)->live) {
+	if (err && vt_target_info(s->target)->live_kallsyms) {
+		const char *path = vt_target_info(s->target)->live_kallsyms;
+
 		vt_error_destroy(err);
 		from = "/proc/kallsyms (no kallsyms tables in VMCOREINFO)";
-		err = vt_proc_kallsyms_finder_create("/proc/kallsyms", s->arena,
-						     &s->finders[F_KALLSYMS]);
+		err = vt_proc_kallsyms_finder_create(path, s->arena, &s->finders[F_KALLSYMS]);
 	}
 	if (!err)
 		err = check_kallsyms(s);

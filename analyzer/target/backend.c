@@ -38,6 +38,8 @@ struct vt_error *vt_target_open_backend(const struct vt_target_backend *b,
 	}
 	t->info.ncpus = b->ncpus;
 	t->info.live = b->live;
+	t->info.live_btf = b->live_btf;
+	t->info.live_kallsyms = b->live_kallsyms;
 	if (b->nranges) {
 		size_t n = b->nranges < VT_MAX_PHYS_RANGES ? b->nranges : VT_MAX_PHYS_RANGES;
 

@@ -332,6 +332,8 @@ struct vt_error *vt_target_open_kcore(const char *path, struct vt_target **ret)
 	}
 	b.arch = arch->arch;
 	b.live = true;
+	b.live_btf = "/sys/kernel/btf/vmlinux";
+	b.live_kallsyms = "/proc/kallsyms";
 	b.destroy = destroy;
 	b.ranges = ranges = seg_ranges(k);
 	b.nranges = k->nsegs;

@@ -39,6 +39,9 @@ struct vt_target_info {
 	uint64_t kaslr_offset;		/* KERNELOFFSET */
 	unsigned ncpus;
 	bool live;			/* the running kernel: memory changes under the reads */
+	/* The running kernel's own files, where a live target has them (NULL:
+	 * none): its BTF (/sys/kernel/btf/vmlinux) and symbols (/proc/kallsyms). */
+	const char *live_btf, *live_kallsyms;
 };
 
 /*
@@ -90,6 +93,7 @@ struct vt_target_backend {
 	 * the caller's. */
 	void (*destroy)(void *arg);
 	bool live;			/* the running kernel (vt_target_info.live) */
+	const char *live_btf, *live_kallsyms;	/* vt_target_info's (static strings) */
 	/* The physical ranges it can read (copied, then merged); none: not known. */
 	const struct vt_phys_range *ranges;
 	size_t nranges;

@@ -10,7 +10,8 @@ Checks (truth.json "kdump", recorded in the guest):
   * vmcore.kdump-elf's PT_LOADs are the ones kexec put in the elfcorehdr
     (its -d output: "Elf header: p_type = 1 ... p_paddr ... p_filesz"): the
     same physical ranges, in the file as the capture kernel exported them;
-  * the "Crash kernel" reservation (/proc/iomem) is in none of them;
+  * the "Crash kernel" reservation (/proc/iomem; powerpc: /chosen) is in
+    none of them, but for pseries's RTAS region (kexec-tools adds it back);
   * drgn reads the captured vmcore with the vmlinux: the release, and the
     task that wrote sysrq-c is there with the name the panic header gave
     (truth.panic_pid, kdump.panic_comm);
@@ -27,7 +28,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import dumpcheck  # noqa: E402  (exits with a message without python3-drgn)
 from dumpcheck import h, need, release  # noqa: E402
 
-EM_X86_64 = 62
+# e_machine by the guest's arch (truth.json "arch" is uname -m)
+EM = {"x86_64": 62, "ppc64le": 21, "aarch64": 183}
 
 
 def kexec_loads(lines):
@@ -47,14 +49,23 @@ def run(s):
     need(kd, "truth.json has no 'kdump' (not a kdump scenario)")
     s.check(kd.get("loaded") is True, "a crash kernel was loaded (kexec_crash_loaded 1)")
     s.check(kd.get("capture_rc") == 0, f"the capture kernel's dd of /proc/vmcore exited {kd.get('capture_rc')}")
-    cap = dumpcheck.ElfCore(s.path("vmcore.kdump-elf"), EM_X86_64)
+    machine = EM[t["arch"]]
+    cap = dumpcheck.ElfCore(s.path("vmcore.kdump-elf"), machine)
     got = sorted((pa, sz) for pa, sz, _ in cap.loads)
     want = kexec_loads(kd["kexec"])
     s.check(want and got == want, f"vmcore.kdump-elf's {len(got)} PT_LOADs are kexec's elfcorehdr: "
             f"{[(hex(a), hex(b)) for a, b in got]} vs {[(hex(a), hex(b)) for a, b in want]}")
     ck_lo, ck_hi = h(kd["crashkernel"]["start"]), h(kd["crashkernel"]["end"]) + 1
-    s.check(not any(pa < ck_hi and ck_lo < pa + sz for pa, sz in got),
-            f"the crash kernel's reservation 0x{ck_lo:x}-0x{ck_hi - 1:x} is not dumped")
+    inside = [(pa, sz) for pa, sz in got if pa < ck_hi and ck_lo < pa + sz]
+    if "rtas" in kd:
+        # pseries: kexec-tools dumps the RTAS region (in the reservation),
+        # rounded out to the page, and nothing else of it
+        r_lo = h(kd["rtas"]["start"])
+        r_hi = r_lo + h(kd["rtas"]["size"])
+        inside = [(pa, sz) for pa, sz in inside
+                  if not (pa <= r_lo and r_hi <= pa + sz and sz <= (r_hi - r_lo) + 2 * 0x10000)]
+    s.check(not inside, f"the crash kernel's reservation 0x{ck_lo:x}-0x{ck_hi - 1:x} is not dumped"
+            + (" (but RTAS)" if "rtas" in kd else "") + f": {[(hex(a), hex(b)) for a, b in inside]}")
     size = os.path.getsize(s.path("vmcore.kdump-elf"))
     s.check(size == kd["vmcore_size"], f"the copy is /proc/vmcore's {kd['vmcore_size']} bytes ({size})")
     prog = s.prog("vmcore.kdump-elf")
@@ -71,7 +82,7 @@ def run(s):
         lo, hi = h(removed["start"]), h(removed["start"]) + h(removed["size"])
         s.check(any(pa <= lo and hi <= pa + sz for pa, sz in got),
                 f"the removed dimm 0x{lo:x}-0x{hi - 1:x} is still in the elfcorehdr (stale)")
-        q = dumpcheck.ElfCore(s.path("vmcore.elf"), EM_X86_64)
+        q = dumpcheck.ElfCore(s.path("vmcore.elf"), machine)
         s.check(not any(pa < hi and lo < pa + sz for pa, sz, _ in q.loads),
                 "QEMU's dump, taken after the removal, has no memory there")
     if not s.failures:

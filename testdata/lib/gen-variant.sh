@@ -17,7 +17,8 @@
 #                 guest (vmcore.elf), sysrq-c boots the capture kernel, whose
 #                 /proc/vmcore is copied out (vmcore.kdump-elf) and made a
 #                 kdump-compressed file by makedumpfile -c -d 31
-#                 (vmcore.kdump-mkd); checked by lib/check-kdump.py.
+#                 (vmcore.kdump-mkd); checked by lib/check-kdump.py. A
+#                 cross arch's guest gets its own arch's kexec-tools package.
 # The rest is gen.sh's: the same fetch, module, arch hooks, directory layout
 # in $VT_CACHE/dumps/NAME-<hash>/, lock and publish helpers.  gen.sh is not
 # changed (that would change every scenario's hash): this is its sequence,
@@ -57,6 +58,27 @@ fam= kind=
 arch_parse "$base"
 arch_require
 
+# A cross arch's guest runs its own kexec-tools: the family's ARCH_DEB
+# package (its libraries are in the kernel dir's sysroot), downloaded once
+# into the cache; its file name goes into the hash.
+kexec_deb=
+kexec_deb_of() {
+	local conf kx
+	kx=$VT_CACHE/pkgs/$ARCH_DEB/kexec-tools-$fam
+	if ! compgen -G "$kx/kexec-tools_*.deb" >/dev/null; then
+		# shellcheck disable=SC2046  # suites are words
+		conf=$("$T/lib/apt-state.sh" "$ARCH_DEB" $(pin SUITES)) || vt_die "kexec-tools" "private $ARCH_DEB apt state"
+		rm -rf "$kx.tmp"; mkdir -p "$kx.tmp"
+		(cd "$kx.tmp" && APT_CONFIG=$conf apt-get download -q kexec-tools >&2) ||
+			vt_die "kexec-tools" "apt-get download kexec-tools ($ARCH_DEB, $(pin SUITES)) failed"
+		rm -rf "$kx"; mv "$kx.tmp" "$kx"
+	fi
+	compgen -G "$kx/kexec-tools_*.deb" | head -1
+}
+if [ $variant = kdump ] && [ $arch != x86 ]; then
+	kexec_deb=$(kexec_deb_of)
+fi
+
 inputs=(
 	"$T/lib/common.sh" "$T/lib/qemu.py" "$T/lib/run_guest.py" "$T/lib/mkinitramfs.py"
 	"$T/lib/guest-init.sh" "$T/lib/gen.sh" "$T/lib/fetch.sh" "$T/lib/build-module.sh"
@@ -64,7 +86,7 @@ inputs=(
 	"$T/lib/gen-variant.sh" "$runner" "$checker" "$T/lib/dumpcheck.py" "${variant_inputs[@]}"
 )
 kdir=$("$T/lib/fetch.sh" "$arch" "$fam") || vt_die "fetch" "see messages above"
-hash=$( (cat "${inputs[@]}" "$kdir/inputs.txt"; arch_hash_extra) | sha256sum | cut -c1-16)
+hash=$( (cat "${inputs[@]}" "$kdir/inputs.txt"; arch_hash_extra; echo "kexec=${kexec_deb##*/}") | sha256sum | cut -c1-16)
 final=$(vt_dump_dir "$scen" "$hash")
 if [ -f "$final/truth.json" ] && [ -e "$final/vmlinux" ]; then
 	echo "$final"; exit 0
@@ -77,6 +99,7 @@ fi
 t0=$SECONDS
 run_args=()
 arch_prepare
+[ -z "$kexec_deb" ] || run_args+=(--kexec-deb "$kexec_deb")
 
 mkdir -p "$VT_CACHE/dumps"
 rm -rf "$VT_CACHE/dumps/.tmp-$scen-"*   # left by a killed run (we hold the lock)
@@ -95,6 +118,9 @@ fi
 if [ $variant = fired ]; then
 	arch_convert
 else
+	# QEMU's dump as the base scenario has it (ppc64: vmcore.raw fixed into
+	# vmcore.elf); arch_convert also sets the arch's makedumpfile (VT_MKD)
+	[ ! -f "$tmp/vmcore.raw" ] || arch_convert
 	# what kdump-tools makes of /proc/vmcore: makedumpfile -c -d 31
 	VT_MKD_IN=$tmp/vmcore.kdump-elf
 	vt_log "$scen: makedumpfile of the captured vmcore"
@@ -128,6 +154,7 @@ for spec in "${checks[@]}"; do
 	cat "$tmp/check.log" >&2
 done
 
+rm -rf "$tmp/image-deb" "$tmp/kexec-deb"   # run_kdump.py's cross-arch kexec and modules
 rm -f "$tmp/fixed.elf" "$tmp"/mkd-*.log "$tmp/check.log" "$tmp/initrd.gz" "$tmp/capture.gz" "$tmp/qemu.log" "$tmp"/*.sock
 for f in $ARCH_SPARSE vmcore.kdump-elf; do
 	[ -f "$tmp/$f" ] || continue

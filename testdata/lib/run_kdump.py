@@ -55,6 +55,43 @@ def ldd(binary):
             for m in [re.search(r"=>\s+(/\S+)", line) or re.match(r"\s*(/\S+)", line)] if m]
 
 
+def readelf(args, binary):
+    return subprocess.run(["readelf", "-W"] + args + [binary], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def cross_libs(binary, roots):
+    """ldd for another arch's binary: its interpreter and the DT_NEEDED
+    closure, found in ROOTS (extracted packages, the kernel dir's sysroot).
+    Returns (path in a root, path in the guest) pairs."""
+    dirs = ["lib64", "usr/lib64", "lib", "usr/lib"]
+    dirs += [os.path.join(d, t) for d in ("lib", "usr/lib")
+             for root in roots if os.path.isdir(os.path.join(root, d))
+             for t in os.listdir(os.path.join(root, d)) if t.endswith("-linux-gnu")]
+    interp = re.search(r"interpreter: (/\S+?)\]", readelf(["-l"], binary))
+    found, todo = {}, [binary]
+    if interp:
+        for root in roots:
+            if os.path.exists(root + interp.group(1)):
+                found[interp.group(1)] = os.path.realpath(root + interp.group(1))
+                break
+        else:
+            raise StepError("kexec", f"{interp.group(1)}, {binary}'s interpreter, not in {roots}")
+    while todo:
+        for lib in re.findall(r"\(NEEDED\)\s+Shared library: \[(\S+)\]", readelf(["-d"], todo.pop())):
+            for root in roots:
+                hit = [d for d in dirs if os.path.exists(os.path.join(root, d, lib))]
+                if hit:
+                    guest = "/" + os.path.join(hit[0], lib)
+                    if guest not in found:
+                        found[guest] = os.path.realpath(os.path.join(root, hit[0], lib))
+                        todo.append(found[guest])
+                    break
+            else:
+                raise StepError("kexec", f"{lib}, needed by {binary}, not in {roots}")
+    return [(src, guest) for guest, src in sorted(found.items())]
+
+
 def kdump_class(Base, stale):
     class Kdump(Base):
         def parse(self, scen):
@@ -72,8 +109,32 @@ def kdump_class(Base, stale):
                 "-drive", f"file={self.disk},if=none,id=cap,format=raw",
                 "-device", "virtio-blk-pci,drive=cap"]
 
+        def modules_of_deb(self):
+            """The kernel package's modules (a cross arch's guest loads none,
+            fetch.sh keeps no modules/): the capture kernel needs virtio-blk."""
+            root = os.path.join(self.out, "image-deb")
+            deb = [f for f in os.listdir(os.path.join(self.a.kdir, "debs"))
+                   if f.startswith("linux-image-") and "-dbg" not in f]
+            if len(deb) != 1:
+                raise StepError("kdump", f"no single linux-image deb in {self.a.kdir}/debs: {deb}")
+            subprocess.run(["dpkg-deb", "-x", os.path.join(self.a.kdir, "debs", deb[0]), root], check=True)
+            for d in ("lib/modules", "usr/lib/modules"):
+                if os.path.isdir(os.path.join(root, d)):
+                    moddir = os.path.join(root, d, os.listdir(os.path.join(root, d))[0])
+                    break
+            else:
+                raise StepError("kdump", f"no modules in {deb[0]}")
+            for dirpath, _, files in os.walk(moddir):
+                for f in files:
+                    if f.endswith((".ko.xz", ".ko.zst")):
+                        cmd = ["xz", "-d", "-f"] if f.endswith(".xz") else ["zstd", "-q", "-d", "-f", "--rm"]
+                        subprocess.run(cmd + [os.path.join(dirpath, f)], check=True)
+            return moddir
+
         def capture_initramfs(self, busybox, moddir):
             path = os.path.join(self.out, "capture.gz")
+            if moddir is None:
+                moddir = self.modules_of_deb()
             argv = [sys.executable, os.path.join(LIB, "mkinitramfs.py"), path, "--busybox", busybox,
                     "--moddir", moddir, "--module", "virtio_pci", "--module", "virtio_blk",
                     "--file", os.path.join(LIB, "capture-helpers.sh") + ":/vt/helpers.sh"]
@@ -83,13 +144,24 @@ def kdump_class(Base, stale):
 
         def initramfs_spec(self):
             busybox, moddir, modules, files = super().initramfs_spec()
-            kexec = "/usr/sbin/kexec"
-            if not os.path.exists(kexec):
-                raise StepError("kexec", "no /usr/sbin/kexec: install kexec-tools "
-                                "(testdata/install-deps.sh)")
+            if self.a.kexec_deb:
+                # a cross arch: the guest's own kexec-tools and libraries
+                root = os.path.join(self.out, "kexec-deb")
+                subprocess.run(["dpkg-deb", "-x", self.a.kexec_deb, root], check=True)
+                kexec = [p for p in (root + "/sbin/kexec", root + "/usr/sbin/kexec") if os.path.exists(p)]
+                if not kexec:
+                    raise StepError("kexec", f"no sbin/kexec in {self.a.kexec_deb}")
+                libs = cross_libs(kexec[0], [root, os.path.join(self.a.kdir, "sysroot")])
+                kexec = kexec[0]
+            else:
+                kexec = "/usr/sbin/kexec"
+                if not os.path.exists(kexec):
+                    raise StepError("kexec", "no /usr/sbin/kexec: install kexec-tools "
+                                    "(testdata/install-deps.sh)")
+                libs = [(lib, lib) for lib in ldd(kexec)]
             capture = self.capture_initramfs(busybox, moddir)
             extra = [f"{kexec}:/sbin/kexec", f"{os.path.join(self.a.kdir, self.KERNEL_FILE)}:/vt/vmlinuz",
-                     f"{capture}:/vt/capture.gz"] + [f"{lib}:{lib}" for lib in ldd(kexec)]
+                     f"{capture}:/vt/capture.gz"] + [f"{src}:{dst}" for src, dst in libs]
             return busybox, moddir, modules, list(files) + extra
 
         def undone_by_remove(self, lo, size, blocks):
@@ -100,13 +172,15 @@ def kdump_class(Base, stale):
             t["memory_blocks_undone_by_remove"] = [b for b in t["memory_blocks"]
                                                    if b["index"] in blocks]
             t["memory_blocks"] = [b for b in t["memory_blocks"] if b["index"] not in blocks]
-            vmemmap = int(t["layout"]["vmemmap_base"], 16)
+            lay = t["layout"]
+            vmemmap = int(lay.get("vmemmap_base") or lay["vmemmap"], 16)
+            shift, sps = lay.get("page_shift", 12), lay.get("struct_page_size", 64)
 
             def gone(e):
-                if e.get("kind") == "directmap" and e.get("pa"):
+                if e.get("kind") in ("directmap", "linear") and e.get("pa"):
                     pa = int(e["pa"], 16)
                 elif e.get("kind") == "vmemmap":
-                    pa = (int(e["va"], 16) - vmemmap) // 64 << 12
+                    pa = (int(e["va"], 16) - vmemmap) // sps << shift
                 else:
                     return False
                 return 0 <= pa - lo < size
@@ -118,12 +192,29 @@ def kdump_class(Base, stale):
             kd = t["kdump"] = {}
             iomem = g("cat /proc/iomem", step="kdump: /proc/iomem")
             m = re.search(r"^\s*([0-9a-f]+)-([0-9a-f]+) : Crash kernel", iomem, re.M)
-            if not m:
-                raise StepError("kdump", "no 'Crash kernel' range in /proc/iomem (crashkernel= "
-                                "not honoured)")
-            kd["crashkernel"] = {"start": "0x" + m.group(1), "end": "0x" + m.group(2)}
-            append = ("console=ttyS0 nokaslr irqpoll nr_cpus=1 reset_devices panic=0 "
-                      "vtcmd=ttyS1")
+            if m:
+                kd["crashkernel"] = {"start": "0x" + m.group(1), "end": "0x" + m.group(2)}
+            else:
+                # powerpc lists it in the device tree only (/chosen, exported at boot)
+                d = "/proc/device-tree/chosen/linux,crashkernel-"
+                v = g(f"od -An -v -tx1 {d}base {d}size 2>/dev/null | tr -d ' \\n'; echo",
+                      step="kdump: /chosen crashkernel").strip()
+                if len(v) != 32:
+                    raise StepError("kdump", "no 'Crash kernel' range in /proc/iomem nor "
+                                    "linux,crashkernel-base/size in /chosen (crashkernel= not honoured)")
+                base, size = int(v[:16], 16), int(v[16:], 16)
+                kd["crashkernel"] = {"start": hex(base), "end": hex(base + size - 1)}
+                # kexec-tools puts RTAS back in the dumped ranges even inside
+                # the reservation (pseries firmware lives there)
+                d = "/proc/device-tree/rtas/"
+                v = g(f"od -An -v -tx1 {d}linux,rtas-base {d}rtas-size 2>/dev/null | tr -d ' \\n'; echo",
+                      step="kdump: RTAS range").strip()
+                if len(v) == 16:
+                    kd["rtas"] = {"start": hex(int(v[:8], 16)), "size": hex(int(v[8:], 16))}
+            # the first kernel's console and command tty, then kdump-tools' usual
+            console = " ".join(w for w in super().append().split()
+                               if w.startswith(("console=", "vtcmd=")))
+            append = console + " nokaslr irqpoll nr_cpus=1 reset_devices panic=0"
             out = g(f"kexec -p -d /vt/vmlinuz --initrd=/vt/capture.gz --append='{append}' 2>&1",
                     timeout=120, step="kdump: kexec -p")
             kd["kexec"] = out.splitlines()
@@ -132,14 +223,16 @@ def kdump_class(Base, stale):
                 raise StepError("kdump", "kexec -p did not load a crash kernel:\n" + out[-2000:])
             if stale:
                 p = t["hotplug"]["present"]
-                self.set_blocks(p["blocks"], "offline", "kdump: offline dimm2")
+                if self.ARCH != "ppc64le":      # pseries DLPAR offlines the LMBs itself
+                    self.set_blocks(p["blocks"], "offline", "kdump: offline dimm2")
                 self.remove_dimm(2, p["blocks"])
                 kd["removed"] = {"id": "dimm2", "start": p["start"], "size": p["size"],
                                  "blocks": p["blocks"]}
                 kd["loaded_before_remove"] = True
                 self.undone_by_remove(int(p["start"], 16), int(p["size"], 16), p["blocks"])
             self.vm.qmp.cmd("stop", step="kdump: stop for QEMU's dump")
-            self.vm.dump(os.path.join(self.out, "vmcore.elf"), fmt="elf", paging=False)
+            # the base scenario's QEMU dump (ppc64: vmcore.raw, fixed by gen-variant.sh)
+            self.vm.dump(os.path.join(self.out, self.DUMPS[0][0]), fmt="elf", paging=False)
             self.vm.qmp.cmd("cont", step="kdump: cont")
             con = os.path.join(self.out, "console.log")
             # no wait: the capture kernel may be done and QEMU gone before
@@ -194,6 +287,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--module")
     ap.add_argument("--toolchain", default=None)
+    ap.add_argument("--kexec-deb", help="the guest arch's kexec-tools package (cross arches)")
     a = ap.parse_args()
     name = a.scenario
     m = re.fullmatch(r"(.+)-kdump(-stale)?", name)
