@@ -66,8 +66,14 @@ SUITE_PKGS=(debootstrap util-linux)
 # and a benchmark peer; GNU time measures peak RSS; chromium renders the
 # report's memory-map picture headless (tests/real_picture.py); valgrind
 # runs the commands under memcheck (tests/real_valgrind.sh); strace sees
-# every file a command opens (tests/real_readonly.py).
-TEST_PKGS=(crash time python3-drgn chromium valgrind strace)
+# every file a command opens (tests/real_readonly.py); groff and man-db
+# render vmtriage(1) (tests/manual.sh); debhelper, dpkg-dev, lintian and
+# mmdebstrap build, check and install the Debian packages in a fresh root
+# (tests/real_deb.sh); autoconf/automake/pkgconf configure the cross builds
+# (testdata/lib/cross-vmtriage.sh).
+TEST_PKGS=(crash time python3-drgn chromium valgrind strace
+	groff-base man-db bash-completion debhelper dpkg-dev lintian mmdebstrap
+	autoconf automake pkgconf)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (apt-get install)" >&2

@@ -140,27 +140,49 @@ void vt_cli_synopsis(const struct vt_command *cmd, FILE *fp)
 	}
 }
 
-void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
+size_t vt_cli_options(const struct vt_command *cmd, const struct vt_cli_option **opts,
+		      bool *is_common, size_t max)
 {
 	struct opt_ref refs[MAX_OPTIONS];
 	size_t n = options_of(cmd, refs);
-	bool own = false, any = false;
 
-	for (size_t i = 0; i < n; i++) {
-		own |= !refs[i].is_common && refs[i].o->help;
-		any |= in_synopsis(&refs[i]);
+	for (size_t i = 0; i < n && i < max; i++) {
+		opts[i] = refs[i].o;
+		is_common[i] = refs[i].is_common;
 	}
-	fprintf(fp, "Usage: vmtriage %s%s%s%s", cmd->name,
+	return n < max ? n : max;
+}
+
+void vt_cli_command_line(const struct vt_command *cmd, FILE *fp)
+{
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs);
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++)
+		any |= in_synopsis(&refs[i]);
+	fprintf(fp, "vmtriage %s%s%s%s", cmd->name,
 		cmd->flags & VT_CMD_NO_DUMP ? "" : cmd->flags & VT_CMD_LIVE ?
 		" [VMCORE] [VMLINUX]" : " VMCORE [VMLINUX]",
 		cmd->args && *cmd->args ? " " : "", cmd->args ? cmd->args : "");
 	if (any)
 		fputc(' ', fp);
 	vt_cli_synopsis(cmd, fp);
+}
+
+void vt_cli_usage(const struct vt_command *cmd, FILE *fp)
+{
+	struct opt_ref refs[MAX_OPTIONS];
+	size_t n = options_of(cmd, refs);
+	bool own = false;
+
+	for (size_t i = 0; i < n; i++)
+		own |= !refs[i].is_common && refs[i].o->help;
+	fprintf(fp, "Usage: ");
+	vt_cli_command_line(cmd, fp);
 	fprintf(fp, "\n\n%s\n", cmd->summary);
 	if (cmd->flags & VT_CMD_LIVE)
-		fprintf(fp, "Without VMCORE (or with /proc/kcore): the running kernel, read "
-			"through /proc/kcore (as root).\n");
+		fprintf(fp, "%s\n", VT_CLI_LIVE_NOTE);
 	if ((cmd->help && *cmd->help) || own || cmd->notes) {
 		fprintf(fp, "\n%s", cmd->help ? cmd->help : "");
 		vt_cli_option_lines(cmd, false, fp);

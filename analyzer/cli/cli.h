@@ -132,6 +132,29 @@ void vt_cli_usage(const struct vt_command *cmd, FILE *fp);
 void vt_cli_synopsis(const struct vt_command *cmd, FILE *fp);
 /* "  --pid PID    help" lines: the command's options, or the common ones. */
 void vt_cli_option_lines(const struct vt_command *cmd, bool common, FILE *fp);
+/* "vmtriage report [VMCORE] [VMLINUX] [--plugin NAME] ...": the usage line. */
+void vt_cli_command_line(const struct vt_command *cmd, FILE *fp);
+/* The options cmd takes, its own then the common ones (is_common), at most
+ * max; an option whose help is NULL is accepted but not listed. */
+size_t vt_cli_options(const struct vt_command *cmd, const struct vt_cli_option **opts,
+		      bool *is_common, size_t max);
+/* What a VT_CMD_LIVE command does without VMCORE (its help says it). */
+#define VT_CLI_LIVE_NOTE \
+	"Without VMCORE (or with /proc/kcore): the running kernel, read through " \
+	"/proc/kcore (as root)."
+
+/*
+ * The manual page (roff, man(7)) and the bash completion script of the
+ * whole tool, from the same tables as --help (manpage.c): about is the
+ * description --help gives before the command list, after the text after it.
+ */
+struct vt_cli_manual {
+	const struct vt_command *const *commands;
+	size_t ncommands;
+	const char *about, *after;
+};
+void vt_cli_manpage(const struct vt_cli_manual *m, FILE *fp);
+void vt_cli_bash_completion(const struct vt_cli_manual *m, FILE *fp);
 
 /*
  * Replace how VMCORE is opened (the crash extension opens its session, not

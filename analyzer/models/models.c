@@ -149,6 +149,33 @@ const struct vt_kernel_pgd *vt_models_kernel_pgd(struct vt_models *m,
 	return m->kpgd_l.err ? NULL : &m->kpgd;
 }
 
+static int pgd_ignore(void *arg, const struct vt_pgd *pgd)
+{
+	return 0;
+}
+
+/*
+ * A running kernel's pgd_list changes as processes come and go, and the
+ * caller's visitor cannot be undone: walk it with no visitor until it reads
+ * whole (no garbage, no cycle, no unreadable pgd), at most VT_LIVE_RETRIES
+ * more times, then let the caller walk. What still breaks in that walk is
+ * the caller's unknown.
+ */
+static void settle_pgd_list(struct vt_models *m, struct vt_memmap *mm, uint64_t max)
+{
+	static const struct vt_pgd_list_ops none = { pgd_ignore, NULL };
+
+	for (unsigned i = 0; i <= VT_LIVE_RETRIES; i++) {
+		struct vt_pgd_list_walk dry;
+		struct vt_error *err = vt_pgd_list_walk(m->t, m->s, mm, max, &none, NULL, &dry);
+		bool whole = !err && !dry.truncated && !dry.unreadable;
+
+		vt_error_destroy(err);
+		if (whole)
+			return;
+	}
+}
+
 struct vt_error *vt_models_pgd_list(struct vt_models *m, uint64_t max,
 				    const struct vt_pgd_list_ops *ops, void *arg,
 				    struct vt_pgd_list_walk *ret)
@@ -158,6 +185,8 @@ struct vt_error *vt_models_pgd_list(struct vt_models *m, uint64_t max,
 
 	if (!mm)
 		return vt_error_create(merr->code, "memmap unavailable: %s", merr->message);
+	if (vt_target_info(m->t)->live)
+		settle_pgd_list(m, mm, max);
 	return vt_pgd_list_walk(m->t, m->s, mm, max, ops, arg, ret);
 }
 

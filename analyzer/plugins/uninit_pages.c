@@ -136,7 +136,8 @@ static void close_range(struct run_state *st)
 	vt_evidence_add(e, "pages", "%" PRIu64, st->end - st->start);
 	vt_evidence_add(e, "flags", "0x%016" PRIx64, st->first_flags);
 	vt_evidence_add(e, "e820", "%s", e820);
-	vt_evidence_add(e, "past_node_end", "%s", past_end ? "yes" : "no");
+	/* no node spans known: not a guess either way */
+	vt_evidence_add(e, "past_node_end", "%s", !st->nnodes ? "unknown" : past_end ? "yes" : "no");
 	{
 		uint64_t a;
 		struct vt_error *err = vt_memmap_page_addr(st->m, st->start, &a);
