@@ -70,10 +70,11 @@ SUITE_PKGS=(debootstrap util-linux)
 # render vmtriage(1) (tests/manual.sh); debhelper, dpkg-dev, lintian and
 # mmdebstrap build, check and install the Debian packages in a fresh root
 # (tests/real_deb.sh); autoconf/automake/pkgconf configure the cross builds
-# (testdata/lib/cross-vmtriage.sh).
+# (testdata/lib/cross-vmtriage.sh); debuginfod serves the test kernels'
+# vmlinux files on 127.0.0.1 (tests/real_debuginfod.py).
 TEST_PKGS=(crash time python3-drgn chromium valgrind strace
 	groff-base man-db bash-completion debhelper dpkg-dev lintian mmdebstrap
-	autoconf automake pkgconf)
+	autoconf automake pkgconf debuginfod)
 
 if [ "$(id -u)" != 0 ]; then
 	echo "install-deps.sh: run as root (apt-get install)" >&2

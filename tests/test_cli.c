@@ -364,7 +364,13 @@ static void test_help(void)
 	/* A command's own --verbose is listed with its options. */
 	CHECK(run(&cmd_own, "--help", NULL) == VT_EXIT_OK);
 	CHECK(strstr(out_text, "Usage: vmtriage own VMCORE [VMLINUX] ADDR... [--verbose] [--json]\n"));
-	CHECK(strstr(out_text, "  -v, --verbose  more\n"));
+	{
+		/* its help in the options' column, however wide the labels make it */
+		const char *v = strstr(out_text, "  -v, --verbose ");
+
+		CHECK(v && !strncmp(v + strlen("  -v, --verbose") + strspn(v + strlen("  -v, --verbose"), " "),
+				    "more\n", 5));
+	}
 	/* Without a dump or JSON: none of their options. */
 	CHECK(run(&cmd_bare, "-h", NULL) == VT_EXIT_OK);
 	CHECK(strstr(out_text, "Usage: vmtriage bare NAME\n") == out_text);

@@ -78,12 +78,20 @@ const char *vt_batch_dump_magic(const char *path);
  * vmlinux (no BTF in the dump) look for one matching its release or
  * VMCOREINFO BUILD-ID: `vmlinux` beside the dump, then each debuginfo
  * directory and /usr/lib/debug/boot (vmlinux-RELEASE, RELEASE/vmlinux,
- * then any file with the build-id). Writes one line to fd:
+ * then any file with the build-id), then debuginfod_urls' servers by the
+ * build-id (NULL: none; the file is libdebuginfod's cached copy). Writes
+ * one line to fd:
  * "release\tarch\tformat\tvmlinux\tnote\n". Returns false (message on
  * stderr) when the dump cannot be opened.
  */
 bool vt_batch_identify(const char *dump, char **debuginfo, int ndebuginfo,
-		       char *vmlinux_ret, size_t len, int fd);
+		       const char *debuginfod_urls, char *vmlinux_ret, size_t len, int fd);
+
+/* Option values (struct vt_cli_option.parse): a child count 1..1024 (int),
+ * seconds > 0 (double), megabytes (uint64_t, 0 allowed). */
+const char *vt_batch_parse_jobs(const char *text, void *field);
+const char *vt_batch_parse_timeout(const char *text, void *field);
+const char *vt_batch_parse_memory(const char *text, void *field);
 
 /* Summaries (batch_summary.c). */
 void vt_batch_jsonl_line(FILE *fp, const struct vt_batch_dump *d);

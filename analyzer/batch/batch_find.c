@@ -16,6 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "symbols/debuginfod.h"
 #include "symbols/finders.h"
 #include "symbols/symbols.h"
 #include "target/dumpcheck.h"
@@ -380,7 +381,7 @@ static void put_field(FILE *fp, const char *s, char sep)
 }
 
 bool vt_batch_identify(const char *dump, char **debuginfo, int ndebuginfo,
-		       char *vmlinux_ret, size_t len, int fd)
+		       const char *debuginfod_urls, char *vmlinux_ret, size_t len, int fd)
 {
 	static const char *const system_dirs[] = { "/usr/lib/debug/boot" };
 	struct vt_target *t;
@@ -413,9 +414,26 @@ bool vt_batch_identify(const char *dump, char **debuginfo, int ndebuginfo,
 			found = find_in_dir(debuginfo[i], ti->release, bid, vmlinux_ret, len);
 		for (size_t i = 0; !found && i < sizeof(system_dirs) / sizeof(*system_dirs); i++)
 			found = find_in_dir(system_dirs[i], ti->release, bid, vmlinux_ret, len);
+		if (!found && debuginfod_urls) {
+			char *path = NULL;
+
+			err = vt_debuginfod_vmlinux(debuginfod_urls, bid, false, &path);
+			if (!err && matches(path, ti->release, bid)) {
+				snprintf(vmlinux_ret, len, "%s", path);
+				snprintf(note, sizeof(note), "vmlinux from debuginfod");
+				found = true;
+			} else {
+				snprintf(note, sizeof(note), "%s; ", err ? err->message :
+					 "debuginfod gave a vmlinux of another build");
+			}
+			vt_error_destroy(err);
+			free(path);
+		}
 		if (!found) {
+			size_t used = strlen(note);
+
 			*vmlinux_ret = '\0';
-			snprintf(note, sizeof(note),
+			snprintf(note + used, sizeof(note) - used,
 				 "no BTF in the dump and no vmlinux for %s%s%s: types from VMCOREINFO only",
 				 *ti->release ? ti->release : "release unknown",
 				 bid ? ", build-id " : "", bid ? bid : "");

@@ -395,7 +395,8 @@ void vt_batch_summary_txt(FILE *fp, const struct vt_batch_dumps *ds, double wall
 			*findings ? findings : "-", *d->arch ? d->arch : "-",
 			*d->release ? d->release : "-", d->duration, d->path,
 			d->skipped ? "  (earlier run)" : "",
-			*d->vmlinux_note ? "  (no vmlinux found)" : "");
+			!*d->vmlinux_note ? "" : *d->vmlinux ? "  (vmlinux from debuginfod)" :
+			"  (no vmlinux found)");
 	}
 	fprintf(fp, "FINDINGS: bug classes, ! fired, ? latent. Per-dump reports: <name>.json; "
 		"machine-readable: summary.jsonl.\n");

@@ -23,6 +23,7 @@
 
 #include "batch/batch.h"
 #include "cli/cli.h"
+#include "symbols/debuginfod.h"
 
 #define MAX_DEBUGINFO 16
 
@@ -36,6 +37,8 @@ struct batch_opts {
 	double timeout;
 	uint64_t memory_mb;
 	bool retry_failed;
+	const char *debuginfod;		/* servers; NULL: $DEBUGINFOD_URLS */
+	bool no_debuginfod;
 };
 
 struct slot {
@@ -80,7 +83,7 @@ static void __attribute__((noreturn)) child(const struct batch_opts *o,
 					    const struct vt_batch_dump *d, int info_fd)
 {
 	char path[4096], vmlinux[1024];
-	char *argv[8 + VT_TARGET_MAX_PIECES];
+	char *argv[10 + VT_TARGET_MAX_PIECES];
 	int argc = 0, fd;
 
 	if (o->memory_mb && !asan_runtime()) {
@@ -105,12 +108,15 @@ static void __attribute__((noreturn)) child(const struct batch_opts *o,
 		dup2(fd, 2);
 		close(fd);
 	}
-	if (!vt_batch_identify(d->path, (char **)o->debuginfo.dirs, o->debuginfo.n, vmlinux,
-			       sizeof(vmlinux), info_fd))
+	if (!vt_batch_identify(d->path, (char **)o->debuginfo.dirs, o->debuginfo.n,
+			       o->no_debuginfod ? NULL : vt_debuginfod_urls(o->debuginfod),
+			       vmlinux, sizeof(vmlinux), info_fd))
 		_exit(VT_EXIT_ERROR);
 	argv[argc++] = (char *)"vmtriage";
 	argv[argc++] = (char *)"report";
 	argv[argc++] = (char *)"--json";
+	/* the vmlinux was looked for above, debuginfod included */
+	argv[argc++] = (char *)"--no-debuginfod";
 	argv[argc++] = (char *)"--";	/* a dump named "-x" is still a dump */
 	argv[argc++] = d->path;
 	for (size_t k = 0; k < d->npieces; k++)
@@ -317,7 +323,7 @@ static bool parse_number(const char *text, double min, double *ret)
 	return !errno && *text && !*end && *ret >= min;
 }
 
-static const char *parse_jobs(const char *text, void *field)
+const char *vt_batch_parse_jobs(const char *text, void *field)
 {
 	double v;
 
@@ -327,12 +333,12 @@ static const char *parse_jobs(const char *text, void *field)
 	return NULL;
 }
 
-static const char *parse_timeout(const char *text, void *field)
+const char *vt_batch_parse_timeout(const char *text, void *field)
 {
 	return parse_number(text, 0.001, field) ? NULL : "";
 }
 
-static const char *parse_memory(const char *text, void *field)
+const char *vt_batch_parse_memory(const char *text, void *field)
 {
 	double v;
 
@@ -482,7 +488,7 @@ out:
 }
 
 static const struct vt_cli_option batch_options[] = {
-	{ .name = "jobs", .short_name = 'j', .arg = "N", .parse = parse_jobs,
+	{ .name = "jobs", .short_name = 'j', .arg = "N", .parse = vt_batch_parse_jobs,
 	  .help = "children at a time (default: the number of CPUs)",
 	  VT_CLI_FIELD(struct batch_opts, jobs) },
 	{ .name = "out", .short_name = 'o', .arg = "DIR",
@@ -493,16 +499,23 @@ static const struct vt_cli_option batch_options[] = {
 	{ .name = "debuginfo", .arg = "DIR", .parse = add_debuginfo,
 	  .help = "where to look for vmlinux files (repeatable)",
 	  VT_CLI_FIELD(struct batch_opts, debuginfo) },
-	{ .name = "timeout", .arg = "SECONDS", .parse = parse_timeout,
+	{ .name = "timeout", .arg = "SECONDS", .parse = vt_batch_parse_timeout,
 	  .help = "wall time per dump, then SIGKILL (default 600)",
 	  VT_CLI_FIELD(struct batch_opts, timeout) },
-	{ .name = "memory-limit", .arg = "MB", .parse = parse_memory,
+	{ .name = "memory-limit", .arg = "MB", .parse = vt_batch_parse_memory,
 	  .help = "address-space limit per child, RLIMIT_AS (default\n"
 		  "4096; 0: none; not applied in ASan builds, whose\n"
 		  "shadow memory needs terabytes of address space)",
 	  VT_CLI_FIELD(struct batch_opts, memory_mb) },
 	{ .name = "retry-failed", .help = "rerun failed dumps too",
 	  VT_CLI_BOOL(struct batch_opts, retry_failed) },
+	{ .name = "debuginfod", .arg = "URLS",
+	  .help = "a dump without BTF whose vmlinux is in no DIR: fetch it\n"
+		  "by build-id from these debuginfod servers (default:\n"
+		  "$DEBUGINFOD_URLS, when set)",
+	  VT_CLI_TEXT(struct batch_opts, debuginfod) },
+	{ .name = "no-debuginfod", .help = "do not ask debuginfod servers",
+	  VT_CLI_BOOL(struct batch_opts, no_debuginfod) },
 	{ 0 },
 };
 

@@ -1,5 +1,7 @@
 #include "cli/cli.h"
 #include "cli/tested.h"
+#include "core/vmcoreinfo.h"
+#include "symbols/debuginfod.h"
 #include "target/sniff.h"
 
 #include <elf.h>
@@ -36,6 +38,12 @@ static const struct {
 	    VT_CLI_BOOL(struct vt_cli, verbose) }, VT_CMD_NO_DUMP },
 	{ { .name = "no-btf", .help = "ignore BTF (types from DWARF or VMCOREINFO only)",
 	    VT_CLI_BOOL(struct vt_cli, no_btf) }, VT_CMD_NO_DUMP },
+	{ { .name = "debuginfod", .arg = "URLS",
+	    .help = "without VMLINUX, fetch it by the dump's build-id from these\n"
+		    "debuginfod servers (default: $DEBUGINFOD_URLS, when set)",
+	    VT_CLI_TEXT(struct vt_cli, debuginfod) }, VT_CMD_NO_DUMP },
+	{ { .name = "no-debuginfod", .help = "do not ask debuginfod servers for the vmlinux",
+	    VT_CLI_BOOL(struct vt_cli, no_debuginfod) }, VT_CMD_NO_DUMP },
 	{ { .name = "help", .short_name = 'h', .help = "this help" }, 0 },
 };
 #define NCOMMON (sizeof(common) / sizeof(common[0]))
@@ -418,6 +426,31 @@ static bool have_types(struct vt_symbols *s)
 	return false;
 }
 
+/*
+ * No VMLINUX given: the dump's build-id asked of debuginfod servers
+ * (--debuginfod URLS, else $DEBUGINFOD_URLS). What fails is said on stderr
+ * and the run goes on with what the dump has.
+ */
+static void fetch_vmlinux(struct vt_cli *c)
+{
+	const struct vt_vmcoreinfo *vi = vt_target_vmcoreinfo(c->t);
+	const char *bid = vi ? vt_vmcoreinfo_get(vi, "BUILD-ID") : NULL;
+	struct vt_error *err;
+
+	if (c->vmlinux || c->no_debuginfod || !vt_debuginfod_urls(c->debuginfod))
+		return;
+	err = vt_debuginfod_vmlinux(c->debuginfod, bid, isatty(STDERR_FILENO),
+				    &c->vmlinux_fetched);
+	if (err) {
+		fprintf(stderr, "vmtriage: warning: %s; going on with what the dump has\n",
+			err->message);
+		vt_error_destroy(err);
+		return;
+	}
+	fprintf(stderr, "vmtriage: vmlinux of build-id %s from debuginfod: %s\n", bid,
+		c->vmlinux_fetched);
+}
+
 int vt_cli_session_open(struct vt_cli *c)
 {
 	struct vt_symbols_options opts = {
@@ -441,7 +474,18 @@ int vt_cli_session_open(struct vt_cli *c)
 			vt_arch_name(ti->arch), vt_tested_newest(ti->arch));
 	if (!c->want_symbols)
 		return VT_CLI_GO_ON;
+	fetch_vmlinux(c);
+	if (c->vmlinux_fetched)
+		opts.vmlinux = c->vmlinux_fetched;
 	err = vt_symbols_create(c->t, &opts, &c->s);
+	if (err && c->vmlinux_fetched && err->code == VT_ERR_MISMATCH) {
+		/* the server gave another kernel's file: not this dump's */
+		fprintf(stderr, "vmtriage: warning: debuginfod's vmlinux is not this dump's: "
+			"%s; going on with what the dump has\n", err->message);
+		vt_error_destroy(err);
+		opts.vmlinux = NULL;
+		err = vt_symbols_create(c->t, &opts, &c->s);
+	}
 	if (err) {
 		c->s = NULL;
 		return vt_cli_fail(c, err);
@@ -459,8 +503,10 @@ void vt_cli_session_close(struct vt_cli *c)
 {
 	vt_symbols_destroy(c->s);
 	vt_target_destroy(c->t);
+	free(c->vmlinux_fetched);
 	c->s = NULL;
 	c->t = NULL;
+	c->vmlinux_fetched = NULL;
 }
 
 int vt_cli_emit(struct vt_cli *c, vt_cli_json_fn *json, vt_cli_text_fn *text, void *data)

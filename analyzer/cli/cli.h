@@ -82,6 +82,9 @@ struct vt_cli {
 	const struct vt_command *cmd;
 	void *opts;		/* the command's options struct (opts_size) */
 	bool json, force, verbose, no_btf;	/* the common options */
+	const char *debuginfod;	/* --debuginfod URLS: servers instead of $DEBUGINFOD_URLS */
+	bool no_debuginfod;	/* --no-debuginfod */
+	char *vmlinux_fetched;	/* the vmlinux debuginfod gave (its cached file) */
 	const char *vmcore;	/* NULL for VT_CMD_NO_DUMP */
 	/* VMCORE and the kdump-compressed files right after it: the pieces of
 	 * a split dump (makedumpfile --split), read as one */

@@ -139,6 +139,14 @@ void vt_cli_manpage(const struct vt_cli_manual *m, FILE *fp)
 	fputs(".SH NOTES\n", fp);
 	verbatim(fp, m->after);
 	fputs(".SH ENVIRONMENT\n"
+	      ".TP\n.B DEBUGINFOD_URLS\n"
+	      "Debuginfod servers (space-separated URLs) asked for the vmlinux by the "
+	      "dump's build-id when none is given (as gdb, crash and drgn do); "
+	      "\\fB\\-\\-debuginfod\\fR replaces them, \\fB\\-\\-no\\-debuginfod\\fR "
+	      "turns them off.\n"
+	      ".TP\n.B DEBUGINFOD_CACHE_PATH\n"
+	      "Where libdebuginfod keeps the fetched files (default "
+	      "~/.cache/debuginfod_client); later runs reuse them without a network.\n"
 	      ".TP\n.B VMTRIAGE_KCORE\n"
 	      "The file the live commands read instead of /proc/kcore (for tests).\n"
 	      ".SH SEE ALSO\n"

@@ -30,7 +30,8 @@ if ! command -v "$cc" >/dev/null; then
 fi
 top=$(cd "$VT_TESTDATA_DIR/.." && pwd)
 # configure.ac's VT_REQUIRE packages
-DEV="libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libdeflate-dev liblzo2-dev libzstd-dev"
+DEV="libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libdeflate-dev liblzo2-dev libzstd-dev
+	libdebuginfod-dev"
 suites="bookworm bookworm-updates"
 # shellcheck disable=SC2086  # suites are words
 conf=$("$VT_TESTDATA_DIR/lib/apt-state.sh" "$deb" $suites) || vt_die "cross-vmtriage" "private $deb apt state"
