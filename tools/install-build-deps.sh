@@ -3,7 +3,8 @@
 set -euo pipefail
 PKGS=(build-essential autoconf automake pkg-config
       libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libdeflate-dev
-      liblzo2-dev libzstd-dev zlib1g-dev libdebuginfod-dev)
+      liblzo2-dev libzstd-dev zlib1g-dev libdebuginfod-dev
+      libmicrohttpd-dev libsqlite3-dev)
 missing=()
 for p in "${PKGS[@]}"; do
 	[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")

@@ -20,7 +20,7 @@ from xml.sax.saxutils import escape
 # This list is the single source of truth (Makefile.am and
 # docs/ARCHITECTURE.md follow it).
 LAYERS = ["core", "arch", "target", "symbols", "devtree", "models",
-          "plugins", "report", "cli", "batch"]
+          "plugins", "report", "cli", "batch", "serve"]
 
 MAX_LINES = 800
 # VT_ARCH_* values are named only in the arch layer: its per-arch files

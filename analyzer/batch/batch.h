@@ -93,6 +93,10 @@ const char *vt_batch_parse_jobs(const char *text, void *field);
 const char *vt_batch_parse_timeout(const char *text, void *field);
 const char *vt_batch_parse_memory(const char *text, void *field);
 
+/* A whole file, NUL-terminated, for free(); NULL if unreadable or over max bytes. */
+char *vt_batch_slurp(const char *path, size_t max, size_t *len_ret);
+#define VT_BATCH_MAX_REPORT (256u << 20)	/* a report JSON larger is refused */
+
 /* Summaries (batch_summary.c). */
 void vt_batch_jsonl_line(FILE *fp, const struct vt_batch_dump *d);
 /* Fill d's results from a previous summary line; false if it does not match. */

@@ -158,7 +158,7 @@ bool vt_batch_from_jsonl(const struct vt_jv *line, struct vt_batch_dump *d)
 	return set_verdicts(d, vt_jv_get(line, "verdicts"), vt_jv_get(line, "classes"));
 }
 
-static char *slurp(const char *path, size_t *len_ret)
+char *vt_batch_slurp(const char *path, size_t max, size_t *len_ret)
 {
 	FILE *fp = fopen(path, "re");
 	char *buf = NULL;
@@ -167,20 +167,25 @@ static char *slurp(const char *path, size_t *len_ret)
 	if (!fp)
 		return NULL;
 	do {
-		if (len + 65536 > cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 65536);
+		if (len + 65536 + 1 > cap) {
+			char *nb = cap > max ? NULL : realloc(buf, cap = cap * 2 + 65536 + 1);
 
-			if (!nb) {
+			if (!nb) {	/* out of memory, or over max */
 				free(buf);
 				fclose(fp);
 				return NULL;
 			}
 			buf = nb;
 		}
-		n = fread(buf + len, 1, cap - len, fp);
+		n = fread(buf + len, 1, cap - len - 1, fp);
 		len += n;
 	} while (n > 0);
 	fclose(fp);
+	if (len > max) {
+		free(buf);
+		return NULL;
+	}
+	buf[len] = '\0';
 	*len_ret = len;
 	return buf;
 }
@@ -188,7 +193,7 @@ static char *slurp(const char *path, size_t *len_ret)
 bool vt_batch_read_report(const char *path, struct vt_batch_dump *d)
 {
 	size_t len;
-	char *text = slurp(path, &len);
+	char *text = vt_batch_slurp(path, VT_BATCH_MAX_REPORT, &len);
 	struct vt_jv *doc = text ? vt_jv_parse(text, len) : NULL;
 	const struct vt_jv *results = vt_jv_get(doc, "results"), *dump = vt_jv_get(doc, "dump");
 	const char *schema = vt_jv_str(doc, "schema");

@@ -195,6 +195,6 @@ struct vt_error *vt_cli_parse_addr(struct vt_symbols *s, const char *text,
 extern const struct vt_command vt_cmd_info, vt_cmd_type, vt_cmd_sym,
 	vt_cmd_rd, vt_cmd_memmap, vt_cmd_log, vt_cmd_report, vt_cmd_plugins,
 	vt_cmd_vtop, vt_cmd_pgtables, vt_cmd_dt, vt_cmd_lmbs, vt_cmd_crashimage,
-	vt_cmd_batch, vt_cmd_ps, vt_cmd_bt, vt_cmd_preflight;
+	vt_cmd_batch, vt_cmd_ps, vt_cmd_bt, vt_cmd_preflight, vt_cmd_serve;
 
 #endif

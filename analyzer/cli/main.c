@@ -14,6 +14,7 @@ static const struct vt_command *const commands[] = {
 	&vt_cmd_report,
 	&vt_cmd_preflight,
 	&vt_cmd_batch,
+	&vt_cmd_serve,
 	&vt_cmd_plugins,
 	&vt_cmd_info,
 	&vt_cmd_type,

@@ -31,7 +31,7 @@ fi
 top=$(cd "$VT_TESTDATA_DIR/.." && pwd)
 # configure.ac's VT_REQUIRE packages
 DEV="libkdumpfile-dev libdw-dev libelf-dev libbpf-dev libdeflate-dev liblzo2-dev libzstd-dev
-	libdebuginfod-dev"
+	libdebuginfod-dev libmicrohttpd-dev libsqlite3-dev"
 suites="bookworm bookworm-updates"
 # shellcheck disable=SC2086  # suites are words
 conf=$("$VT_TESTDATA_DIR/lib/apt-state.sh" "$deb" $suites) || vt_die "cross-vmtriage" "private $deb apt state"
