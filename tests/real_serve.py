@@ -14,6 +14,8 @@
   * the service killed (SIGKILL) while a job runs, and started again: the
     job is queued again and done once (attempts 2, one result), nothing
     lost; the database survives (schema version, WAL);
+  * --workers 0 (HTTP only) queues; a `serve --worker` process beside it
+    on the same --data does the job;
   * the pages (/, /dumps/ID.html with report --html's memory map, /summary)
     render in headless Chromium: screenshots that are not blank.
 """
@@ -214,6 +216,21 @@ try:
     code, lst = sv.get("/dumps")
     c.equal(sorted(d["id"] for d in lst.get("dumps", [])) if isinstance(lst, dict) else None,
             sorted([x86_id, ppc_id, kill_id]), "no job lost")
+    sv.stop()
+
+    # HTTP only (--workers 0) and a separate --worker process on the same queue
+    sv = Service(data, ["--allow-path", ppc, "--workers", "0"])
+    code, body = sv.curl(*reg, "--data", json.dumps({"path": ppc_dump}), sv.url + "/dumps")
+    w_id = json.loads(body)["id"] if code == 201 else None
+    time.sleep(1)
+    c.equal(sv.get(f"/dumps/{w_id}")[1].get("state"), "queued", "--workers 0: the job waits")
+    worker = subprocess.Popen([vtlib.VMTRIAGE, "serve", "--worker", "--data", data],
+                              stdout=sv.log, stderr=sv.log)
+    j = sv.wait(w_id)
+    c.check(j.get("state") == "done" and j.get("worker", "").endswith(f":{worker.pid}"),
+            f"a --worker process did the job: {j.get('state')} by {j.get('worker')} (pid {worker.pid})")
+    worker.send_signal(signal.SIGTERM)
+    worker.wait(timeout=600)
     sv.stop()
     db = sqlite3.connect(os.path.join(data, "vmtriage.sqlite"))
     c.equal(db.execute("PRAGMA user_version").fetchone()[0], 1, "schema version 1")

@@ -39,6 +39,19 @@ static const char *add_allow(const char *text, void *field)
 	return NULL;
 }
 
+static const char *parse_workers(const char *text, void *field)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || !*text || *end || v < 0 || v > 64)
+		return "0 to 64";
+	*(int *)field = (int)v;
+	return NULL;
+}
+
 static const char *parse_mb(const char *text, void *field)
 {
 	char *end;
@@ -99,6 +112,8 @@ static int run_serve(struct vt_cli *c)
 	if (!o->data)
 		return vt_cli_failf(c, VT_ERR_USAGE, "--data DIR is required (the database, "
 				    "uploads and results)");
+	if (o->worker_only && !o->workers)
+		return vt_cli_failf(c, VT_ERR_USAGE, "--worker with --workers 0 would do nothing");
 	if (!o->worker_only && !split_listen(o->listen, addr, sizeof(addr), &port))
 		return vt_cli_failf(c, VT_ERR_USAGE, "--listen %s: ADDRESS:PORT expected", o->listen);
 	memset(&sv, 0, sizeof(sv));
@@ -180,8 +195,9 @@ static const struct vt_cli_option serve_options[] = {
 	{ .name = "allow-path", .arg = "DIR", .parse = add_allow,
 	  .help = "a dump registered by path must be under\none of these (repeatable)",
 	  VT_CLI_FIELD(struct serve_opts, allow) },
-	{ .name = "workers", .arg = "N", .parse = vt_batch_parse_jobs,
-	  .help = "dumps run at once (default 1)", VT_CLI_FIELD(struct serve_opts, workers) },
+	{ .name = "workers", .arg = "N", .parse = parse_workers,
+	  .help = "dumps run at once (default 1; 0: HTTP only,\n--worker processes do the work)",
+	  VT_CLI_FIELD(struct serve_opts, workers) },
 	{ .name = "worker", .help = "no HTTP: only work the queue of --data\n"
 	  "(more workers beside a running service)",
 	  VT_CLI_BOOL(struct serve_opts, worker_only) },

@@ -121,6 +121,7 @@ static void job_json(struct vt_json *j, const char *key, const struct vt_job *jo
 	vt_json_i64(j, "size", job->size);
 	vt_json_string(j, "state", vt_job_state_name(job->state));
 	vt_json_i64(j, "attempts", job->attempts);
+	vt_json_string_or_null(j, "worker", job->worker);
 	vt_json_i64(j, "created", (int64_t)job->created);
 	vt_json_i64(j, "started", (int64_t)job->started);
 	vt_json_i64(j, "finished", (int64_t)job->finished);
