@@ -15,8 +15,9 @@
 #        its `triage` (vmtriage report) in its session;
 #      - the autopkgtest's command (debian/tests/control) passes against
 #        the installed binary;
-#   5. the same source in a Debian 13 root with its Build-Depends:
-#      dpkg-buildpackage there, and its packages run the README demo there.
+#   5. the same source in fresh Debian 12 and 13 roots with only its
+#      Build-Depends: dpkg-buildpackage there, and its packages run the
+#      README demo there.
 # Needs root (chroot, bind mounts) and the Debian archive; exit 77 otherwise.
 set -euo pipefail
 top=$(cd "${top_srcdir:-$(dirname "$0")/..}" && pwd)
@@ -137,56 +138,58 @@ else
 	bad "the autopkgtest passes in the root: $cmd"
 fi
 
-# 5. the same source builds on Debian 13: a trixie root with the
-# Build-Depends (cached like the one above), dpkg-buildpackage in it, and
-# its packages installed there run the README demo
+# 5. the same source builds in fresh Debian 12 and 13 roots holding only
+# build-essential and the Build-Depends (cached like the one above; the
+# host's build above has whatever else is installed here): dpkg-buildpackage
+# there, and its packages installed there run the README demo
 bdeps=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$top/debian/control" | sed '1s/^Build-Depends://; $d' |
 	tr ',' '\n' | sed 's/\[.*\]//; s/<.*>//; s/(.*)//; s/ //g' | grep . |
 	sed 's/^debhelper-compat$/debhelper/' | sort -u | paste -sd, -)
-tinc="build-essential,$bdeps"
-tkey=$( (echo "$tinc"; sed -n '/^# 5\./,$p' "$0") | sha256sum | cut -c1-16)
-ttar=$roots/trixie-build-$tkey.tar
-if [ ! -f "$ttar" ]; then
-	vt_log "real_deb: mmdebstrap trixie ($tinc)"
-	mmdebstrap --quiet --variant=apt --format=tar --include="$tinc" trixie "$ttar.tmp" \
-		"${VT_DEBIAN_MIRROR:-http://deb.debian.org}/debian" >"$tmp/mmdebstrap13.log" 2>&1 ||
-		{ tail -20 "$tmp/mmdebstrap13.log"; bad "mmdebstrap trixie"; }
-	rm -rf "$roots"/trixie-build-*.tar
-	[ ! -f "$ttar.tmp" ] || mv "$ttar.tmp" "$ttar"
-fi
-if [ -f "$ttar" ]; then
-	t13=$tmp/trixie
-	mkdir -p "$t13"
-	tar -xf "$ttar" -C "$t13"
-	mkdir -p "$t13/build/src"
-	(cd "$top" && git ls-files -co --exclude-standard -z | grep -zv '^testdata/' |
-		tar --null -T - -cf -) | tar -xf - -C "$t13/build/src"
-	vt_log "real_deb: dpkg-buildpackage in the trixie root"
-	if "${clean[@]}" DEB_BUILD_OPTIONS=parallel=2 chroot "$t13" \
-		bash -c 'cd /build/src && dpkg-buildpackage -us -uc -b' >"$tmp/build13.log" 2>&1; then
-		ok "dpkg-buildpackage -us -uc -b on Debian 13 (trixie)"
-		t13debs=("$t13"/build/vmtriage_*.deb "$t13"/build/crash-vmtriage_*.deb)
-		cp "${t13debs[@]}" "$t13/tmp/"
-		mkdir -p "$t13$VT_CACHE"
-		mount --bind "$VT_CACHE" "$t13$VT_CACHE" && mounts+=("$t13$VT_CACHE")
-		mount -o remount,bind,ro "$t13$VT_CACHE"
-		rc=0
-		if "${clean[@]}" chroot "$t13" dpkg -i /tmp/"${t13debs[0]##*/}" /tmp/"${t13debs[1]##*/}" \
-			>"$tmp/install13.log" 2>&1; then
-			"${clean[@]}" chroot "$t13" vmtriage report "$dump/vmcore.kdump-d31" \
-				>"$tmp/demo13.out" 2>/dev/null || rc=$?
-			check "Debian 13's build: the README demo prints what the tree's build prints" \
-				cmp -s "$tmp/demo13.out" "$tmp/tree.out"
-			check "Debian 13's build: the README demo exits 1" test "$rc" = 1
-		else
-			tail -20 "$tmp/install13.log"
-			bad "dpkg -i of the trixie-built packages in the trixie root"
-		fi
-	else
-		tail -40 "$tmp/build13.log"
-		bad "dpkg-buildpackage -us -uc -b on Debian 13 (trixie)"
+binc="build-essential,$bdeps"
+build_in_root() { # SUITE NAME
+	local suite=$1 name=$2 key tarball r rc=0 built
+	key=$( (echo "$binc"; sed -n '/^# 5\./,$p' "$0") | sha256sum | cut -c1-16)
+	tarball=$roots/$suite-build-$key.tar
+	if [ ! -f "$tarball" ]; then
+		vt_log "real_deb: mmdebstrap $suite ($binc)"
+		mmdebstrap --quiet --variant=apt --format=tar --include="$binc" "$suite" "$tarball.tmp" \
+			"${VT_DEBIAN_MIRROR:-http://deb.debian.org}/debian" >"$tmp/mmdebstrap-$suite.log" 2>&1 ||
+			{ tail -20 "$tmp/mmdebstrap-$suite.log"; bad "mmdebstrap $suite"; return; }
+		rm -rf "$roots/$suite"-build-*.tar
+		mv "$tarball.tmp" "$tarball"
 	fi
-fi
+	r=$tmp/$suite
+	mkdir -p "$r/build/src"
+	tar -xf "$tarball" -C "$r"
+	(cd "$top" && git ls-files -co --exclude-standard -z | grep -zv '^testdata/' |
+		tar --null -T - -cf -) | tar -xf - -C "$r/build/src"
+	vt_log "real_deb: dpkg-buildpackage in a fresh $suite root"
+	if ! "${clean[@]}" DEB_BUILD_OPTIONS=parallel=2 chroot "$r" \
+		bash -c 'cd /build/src && dpkg-buildpackage -us -uc -b' >"$tmp/build-$suite.log" 2>&1; then
+		tail -40 "$tmp/build-$suite.log"
+		bad "dpkg-buildpackage -us -uc -b in a fresh $name root"
+		return
+	fi
+	ok "dpkg-buildpackage -us -uc -b in a fresh $name root"
+	built=("$r"/build/vmtriage_*.deb "$r"/build/crash-vmtriage_*.deb)
+	cp "${built[@]}" "$r/tmp/"
+	mkdir -p "$r$VT_CACHE"
+	mount --bind "$VT_CACHE" "$r$VT_CACHE" && mounts+=("$r$VT_CACHE")
+	mount -o remount,bind,ro "$r$VT_CACHE"
+	if ! "${clean[@]}" chroot "$r" dpkg -i /tmp/"${built[0]##*/}" /tmp/"${built[1]##*/}" \
+		>"$tmp/install-$suite.log" 2>&1; then
+		tail -20 "$tmp/install-$suite.log"
+		bad "dpkg -i of the $name-built packages in that root"
+		return
+	fi
+	"${clean[@]}" chroot "$r" vmtriage report "$dump/vmcore.kdump-d31" >"$tmp/demo-$suite.out" \
+		2>/dev/null || rc=$?
+	check "$name's build: the README demo prints what the tree's build prints" \
+		cmp -s "$tmp/demo-$suite.out" "$tmp/tree.out"
+	check "$name's build: the README demo exits 1" test "$rc" = 1
+}
+build_in_root bookworm "Debian 12"
+build_in_root trixie "Debian 13"
 
 echo "real_deb: $passes passed, $fails failed"
 [ "$fails" = 0 ]
