@@ -398,6 +398,27 @@ struct vt_error *vt_btf_finder_from_data(const void *data, size_t size,
 
 	if (size > UINT32_MAX)
 		return vt_error_create(VT_ERR_FORMAT, "BTF of %zu bytes is too large", size);
+	/*
+	 * libbpf finds its types at hdr_len + type_off into its copy and does
+	 * not check that they are aligned; a 4-byte struct btf_type at an odd
+	 * offset is then read misaligned (UBSan, fuzz_btf). Every kernel's BTF
+	 * has both aligned: refuse one that does not.
+	 */
+	if (size >= 16) {
+		const unsigned char *h = data;
+		bool swapped = h[0] == 0xeb && h[1] == 0x9f;	/* magic 0xeB9F, other order */
+		uint32_t hdr_len, type_off;
+
+		memcpy(&hdr_len, h + 4, 4);
+		memcpy(&type_off, h + 8, 4);
+		if (swapped) {
+			hdr_len = __builtin_bswap32(hdr_len);
+			type_off = __builtin_bswap32(type_off);
+		}
+		if (hdr_len % 4 || type_off % 4)
+			return vt_error_create(VT_ERR_FORMAT, "BTF types at an unaligned offset "
+					       "(hdr_len %u, type_off %u)", hdr_len, type_off);
+	}
 	btf = btf__new(data, (__u32)size);
 	if (!btf)
 		return vt_error_create(VT_ERR_FORMAT, "BTF does not parse (%s)",
