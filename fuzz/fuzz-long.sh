@@ -8,7 +8,11 @@
 # seeds, then runs this.
 #
 # Environment:
-#   FUZZ_LONG_SECONDS  per harness (default 3600)
+#   FUZZ_LONG_SECONDS  per harness (default 3600); with FUZZ_LONG_CPU_HOURS,
+#                      the length of each chunk
+#   FUZZ_LONG_CPU_HOURS run each harness in chunks until its records (all runs
+#                      so far) add up to this many CPU-hours; a chunk that
+#                      got no CPU at all ends the harness's turn
 #   FUZZ_LONG_JOBS     harnesses run at once (default 1: the other core stays free;
 #                      runs are niced, and each records the CPU time it got,
 #                      so a busy machine shows as fewer CPU-hours, not more)
@@ -44,6 +48,10 @@ run_one() {
 	echo "fuzz-long: $h for $secs s (log: $log)"
 	# The seeds and the in-tree corpus and regressions are read-only inputs;
 	# new inputs go to the cached corpus only.
+	local inputs=() d
+	for d in "$build/fuzz/seeds/$h" "$build/fuzz/corpus/$h" "$top/tests/fuzz-regressions/$h"; do
+		if [ -d "$d" ]; then inputs+=("$d"); fi
+	done
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
@@ -51,19 +59,36 @@ run_one() {
 		"$build/fuzz/build/fuzz_$h" -fork=1 -ignore_crashes=1 \
 		-ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" -timeout=25 \
 		-rss_limit_mb=2560 -artifact_prefix="$art/" "$dir/corpus/$h" \
-		$(for d in "$build/fuzz/seeds/$h" "$build/fuzz/corpus/$h" \
-			"$top/tests/fuzz-regressions/$h"; do [ -d "$d" ] && echo "$d"; done) \
-		>"$log" 2>&1 || rc=$?
+		"${inputs[@]}" >"$log" 2>&1 || rc=$?
 	local after
 	after=$(find "$art" -type f | wc -l)
 	/usr/bin/python3 "$top/fuzz/fuzz_report.py" record "$dir" "$h" "$log" "$start" \
 		"$secs" "$rev" "$rc" $((after - before)) "$log.cpu"
 }
 
+# Until the harness's records reach FUZZ_LONG_CPU_HOURS (or once).
+run_harness() {
+	local h=$1 want got before
+	if [ -z "${FUZZ_LONG_CPU_HOURS:-}" ]; then
+		run_one "$h"
+		return
+	fi
+	want=$(awk -v h="$FUZZ_LONG_CPU_HOURS" 'BEGIN { printf "%d", h * 3600 }')
+	while :; do
+		got=$(/usr/bin/python3 "$top/fuzz/fuzz_report.py" cpu "$dir" "$h")
+		echo "fuzz-long: $h has $got of $want CPU seconds"
+		[ "$got" -lt "$want" ] || break
+		before=$got
+		run_one "$h"
+		got=$(/usr/bin/python3 "$top/fuzz/fuzz_report.py" cpu "$dir" "$h")
+		[ "$got" -gt "$before" ] || { echo "fuzz-long: $h got no CPU time, stopping it" >&2; break; }
+	done
+}
+
 if [ -z "${FUZZ_LONG_NO_RUN:-}" ]; then
-	export -f run_one
-	export build dir secs rev top
-	printf '%s\n' "$@" | xargs -P "$jobs" -I{} bash -c 'run_one {}'
+	export -f run_one run_harness
+	export build dir secs rev top FUZZ_LONG_CPU_HOURS
+	printf '%s\n' "$@" | xargs -P "$jobs" -I{} bash -c 'run_harness {}'
 fi
 
 # Coverage of everything the corpus holds, per library file (make fuzz-long

@@ -196,6 +196,13 @@ def markdown(d, doc):
         f.write(head + "\n".join(lines) + tail)
 
 
+def cpu_seconds(d, harness):
+    """CPU seconds the records give HARNESS so far (what markdown counts)."""
+    path = os.path.join(d, "runs.jsonl")
+    runs = [json.loads(x) for x in open(path)] if os.path.exists(path) else []
+    return sum(r.get("cpu_seconds", r.get("seconds", 0)) for r in runs if r["harness"] == harness)
+
+
 def findings(d):
     kept = set()
     for f in glob.glob(os.path.join(TOP, "tests", "fuzz-regressions", "*", "*")):
@@ -218,6 +225,8 @@ def main():
         coverage(a[0], a[1], a[2:])
     elif cmd == "markdown":
         markdown(a[0], a[1])
+    elif cmd == "cpu":
+        print(cpu_seconds(a[0], a[1]))
     elif cmd == "findings":
         sys.exit(findings(a[0]))
     else:
