@@ -101,6 +101,9 @@ char *vt_batch_slurp(const char *path, size_t max, size_t *len_ret);
 void vt_batch_jsonl_line(FILE *fp, const struct vt_batch_dump *d);
 /* Fill d's results from a previous summary line; false if it does not match. */
 bool vt_batch_from_jsonl(const struct vt_jv *line, struct vt_batch_dump *d);
+/* Fill d's results (status, strings, verdicts) from a summary line, whoever
+ * wrote it; false if it has no known status or memory ran out. */
+bool vt_batch_read_jsonl(const struct vt_jv *line, struct vt_batch_dump *d);
 /* Read verdicts, release and arch from a report JSON document. */
 bool vt_batch_read_report(const char *path, struct vt_batch_dump *d);
 void vt_batch_summary_txt(FILE *fp, const struct vt_batch_dumps *ds, double wall);

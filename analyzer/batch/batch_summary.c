@@ -134,6 +134,13 @@ bool vt_batch_from_jsonl(const struct vt_jv *line, struct vt_batch_dump *d)
 	snprintf(want, sizeof(want), "%" PRIu64, d->mtime_ns);
 	if (!(s = vt_jv_str(line, "mtime_ns")) || strcmp(s, want))
 		return false;
+	return vt_batch_read_jsonl(line, d);
+}
+
+bool vt_batch_read_jsonl(const struct vt_jv *line, struct vt_batch_dump *d)
+{
+	const char *s;
+
 	if (!(s = vt_jv_str(line, "status")))
 		return false;
 	d->status = VT_BATCH_PENDING;

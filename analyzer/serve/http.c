@@ -132,15 +132,8 @@ static void job_json(struct vt_json *j, const char *key, const struct vt_job *jo
 	vt_json_string_or_null(j, "signature", job->signature);
 	vt_json_string_or_null(j, "vmlinux", job->vmlinux);
 	vt_json_object_begin(j, "verdicts");
-	/* "C plugin verdict,C plugin verdict" from the store */
-	for (const char *p = job->verdicts; p && *p;) {
-		char cls[8], plugin[64], verdict[32];
-
-		if (sscanf(p, "%7s %63s %31[^,]", cls, plugin, verdict) == 3)
-			vt_json_string(j, plugin, verdict);
-		p = strchr(p, ',');
-		p = p ? p + 1 : NULL;
-	}
+	for (size_t i = 0; i < job->n_verdicts; i++)
+		vt_json_string(j, job->verdicts[i].plugin, job->verdicts[i].verdict);
 	vt_json_object_end(j);
 	vt_json_object_end(j);
 }
@@ -297,19 +290,16 @@ static void queue_row(void *arg, const struct vt_job *job)
 	fputs("</td><td>", fp);
 	html(fp, job->release);
 	fputs("</td><td>", fp);
-	for (const char *p = job->verdicts; p && *p;) {
-		char cls[8], plugin[64], verdict[32];
+	for (size_t i = 0; i < job->n_verdicts; i++) {
+		const struct vt_job_verdict *v = &job->verdicts[i];
 
-		if (sscanf(p, "%7s %63s %31[^,]", cls, plugin, verdict) == 3 &&
-		    (!strcmp(verdict, "fired") || !strcmp(verdict, "latent"))) {
-			fprintf(fp, "<span class=\"%s\">", verdict);
-			html(fp, cls);
+		if (!strcmp(v->verdict, "fired") || !strcmp(v->verdict, "latent")) {
+			fprintf(fp, "<span class=\"%s\">", v->verdict);
+			html(fp, v->bug_class);
 			fputs(" ", fp);
-			html(fp, plugin);
-			fprintf(fp, " %s</span> ", verdict);
+			html(fp, v->plugin);
+			fprintf(fp, " %s</span> ", v->verdict);
 		}
-		p = strchr(p, ',');
-		p = p ? p + 1 : NULL;
 	}
 	fputs("</td><td>", fp);
 	html(fp, job->message);

@@ -27,6 +27,9 @@ struct vt_store;
 enum vt_job_state { VT_JOB_QUEUED, VT_JOB_RUNNING, VT_JOB_DONE, VT_JOB_FAILED };
 const char *vt_job_state_name(enum vt_job_state s);
 
+/* A report's verdicts, one per plugin: vmtriage has five plugins. */
+#define VT_JOB_MAX_VERDICTS 32
+
 struct vt_job {
 	int64_t id;
 	char name[256];			/* the upload's file name, or the path's base name */
@@ -41,7 +44,10 @@ struct vt_job {
 	char message[512];		/* why it failed */
 	char release[128], arch[32], signature[256];
 	char vmlinux[1024];
-	char verdicts[2048];		/* "C stale-lmb latent,B pgd-desync clean,..." */
+	struct vt_job_verdict {
+		char bug_class[8], plugin[64], verdict[32];
+	} verdicts[VT_JOB_MAX_VERDICTS];
+	size_t n_verdicts;
 };
 
 /* Open (creating) DATA/vmtriage.sqlite: schema checked, WAL mode. */
@@ -57,11 +63,10 @@ struct vt_error *vt_store_add(struct vt_store *st, const char *name, const char 
  */
 struct vt_error *vt_store_claim(struct vt_store *st, const char *worker, struct vt_job *ret,
 				bool *got);
-/* The job's end: its fields from batch's summary line, the report JSON and
- * the verdicts ("plugin class verdict" triples, n of them). */
+/* The job's end: its fields and verdicts (from batch's summary line) and
+ * the report JSON. */
 struct vt_error *vt_store_finish(struct vt_store *st, const struct vt_job *job,
-				 const char *report_json, const char *const (*verdicts)[3],
-				 size_t n);
+				 const char *report_json);
 /* Jobs left running by workers of this host that are gone: queued again. */
 struct vt_error *vt_store_requeue_dead(struct vt_store *st, const char *host, size_t *n_ret);
 

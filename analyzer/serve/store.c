@@ -95,6 +95,20 @@ static void copy_text(char *dst, size_t len, sqlite3_stmt *q, int col)
 	snprintf(dst, len, "%s", t ? (const char *)t : "");
 }
 
+/* job_columns' last column, "C plugin verdict,C plugin verdict", as rows
+ * (plugin names and verdicts hold neither a space nor a comma). */
+static void read_verdicts(struct vt_job *job, const char *p)
+{
+	while (p && *p && job->n_verdicts < VT_JOB_MAX_VERDICTS) {
+		struct vt_job_verdict *v = &job->verdicts[job->n_verdicts];
+
+		if (sscanf(p, "%7s %63s %31[^,]", v->bug_class, v->plugin, v->verdict) == 3)
+			job->n_verdicts++;
+		p = strchr(p, ',');
+		p = p ? p + 1 : NULL;
+	}
+}
+
 /* A row of job_columns into job. */
 static void read_job(sqlite3_stmt *q, struct vt_job *job)
 {
@@ -119,7 +133,7 @@ static void read_job(sqlite3_stmt *q, struct vt_job *job)
 	copy_text(job->arch, sizeof(job->arch), q, 14);
 	copy_text(job->signature, sizeof(job->signature), q, 15);
 	copy_text(job->vmlinux, sizeof(job->vmlinux), q, 16);
-	copy_text(job->verdicts, sizeof(job->verdicts), q, 17);
+	read_verdicts(job, (const char *)sqlite3_column_text(q, 17));
 }
 
 struct vt_error *vt_store_open(const char *data_dir, struct vt_store **ret)
@@ -244,9 +258,9 @@ struct vt_error *vt_store_claim(struct vt_store *st, const char *worker, struct 
 }
 
 struct vt_error *vt_store_finish(struct vt_store *st, const struct vt_job *job,
-				 const char *report_json, const char *const (*verdicts)[3],
-				 size_t n)
+				 const char *report_json)
 {
+	size_t n = job->n_verdicts;
 	sqlite3_stmt *q;
 	struct vt_error *err;
 
@@ -284,8 +298,9 @@ struct vt_error *vt_store_finish(struct vt_store *st, const struct vt_job *job,
 		if (err)
 			break;
 		sqlite3_bind_int64(q, 1, job->id);
-		for (int k = 0; k < 3; k++)
-			sqlite3_bind_text(q, k + 2, verdicts[i][k], -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 2, job->verdicts[i].plugin, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 3, job->verdicts[i].bug_class, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(q, 4, job->verdicts[i].verdict, -1, SQLITE_TRANSIENT);
 		if (sqlite3_step(q) != SQLITE_DONE)
 			err = db_error(st, "store a verdict");
 		sqlite3_finalize(q);

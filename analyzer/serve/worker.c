@@ -22,7 +22,6 @@
 
 #include "batch/batch.h"
 #include "core/jsonread.h"
-#include "plugins/plugin.h"
 
 #define MAX_THREADS 64
 
@@ -65,74 +64,53 @@ static int remove_one(const char *path, const struct stat *sb, int type, struct 
 	return 0;
 }
 
-static void copy(char *dst, size_t len, const char *src)
-{
-	snprintf(dst, len, "%s", src ? src : "");
-}
-
-static const char *class_of(const char *plugin)
-{
-	static const char *const letters[] = { "A", "B", "C", "D", "E", "F", "G", "H" };
-
-	for (size_t i = 0; i < vt_nplugins; i++)
-		if (!strcmp(vt_plugins[i]->name, plugin) && vt_plugins[i]->bug_class >= 'A' &&
-		    vt_plugins[i]->bug_class <= 'H')
-			return letters[vt_plugins[i]->bug_class - 'A'];
-	return "?";
-}
-
 /* batch's summary line and report of the job: into job, stored. */
 static void store_result(struct vt_serve *sv, struct vt_store *st, struct vt_job *job,
 			 const char *out)
 {
 	char path[4200];
-	const char *(*verdicts)[3] = NULL;
 	char *line = NULL, *report = NULL;
-	size_t len = 0, n = 0;
+	size_t len = 0;
 	struct vt_jv *summary = NULL;
-	const struct vt_jv *v;
+	struct vt_batch_dump d = { 0 };
 	const char *s;
 	struct vt_error *err;
 
 	snprintf(path, sizeof(path), "%s/summary.jsonl", out);
 	line = vt_batch_slurp(path, VT_BATCH_MAX_REPORT, &len);
 	summary = line ? vt_jv_parse(line, len) : NULL;
-	if (!summary) {
+	if (!summary || !vt_batch_read_jsonl(summary, &d)) {
 		job->state = VT_JOB_FAILED;
-		copy(job->status, sizeof(job->status), "error");
+		snprintf(job->status, sizeof(job->status), "error");
 		snprintf(job->message, sizeof(job->message), "batch left no summary (see "
 			 "jobs/%lld/batch.log)", (long long)job->id);
 	} else {
-		copy(job->status, sizeof(job->status), vt_jv_str(summary, "status"));
-		copy(job->message, sizeof(job->message), vt_jv_str(summary, "message"));
-		copy(job->release, sizeof(job->release), vt_jv_str(summary, "release"));
-		copy(job->arch, sizeof(job->arch), vt_jv_str(summary, "arch"));
-		copy(job->signature, sizeof(job->signature), vt_jv_str(summary, "signature"));
-		copy(job->vmlinux, sizeof(job->vmlinux), vt_jv_str(summary, "vmlinux"));
-		job->state = !strcmp(job->status, "ok") || !strcmp(job->status, "findings") ?
+		snprintf(job->status, sizeof(job->status), "%s", vt_batch_status_name(d.status));
+		snprintf(job->message, sizeof(job->message), "%s", d.message);
+		snprintf(job->release, sizeof(job->release), "%s", d.release);
+		snprintf(job->arch, sizeof(job->arch), "%s", d.arch);
+		snprintf(job->signature, sizeof(job->signature), "%s", d.signature);
+		snprintf(job->vmlinux, sizeof(job->vmlinux), "%s", d.vmlinux);
+		job->state = d.status == VT_BATCH_OK || d.status == VT_BATCH_FINDINGS ?
 			     VT_JOB_DONE : VT_JOB_FAILED;
 		if ((s = vt_jv_str(summary, "result")) && job->state == VT_JOB_DONE) {
 			snprintf(path, sizeof(path), "%s/%s", out, s);
 			report = vt_batch_slurp(path, VT_BATCH_MAX_REPORT, &len);
 		}
-		v = vt_jv_get(summary, "verdicts");
-		if (v && v->type == VT_JV_OBJECT && v->n &&
-		    (verdicts = calloc(v->n, sizeof(*verdicts)))) {
-			for (size_t i = 0; i < v->n; i++)
-				if (v->items[i].type == VT_JV_STRING) {
-					verdicts[n][0] = v->keys[i];
-					verdicts[n][1] = class_of(v->keys[i]);
-					verdicts[n][2] = v->items[i].text;
-					n++;
-				}
+		for (size_t i = 0; i < d.nverdicts && job->n_verdicts < VT_JOB_MAX_VERDICTS; i++) {
+			struct vt_job_verdict *v = &job->verdicts[job->n_verdicts++];
+
+			snprintf(v->plugin, sizeof(v->plugin), "%s", d.verdicts[i].plugin);
+			snprintf(v->bug_class, sizeof(v->bug_class), "%s", d.verdicts[i].cls);
+			snprintf(v->verdict, sizeof(v->verdict), "%s", d.verdicts[i].verdict);
 		}
 	}
-	err = vt_store_finish(st, job, report, (const char *const (*)[3])verdicts, n);
+	err = vt_store_finish(st, job, report);
 	if (err) {
 		fprintf(stderr, "vmtriage serve: job %lld: %s\n", (long long)job->id, err->message);
 		vt_error_destroy(err);
 	}
-	free(verdicts);
+	free(d.verdicts);
 	vt_jv_free(summary);
 	free(line);
 	free(report);
