@@ -15,7 +15,7 @@ before the panic (vmcore.elf).
   * the -stale scenarios (the dimm removed after the load, x86 ACPI and
     pseries DLPAR): class C is latent on both, naming the elfcorehdr PT_LOAD
     over the removed range, which the guest recorded; on the kdump ELF the
-    dump's own PT_LOADs are that elfcorehdr; on pseries QEMU's dump also
+    dump's own PT_LOADs are that elfcorehdr, entry for entry; on pseries QEMU's dump also
     names the removed dimm's LMBs, still assigned in the crash kernel's FDT;
   * the crashed task's trace, unwound from the capture kernel's saved
     registers (crash_setup_regs in __crash_kexec, a function without ORC),
@@ -75,6 +75,13 @@ for name in SCENARIOS:
         c.equal(got, want, f"{name}/{dump}: crashimage's segments are kexec's")
     ci = vtlib.run_json("crashimage", os.path.join(d, "vmcore.kdump-elf"), vmlinux)
     c.equal(ci.get("elfcorehdr_source"), "dump", f"{name}: on the kdump ELF the elfcorehdr is the dump's own")
+    # /proc/vmcore keeps the elfcorehdr's PT_LOADs one for one: the kdump
+    # ELF's own table is the segment QEMU's dump holds, entry for entry
+    seg = vtlib.run_json("crashimage", os.path.join(d, "vmcore.elf"), vmlinux)
+    c.equal(seg.get("elfcorehdr_source"), "segment", f"{name}: QEMU's dump holds the elfcorehdr segment")
+    c.check(len(seg.get("pt_load", [])) >= 2, f"{name}: the elfcorehdr segment has PT_LOADs")
+    c.equal(ci.get("pt_load"), seg.get("pt_load"),
+            f"{name}: the kdump ELF's PT_LOADs are the elfcorehdr segment's, unmerged")
 
     removed = kd.get("removed")
     for tag, rep in (("QEMU's dump", qemu), ("the kdump ELF", elf)):

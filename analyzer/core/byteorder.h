@@ -72,4 +72,13 @@ static inline uint16_t vt_load16(const void *p, bool big_endian)
 	return big_endian ? vt_be16(p) : vt_le16(p);
 }
 
+/* The inverse of vt_load64: v into p's 8 bytes in the given byte order. */
+static inline void vt_store64(void *p, uint64_t v, bool big_endian)
+{
+	uint8_t *b = p;
+
+	for (int i = 0; i < 8; i++)
+		b[big_endian ? 7 - i : i] = (uint8_t)(v >> (8 * i));
+}
+
 #endif

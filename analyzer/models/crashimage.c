@@ -154,31 +154,31 @@ size_t vt_crashimage_segments_missing(const struct vt_crashimage *c)
 /*
  * The segments are not in the dump: a kdump vmcore leaves out the crash
  * kernel's own reservation. Such an ELF is the capture kernel's
- * /proc/vmcore, made from that very elfcorehdr: its PT_LOADs are the
- * elfcorehdr's (merged where adjacent). Only for an ELF dump that misses
- * a segment; else nothing is claimed.
+ * /proc/vmcore, made from that very elfcorehdr: the kernel keeps its
+ * PT_LOADs one for one (only their file offsets and the notes change).
+ * Only for an ELF dump that misses a segment; else nothing is claimed.
  */
 static void hdr_from_dump(struct vt_target *t, struct vt_crashimage *c)
 {
-	const struct vt_phys_range *r;
-	size_t n;
-	uint64_t omitted;
+	struct vt_elfcorehdr hdr;
+	void *buf;
+	size_t len;
 	struct vt_error *err;
 
 	if (!vt_crashimage_segments_missing(c) || strcmp(vt_target_info(t)->format, "elf") != 0)
 		return;
-	if ((err = vt_target_phys_ranges(t, &r, &n, &omitted))) {
+	if ((err = vt_target_elf_headers(t, &buf, &len))) {
 		vt_error_destroy(err);
 		return;
 	}
-	if (!n || omitted || !(c->hdr.loads = calloc(n, sizeof(*c->hdr.loads))))
+	err = vt_elfcorehdr_decode(buf, len, &hdr);
+	free(buf);
+	if (err) {
+		vt_error_destroy(err);
 		return;
-	for (size_t i = 0; i < n; i++)
-		c->hdr.loads[i] = (struct vt_elf_load){ .paddr = r[i].start,
-							.filesz = r[i].end - r[i].start,
-							.memsz = r[i].end - r[i].start };
-	c->hdr.nload = n;
-	c->hdr.big_endian = vt_target_info(t)->big_endian;
+	}
+	vt_elfcorehdr_deinit(&c->hdr);
+	c->hdr = hdr;
 	c->hdr_seg = VT_HDR_FROM_DUMP;
 	c->have_hdr = true;
 	c->hdr_err[0] = '\0';
@@ -189,7 +189,7 @@ const char *vt_crashimage_hdr_source(const struct vt_crashimage *c)
 	return c->hdr_seg == -2 ? "kimage->elf_headers" :
 	       c->hdr_seg == VT_HDR_FROM_DUMP ? "this dump's own PT_LOADs: the segments (the "
 		       "crash kernel's reservation) are not in it, so it is the capture kernel's "
-		       "/proc/vmcore, made from that elfcorehdr (adjacent PT_LOADs merged)" : "segment";
+		       "/proc/vmcore, made from that elfcorehdr" : "segment";
 }
 
 struct vt_error *vt_crashimage_read(struct vt_target *t, struct vt_symbols *s,

@@ -170,6 +170,14 @@ const char *vt_target_xlat_method(struct vt_target *t);
 /* Sort ranges by start and merge the adjacent or overlapping: the count left. */
 size_t vt_phys_ranges_merge(struct vt_phys_range *r, size_t n);
 
+/*
+ * An ELF dump's own ELF header and program headers, as they are in the file
+ * (one PT_LOAD per entry, unmerged), in one malloc'd block: the header with
+ * e_phoff rewritten to follow it, then the table. VT_ERR_UNSUPPORTED for a
+ * dump that is not ELF.
+ */
+struct vt_error *vt_target_elf_headers(struct vt_target *t, void **buf_ret, size_t *len_ret);
+
 /* Physical ranges the dump holds data for (filtered pages excluded). */
 struct vt_error *vt_target_phys_ranges(struct vt_target *t,
 				       const struct vt_phys_range **ranges,
