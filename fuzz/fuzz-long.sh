@@ -52,12 +52,15 @@ run_one() {
 	for d in "$build/fuzz/seeds/$h" "$build/fuzz/corpus/$h" "$top/tests/fuzz-regressions/$h"; do
 		if [ -d "$d" ]; then inputs+=("$d"); fi
 	done
+	local max_len
+	max_len=$("$top/fuzz/max-len.sh" "$dir/corpus/$h" "${inputs[@]}")
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
 	LSAN_OPTIONS=suppressions=$top/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	nice -n 10 /usr/bin/time -f '%U %S' -o "$log.cpu" \
 		"$build/fuzz/build/fuzz_$h" -fork=1 -ignore_crashes=1 \
 		-ignore_timeouts=1 -ignore_ooms=1 -max_total_time="$secs" -timeout=25 \
+		-max_len="$max_len" \
 		-rss_limit_mb=2560 -artifact_prefix="$art/" "$dir/corpus/$h" \
 		"${inputs[@]}" >"$log" 2>&1 || rc=$?
 	local after

@@ -55,8 +55,9 @@ $(OUT)/fuzz_%: $(top_srcdir)/fuzz/fuzz_%.c $(top_srcdir)/fuzz/fuzz.h $(OUT)/libv
 -include $(LIB_OBJS:.o=.d) $(COV_OBJS:.o=.d)
 
 # Seeds come from the real test dumps (fuzz/make-seeds.sh); without dumps
-# the fuzzers start from the saved regression inputs alone.
-fuzz/seeds/.done:
+# the fuzzers start from the saved regression inputs alone. Made again when
+# the scripts that cut them change.
+fuzz/seeds/.done: $(top_srcdir)/fuzz/make-seeds.sh $(top_srcdir)/fuzz/make_seeds.py
 	@$(top_srcdir)/fuzz/make-seeds.sh fuzz/seeds || \
 		echo "make fuzz: no seeds from real dumps (make-seeds.sh exit $$?); starting from tests/fuzz-regressions only"
 
@@ -72,6 +73,8 @@ run-%: $(OUT)/fuzz_% fuzz/seeds/.done
 	LSAN_OPTIONS=suppressions=$(top_srcdir)/tests/lsan.supp:print_suppressions=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	$(OUT)/fuzz_$* -max_total_time=$(FUZZ_SECONDS) -timeout=25 \
+		-max_len=$$($(top_srcdir)/fuzz/max-len.sh fuzz/corpus/$* fuzz/seeds/$* \
+			$(top_srcdir)/tests/fuzz-regressions/$*) \
 		-rss_limit_mb=2560 -print_final_stats=1 \
 		-artifact_prefix=fuzz/artifacts/$*/ fuzz/corpus/$* \
 		$(wildcard fuzz/seeds/$*) $(top_srcdir)/tests/fuzz-regressions/$* \

@@ -69,6 +69,13 @@ def inputs_of(d, build, h):
     return [x for x in dirs if os.path.isdir(x) and os.listdir(x)]
 
 
+def max_len(dirs):
+    """libFuzzer clamps its default -max_len to 1 MiB and cuts longer inputs
+    to it: the largest input instead (fuzz/max-len.sh)."""
+    sizes = [os.path.getsize(os.path.join(r, f)) for d in dirs for r, _, fs in os.walk(d) for f in fs]
+    return max([4096] + sizes)
+
+
 def export(binaries, profdata):
     """llvm-cov's per-file summary of the library sources (the harness
     files themselves and system headers left out)."""
@@ -106,7 +113,7 @@ def coverage(d, build, harnesses):
             # that kills the process (a finding the build predates) loses
             # the profile: then once more without the kept findings.
             for attempt in (dirs, [x for x in dirs if "fuzz-regressions" not in x]):
-                subprocess.run([binary, "-runs=0", "-timeout=60", "-rss_limit_mb=4096",
+                subprocess.run([binary, "-runs=0", "-timeout=60", "-rss_limit_mb=4096", f"-max_len={max_len(attempt)}",
                                 f"-artifact_prefix={tmp}/", *attempt], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, check=False)
                 if os.path.exists(raw) and os.path.getsize(raw):

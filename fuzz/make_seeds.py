@@ -2,7 +2,7 @@
 """Seed corpora for the fuzz harnesses, cut from the real test dumps.
 
 Run by fuzz/make-seeds.sh (which finds the dumps and vmtriage):
-    make_seeds.py OUTDIR VMTRIAGE X86_DUMPDIR PPC_DUMPDIR [ARM64_DUMPDIR]
+    make_seeds.py OUTDIR VMTRIAGE X86_DUMPDIR PPC_DUMPDIR [ARM64_DUMPDIR|"" [PPC_6.12_DUMPDIR]]
 Writes OUTDIR/<harness>/<name>; every seed is in the input format its
 harness documents at the top of fuzz/fuzz_<harness>.c.
 """
@@ -16,7 +16,8 @@ import sys
 import tempfile
 
 out, VT, X86, PPC = sys.argv[1:5]
-ARM64 = sys.argv[5] if len(sys.argv) > 5 else None
+ARM64 = sys.argv[5] if len(sys.argv) > 5 and sys.argv[5] else None
+PPC13 = sys.argv[6] if len(sys.argv) > 6 and sys.argv[6] else None
 PPC_VMLINUX = os.path.join(PPC, "vmlinux")
 
 
@@ -200,7 +201,7 @@ if "ibm,associativity-lookup-arrays" in props:
 BUDGET = 1200 << 10
 
 
-def dump_seed(name, ppc, elf, cmd, budget=BUDGET, extra=()):
+def dump_seed(name, ppc, elf, cmd, budget=BUDGET, extra=(), whole=False):
     strace = shutil.which("strace")
     if not strace:
         print("make_seeds: strace not installed: no seeds for fuzz_dump", file=sys.stderr)
@@ -208,14 +209,17 @@ def dump_seed(name, ppc, elf, cmd, budget=BUDGET, extra=()):
     loads = [(off, paddr, filesz) for typ, _, off, _, paddr, filesz, _, _ in elf_phdrs(elf)
              if typ == 1 and filesz]
     with tempfile.NamedTemporaryFile("r") as log:
-        subprocess.run([strace, "-e", "trace=pread64", "-e", "signal=none", "-o", log.name,
-                        VT, cmd, elf, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        reads = re.findall(r"pread64\(\d+, .*, (\d+), (\d+)\) = \d+", log.read())
+        # One thread (no read-ahead, no parallel scan): every read in the
+        # order the run needs it, so the budget cuts the end of the run.
+        subprocess.run([strace, "-f", "-e", "trace=pread64", "-e", "signal=none", "-o", log.name,
+                        VT, cmd, elf, *extra], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       env=dict(os.environ, VMTRIAGE_THREADS="1"))
+        reads = re.findall(r"pread64(?:\(\d+, | resumed>).*, (\d+), (\d+)\) = \d+", log.read())
     pages = {}
     for n, off in ((int(a), int(b)) for a, b in reads):
         for lo, paddr, filesz in loads:
             if lo <= off < lo + filesz:
-                for pg in range((off - lo + paddr) >> 12, ((off - lo + paddr + min(n, 65536 if budget <= BUDGET else n) - 1) >> 12) + 1):
+                for pg in range((off - lo + paddr) >> 12, ((off - lo + paddr + min(n, n if whole else 65536) - 1) >> 12) + 1):
                     if pg not in pages and len(pages) * 4096 < budget:
                         pages[pg] = lo + (pg << 12) - paddr
                 break
@@ -235,14 +239,30 @@ def dump_seed(name, ppc, elf, cmd, budget=BUDGET, extra=()):
     save("dump", name, blob)
 
 
+# Small seeds: the first pages a run reads (VMCOREINFO-only paths, the
+# symbol layer's refusals).
 dump_seed("x86-basic-report", False, os.path.join(X86, "vmcore.elf"), "report")
 dump_seed("x86-basic-log", False, os.path.join(X86, "vmcore.elf"), "log")
 dump_seed("x86-basic-memmap", False, os.path.join(X86, "vmcore.elf"), "memmap")
-# Symbols from kallsyms and the dump's BTF need ~4 MiB more: one big seed.
-dump_seed("x86-basic-sym", False, os.path.join(X86, "vmcore.elf"), "type", 8 << 20, ("page",))
 dump_seed("ppc-hotplug-report", True, os.path.join(PPC, "vmcore.elf"), "report")
+# Whole runs: symbols from kallsyms and the dump's BTF take ~4-5 MiB, then
+# every model and plugin (tasks, page tables, zones, the log) reads its
+# pages, ~6.6 MiB in all on x86-basic; the memmap scan comes last (16 MiB
+# of struct pages per GiB): the budget keeps its start, and the models
+# report the rest as missing.
+FULL = 7 << 20
+dump_seed("x86-basic-report-full", False, os.path.join(X86, "vmcore.elf"), "report", FULL, whole=True)
 if ARM64:
     dump_seed("arm64-report", "arm64", os.path.join(ARM64, "vmcore.elf"), "report")
+    # arm64: ~8 MiB before the scan
+    dump_seed("arm64-report-full", "arm64", os.path.join(ARM64, "vmcore.elf"), "report", 9 << 20,
+              whole=True)
+if PPC13:
+    # 6.1 ppc64 has no BTF: a whole run from the dump alone needs 6.12. Its
+    # report reads ~17 MiB before the scan, 8 MiB of it the mem_section
+    # root array (mostly zeros, SPARSEMEM_EXTREME over ppc64's 2^51 bytes).
+    dump_seed("ppc-deb13-report-full", True, os.path.join(PPC13, "vmcore.elf"), "report", 18 << 20,
+              whole=True)
 for h in sorted(os.listdir(out)):
     if os.path.isdir(os.path.join(out, h)):
         print(f"make_seeds: {h}: {len(os.listdir(os.path.join(out, h)))} seed(s)")
