@@ -71,7 +71,7 @@ run_one() {
 
 # Until the harness's records reach FUZZ_LONG_CPU_HOURS (or once).
 run_harness() {
-	local h=$1 want got before
+	local h=$1 want got before chunk=$secs
 	if [ -z "${FUZZ_LONG_CPU_HOURS:-}" ]; then
 		run_one "$h"
 		return
@@ -82,6 +82,11 @@ run_harness() {
 		echo "fuzz-long: $h has $got of $want CPU seconds"
 		[ "$got" -lt "$want" ] || break
 		before=$got
+		# the last chunk no longer than the rest needs (a run gets ~0.9
+		# CPU second per second on an idle core), at least a minute
+		secs=$(( (want - got) * 10 / 9 + 30 ))
+		[ "$secs" -ge 60 ] || secs=60
+		[ "$secs" -le "$chunk" ] || secs=$chunk
 		run_one "$h"
 		got=$(/usr/bin/python3 "$top/fuzz/fuzz_report.py" cpu "$dir" "$h")
 		[ "$got" -gt "$before" ] || { echo "fuzz-long: $h got no CPU time, stopping it" >&2; break; }
