@@ -408,6 +408,25 @@ static void test_missing(void)
 	fake_free(&f);
 }
 
+/* A zone whose name pointer leads nowhere is still a zone, named by its
+ * index (fuzz_dump found the read's error leaked there). */
+static void test_zone_name_unreadable(void)
+{
+	struct fake f;
+	struct vt_memmap *m;
+	const struct vt_node *nodes;
+
+	build(&f);
+	fake_put64(&f, PGDAT + 0x100 + 0x20, KV(FAKE_MEM_SIZE + 0x1000));
+	CHECK_OK(fake_open(&f));
+	CHECK_OK(vt_memmap_create(f.t, f.s, &m));
+	CHECK(vt_memmap_nodes(m, &nodes) == 1 && nodes[0].nzones == 2 &&
+	      !strcmp(nodes[0].zones[0].name, "DMA") && !strcmp(nodes[0].zones[1].name, "zone1") &&
+	      nodes[0].zones[1].managed == 1023);
+	vt_memmap_destroy(m);
+	fake_free(&f);
+}
+
 /* The classic (non-EXTREME) layout: LENGTH(mem_section) is the section
  * count, the sections sit in the array itself. */
 static void test_classic(void)
@@ -490,6 +509,7 @@ int main(void)
 	test_scan();
 	test_damaged();
 	test_missing();
+	test_zone_name_unreadable();
 	test_classic();
 	test_ranges();
 	return unit_done("test_memmap");

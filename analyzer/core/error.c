@@ -87,6 +87,12 @@ bool vt_error_catch(struct vt_error **errp, enum vt_error_code code)
 	return false;
 }
 
+bool vt_error_failed(struct vt_error *err)
+{
+	vt_error_destroy(err);
+	return err != NULL;
+}
+
 const char *vt_error_code_name(enum vt_error_code code)
 {
 	switch (code) {

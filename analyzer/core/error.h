@@ -36,6 +36,9 @@ struct vt_error *vt_error_prefix(struct vt_error *err, const char *fmt, ...)
 void vt_error_destroy(struct vt_error *err);
 /* Frees err and returns true when it has the given code (the "catch" idiom). */
 bool vt_error_catch(struct vt_error **errp, enum vt_error_code code);
+/* Frees err and says whether there was one: for an optional read whose
+ * failure leaves a default in place (a bare `if (read(...))` leaks it). */
+bool vt_error_failed(struct vt_error *err);
 const char *vt_error_code_name(enum vt_error_code code);
 
 #endif

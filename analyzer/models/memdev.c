@@ -124,9 +124,9 @@ static struct vt_error *add_block(struct walk *w, uint64_t index, uint64_t mb)
 		return vt_error_prefix(err, "memory_block 0x%" PRIx64, mb);
 	b->state_raw = state;
 	b->state = decode_state(&w->enc, state);
-	if (!vt_target_read_u32(w->t, mb + w->off_nid, &v))
+	if (!vt_error_failed(vt_target_read_u32(w->t, mb + w->off_nid, &v)))
 		b->nid = (int)v;
-	if (!vt_target_read_u32(w->t, mb + w->off_online, &v))
+	if (!vt_error_failed(vt_target_read_u32(w->t, mb + w->off_online, &v)))
 		b->online_type = (int)v;
 	w->n++;
 	return NULL;

@@ -233,7 +233,8 @@ static struct vt_error *load_node(struct vt_memmap *m, uint64_t pgdat,
 		    (err = read_u64(m, za + z_managed, &zn->managed)) ||
 		    (err = read_u64(m, za + z_name, &name_ptr)))
 			return vt_error_prefix(err, "zone %d", z);
-		if (!name_ptr || vt_target_read_kv(m->t, name_ptr, zn->name, sizeof(zn->name) - 1))
+		if (!name_ptr ||
+		    vt_error_failed(vt_target_read_kv(m->t, name_ptr, zn->name, sizeof(zn->name) - 1)))
 			snprintf(zn->name, sizeof(zn->name), "zone%d", z);
 		zn->name[sizeof(zn->name) - 1] = '\0';
 		for (char *c = zn->name; *c; c++)

@@ -48,7 +48,7 @@ static struct vt_error *fill_mm(struct vt_target *t, const struct offs *o, uint6
 		return vt_error_prefix(err, "mm 0x%" PRIx64, mm);
 	ret->users = (int32_t)users;
 	ret->pgtables_bytes = -1;
-	if (o->have_pgtables && !vt_target_read_u64(t, mm + o->pgtables, &pgt))
+	if (o->have_pgtables && !vt_error_failed(vt_target_read_u64(t, mm + o->pgtables, &pgt)))
 		ret->pgtables_bytes = (int64_t)pgt;
 	return NULL;
 }
