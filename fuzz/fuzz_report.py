@@ -71,9 +71,9 @@ def inputs_of(d, build, h):
 
 def max_len(dirs):
     """libFuzzer clamps its default -max_len to 1 MiB and cuts longer inputs
-    to it: the largest input instead (fuzz/max-len.sh)."""
-    sizes = [os.path.getsize(os.path.join(r, f)) for d in dirs for r, _, fs in os.walk(d) for f in fs]
-    return max([4096] + sizes)
+    to it: fuzz/max-len.sh gives the largest input's size instead."""
+    return subprocess.run([os.path.join(TOP, "fuzz", "max-len.sh"), *dirs], check=True,
+                          capture_output=True, text=True).stdout.strip()
 
 
 def export(binaries, profdata):
@@ -140,6 +140,12 @@ def pct(c):
     return f"{100.0 * c[0] / c[1]:.0f}%" if c[1] else "-"
 
 
+def cpu_of(run):
+    """A run record's CPU seconds; older records have none: they ran alone
+    on a core, so their wall time."""
+    return run.get("cpu_seconds", run.get("seconds", 0))
+
+
 def markdown(d, doc):
     runs = [json.loads(x) for x in open(os.path.join(d, "runs.jsonl"))] \
         if os.path.exists(os.path.join(d, "runs.jsonl")) else []
@@ -151,8 +157,7 @@ def markdown(d, doc):
                                           "crash": 0, "timeout": 0, "oom": 0, "last": r})
         p["runs"] += 1
         p["seconds"] += r.get("seconds", 0)
-        # older records have no CPU time: they ran alone on a core
-        p["cpu"] += r.get("cpu_seconds", r.get("seconds", 0))
+        p["cpu"] += cpu_of(r)
         p["execs"] += r.get("execs", 0)
         p["findings"] += r.get("new_findings", 0)
         for k in ("crash", "timeout", "oom"):
@@ -207,7 +212,7 @@ def cpu_seconds(d, harness):
     """CPU seconds the records give HARNESS so far (what markdown counts)."""
     path = os.path.join(d, "runs.jsonl")
     runs = [json.loads(x) for x in open(path)] if os.path.exists(path) else []
-    return sum(r.get("cpu_seconds", r.get("seconds", 0)) for r in runs if r["harness"] == harness)
+    return sum(cpu_of(r) for r in runs if r["harness"] == harness)
 
 
 def findings(d):

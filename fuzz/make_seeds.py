@@ -219,7 +219,7 @@ def dump_seed(name, ppc, elf, cmd, budget=BUDGET, extra=(), whole=False):
     for n, off in ((int(a), int(b)) for a, b in reads):
         for lo, paddr, filesz in loads:
             if lo <= off < lo + filesz:
-                for pg in range((off - lo + paddr) >> 12, ((off - lo + paddr + min(n, n if whole else 65536) - 1) >> 12) + 1):
+                for pg in range((off - lo + paddr) >> 12, ((off - lo + paddr + (n if whole else min(n, 65536)) - 1) >> 12) + 1):
                     if pg not in pages and len(pages) * 4096 < budget:
                         pages[pg] = lo + (pg << 12) - paddr
                 break

@@ -16,7 +16,7 @@
 struct vt_error *vt_target_elf_headers(struct vt_target *t, void **buf_ret, size_t *len_ret)
 {
 	int fd = t->flat_fd >= 0 ? t->flat_fd : t->fd;
-	unsigned char *b;
+	unsigned char eh[sizeof(Elf64_Ehdr)], *b;
 	uint64_t phoff;
 	uint16_t phentsize, phnum;
 	size_t len;
@@ -27,40 +27,26 @@ struct vt_error *vt_target_elf_headers(struct vt_target *t, void **buf_ret, size
 	if (strcmp(t->format, "elf") != 0 || fd < 0)
 		return vt_error_create(VT_ERR_UNSUPPORTED, "the dump is not an ELF file (%s)",
 				       t->format);
-	b = malloc(sizeof(Elf64_Ehdr));
-	if (!b)
-		return &vt_enomem;
-	if (pread(fd, b, sizeof(Elf64_Ehdr), 0) != (ssize_t)sizeof(Elf64_Ehdr) ||
-	    memcmp(b, ELFMAG, SELFMAG) != 0 || b[EI_CLASS] != ELFCLASS64) {
-		free(b);
+	if (pread(fd, eh, sizeof(eh), 0) != (ssize_t)sizeof(eh) ||
+	    memcmp(eh, ELFMAG, SELFMAG) != 0 || eh[EI_CLASS] != ELFCLASS64)
 		return vt_error_create(VT_ERR_FORMAT, "not a 64-bit ELF file");
-	}
-	be = b[EI_DATA] == ELFDATA2MSB;
-	phoff = vt_load64(b + offsetof(Elf64_Ehdr, e_phoff), be);
-	phentsize = vt_load16(b + offsetof(Elf64_Ehdr, e_phentsize), be);
-	phnum = vt_load16(b + offsetof(Elf64_Ehdr, e_phnum), be);
-	if (phentsize != sizeof(Elf64_Phdr) || phnum == 0 || phnum == PN_XNUM) {
-		free(b);
+	be = eh[EI_DATA] == ELFDATA2MSB;
+	phoff = vt_load64(eh + offsetof(Elf64_Ehdr, e_phoff), be);
+	phentsize = vt_load16(eh + offsetof(Elf64_Ehdr, e_phentsize), be);
+	phnum = vt_load16(eh + offsetof(Elf64_Ehdr, e_phnum), be);
+	if (phentsize != sizeof(Elf64_Phdr) || phnum == 0 || phnum == PN_XNUM)
 		return vt_error_create(VT_ERR_FORMAT, "bad ELF program header table");
-	}
 	/* bounded: at most 65534 entries of 56 bytes */
-	len = sizeof(Elf64_Ehdr) + (size_t)phnum * phentsize;
-	{
-		unsigned char *nb = realloc(b, len);
-
-		if (!nb) {
-			free(b);
-			return &vt_enomem;
-		}
-		b = nb;
-	}
-	if (pread(fd, b + sizeof(Elf64_Ehdr), len - sizeof(Elf64_Ehdr), (off_t)phoff) !=
-	    (ssize_t)(len - sizeof(Elf64_Ehdr))) {
+	len = sizeof(eh) + (size_t)phnum * phentsize;
+	if (!(b = malloc(len)))
+		return &vt_enomem;
+	if (pread(fd, b + sizeof(eh), len - sizeof(eh), (off_t)phoff) != (ssize_t)(len - sizeof(eh))) {
 		free(b);
 		return vt_error_create(VT_ERR_FORMAT, "the ELF program headers (%u at 0x%" PRIx64
 				       ") are truncated", phnum, phoff);
 	}
-	vt_store64(b + offsetof(Elf64_Ehdr, e_phoff), sizeof(Elf64_Ehdr), be);
+	memcpy(b, eh, sizeof(eh));
+	vt_store64(b + offsetof(Elf64_Ehdr, e_phoff), sizeof(eh), be);
 	*buf_ret = b;
 	*len_ret = len;
 	return NULL;
